@@ -1,0 +1,16 @@
+"""storytelling: the Streamlit entry point (navigation and the global sidebar)."""
+
+import streamlit as st
+
+from storytelling.ui import sidebar
+
+st.set_page_config(page_title="Churn story", page_icon=":material/insights:", layout="wide")
+
+pages = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
+    st.Page("pages/data.py", title="Data", icon=":material/table:"),
+    st.Page("pages/retention_lift.py", title="Retention lift", icon=":material/trending_up:"),
+]
+nav = st.navigation(pages)
+sidebar.draw()
+nav.run()

@@ -1,0 +1,87 @@
+"""Data: preview, column roles (editable) and a health report."""
+
+import pandas as pd
+import streamlit as st
+
+from storytelling.data import ROLE_LABELS, Roles, health_report
+from storytelling.story import fmt_date, fmt_exact, fmt_pct, md_escape
+from storytelling.ui import render
+from storytelling.ui.state import context
+
+ctx = context()
+st.title("Data")
+st.caption(md_escape(ctx.dataset_name))
+if ctx.raw is None:
+    render.error(ctx.error or "No data loaded.")
+    st.stop()
+raw = ctx.raw
+if ctx.error:
+    render.error(ctx.error)
+
+st.subheader("Column roles")
+st.caption("We guessed which column plays which part. Change any guess and press Apply.")
+roles = ctx.roles or Roles()
+cols = [str(c) for c in raw.columns]
+
+
+def apply_roles() -> None:
+    """Form callback: runs before the next script run, so the whole app uses the new roles."""
+    new = {role: st.session_state.get(f"role_{role}") for role in ROLE_LABELS}
+    new = {k: (None if v in (None, "(none)") else v) for k, v in new.items()}
+    st.session_state["roles"] = {"_key": ctx.dataset_key, **new,
+                                 "features": list(st.session_state.get("role_features", []))}
+
+
+with st.form("roles_form"):
+    grid = st.columns(3)
+    for i, (role, label) in enumerate(ROLE_LABELS.items()):
+        current = getattr(roles, role)
+        options = ["(none)"] + cols
+        grid[i % 3].selectbox(label, options, index=options.index(current) if current in cols else 0,
+                                             key=f"role_{role}")
+    st.multiselect("Customer features (used to train the baseline model)", cols,
+                              default=[c for c in roles.features if c in cols], key="role_features")
+    st.form_submit_button("Apply", type="primary", on_click=apply_roles)
+
+rep = health_report(raw, roles)
+st.subheader("Health report")
+m = st.columns(4)
+m[0].metric("Rows", fmt_exact(rep.rows))
+m[1].metric("Customers", fmt_exact(rep.customers) if rep.customers is not None else "n/a")
+if rep.first_date is not None and pd.notna(rep.first_date):
+    m[2].metric("Period", f"{fmt_date(rep.first_date)} – {fmt_date(rep.last_date)}",
+                help=f"{rep.snapshots} snapshots")
+else:
+    m[2].metric("Period", "no dates")
+m[3].metric("Leave within a month", fmt_pct(rep.churn_rate) if rep.churn_rate is not None else "n/a",
+            help="Share of labelled rows whose customer left.")
+checks = []
+if rep.duplicate_rows:
+    checks.append(f"{fmt_exact(rep.duplicate_rows)} rows are exact duplicates of another row.")
+if rep.duplicate_keys:
+    checks.append(f"{fmt_exact(rep.duplicate_keys)} rows repeat a customer on the same date.")
+if rep.labelled_rows is not None and rep.labelled_rows < rep.rows:
+    checks.append(f"{fmt_exact(rep.rows - rep.labelled_rows)} rows have no outcome yet (for example this month's "
+                  "customers); they are scored but not counted in results.")
+for note in ctx.notes:
+    checks.append(note)
+for c in checks:
+    st.markdown(f"- {md_escape(c)}")
+left, right = st.columns(2)
+with left:
+    st.markdown("**Missing values**")
+    if rep.missing.empty:
+        st.caption("No missing values.")
+    else:
+        st.dataframe(rep.missing, hide_index=True, column_config={
+            "share": st.column_config.NumberColumn("share", format="percent")})
+with right:
+    st.markdown("**Unusual values** (far outside the typical range)")
+    if rep.outliers.empty:
+        st.caption("None found.")
+    else:
+        st.dataframe(rep.outliers, hide_index=True)
+
+st.subheader("Preview")
+st.caption(f"First 200 of {fmt_exact(len(raw))} rows.")
+st.dataframe(raw.head(200), hide_index=True)

@@ -1,0 +1,79 @@
+"""Retention lift: move the list size and watch customers kept, cost and net value change."""
+
+import streamlit as st
+
+from storytelling.lift import (
+    best_depth_finding,
+    comparison_finding,
+    label,
+    lift_finding,
+    segment_columns,
+    segment_finding,
+)
+from storytelling.story import fmt_date, md_escape
+from storytelling.ui import render
+from storytelling.ui.scenario import BY_COUNT, BY_RISK, CONTACTS, POLICY, THRESHOLD, current_result, default_contacts
+from storytelling.ui.state import context
+
+KW = {"bind": "query-params", "persist_state": "session"}
+
+ctx = context()
+st.title("Retention lift")
+if not ctx.ready:
+    render.error(ctx.error or "No data loaded.")
+    st.stop()
+ev = ctx.evaluation
+month = fmt_date(ev.as_of) if ev.as_of is not None else "the evaluated period"
+st.caption(md_escape(f"If marketing had called the customers the model flags among the {ctx.curves.n:,} customers "
+                     f"of {month}: who we reach, what it costs, what it is worth."))
+
+
+@st.fragment
+def what_if() -> None:
+    curve = ctx.curves.model
+    policy = st.segmented_control("Choose the list by", [BY_COUNT, BY_RISK], default=BY_COUNT, key=POLICY,
+                                  required=True, **KW)
+    if policy == BY_RISK:
+        top = float(min(100.0, round(curve.sorted_scores[0] * 100 + 0.5, 1)))
+        t = st.slider("Contact everyone whose risk of leaving is at least (%)", 0.0, top,
+                      min(5.0, top), step=0.1, key=THRESHOLD, **KW)
+        contacts = curve.count_at_threshold(t / 100)
+    else:
+        contacts = st.slider("Customers to contact this month", 0, curve.n, default_contacts(ctx),
+                             step=10 if curve.n > 2000 else 1, key=CONTACTS, **KW)
+    result = current_result(ctx, contacts)
+    main = lift_finding(result)
+    T = {k: v.text for k, v in main.facts.items()}
+    st.markdown(f"### {md_escape(main.title)}")
+    st.markdown(f"**{md_escape(main.headline)}**")
+    m = st.columns(5)
+    m[0].metric("Customers kept / month", T["saved"], help=f"Range: {T['saved_low']} to {T['saved_high']}",
+                border=True)
+    m[1].metric("Net value / month", T["net"], help=f"Range: {T['net_low']} to {T['net_high']}", border=True)
+    m[2].metric("Campaign cost", T["cost"], border=True)
+    m[3].metric("Return on spend", T["roi"], border=True)
+    m[4].metric("Leavers reached", T["reached"], help=f"{T['share_reached']} in 10 of all leavers", border=True)
+    st.markdown(render.bullets_md(main.bullets_for(ctx.audience)))
+    for c in main.caveats:
+        st.caption(f"⚠️ {md_escape(c)}")
+    st.caption("Share this scenario: the page address holds the list size and the assumptions.")
+
+    tabs = st.tabs(["Model vs today's rule vs random", "Best list size", "Who gets contacted", "Customers kept"])
+    with tabs[0]:
+        render.finding(comparison_finding(result), ctx.audience, level=4)
+    with tabs[1]:
+        render.finding(best_depth_finding(result), ctx.audience, level=4)
+    with tabs[2]:
+        seg_cols = segment_columns(ev, ctx.data.features)
+        if seg_cols and contacts > 0:
+            col = st.selectbox("Compare by", seg_cols, format_func=label, key="segment", **KW)
+            render.finding(segment_finding(result, col), ctx.audience, level=4)
+        else:
+            st.caption("No customer groups to compare (the data has no suitable columns, or nobody is contacted).")
+    with tabs[3]:
+        render.draw_chart(main.chart)
+        if ctx.audience != "Executive" and main.notes:
+            st.markdown(render.bullets_md(main.notes))
+
+
+what_if()

@@ -1,0 +1,164 @@
+"""Altair chart builders shared by the app and the exports.
+
+One builder per chart; each takes tidy data computed by an analysis and returns an
+``alt.Chart``/``alt.LayerChart``. The theme gives readable fonts and a colour-blind-safe palette
+(Okabe-Ito) in which the model, today's rule and random calling always have the same colours.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from storytelling.story import fmt_money
+
+MODEL = "Model"
+STATUS_QUO = "Today's rule"
+RANDOM = "Random calls"
+POLICY_COLOURS = {MODEL: "#0072B2", STATUS_QUO: "#E69F00", RANDOM: "#8C8C8C"}
+ACCENT = "#009E73"
+WARN = "#D55E00"
+BASE = "#56B4E9"
+FONT = "Source Sans Pro, Helvetica Neue, Arial, sans-serif"
+THEME = "storytelling"
+
+WIDTH = 640
+HEIGHT = 320
+
+
+def _theme() -> dict:
+    return {
+        "config": {
+            "font": FONT,
+            "view": {"stroke": None, "continuousWidth": WIDTH, "continuousHeight": HEIGHT},
+            "background": "white",
+            "axis": {
+                "labelFontSize": 13, "titleFontSize": 13, "titleFontWeight": "normal",
+                "titleColor": "#333", "labelColor": "#333", "gridColor": "#e8e8e8",
+                "domainColor": "#999", "tickColor": "#999",
+            },
+            "legend": {"labelFontSize": 13, "titleFontSize": 13, "orient": "top", "title": None},
+            "title": {"fontSize": 16, "anchor": "start", "color": "#222", "fontWeight": 600},
+            "range": {"category": list(POLICY_COLOURS.values()) + [ACCENT, WARN, BASE, "#CC79A7", "#F0E442"]},
+            "line": {"strokeWidth": 3},
+        }
+    }
+
+
+def enable_theme() -> None:
+    """Register and enable the shared theme (idempotent)."""
+    if THEME not in alt.theme.names():
+        alt.theme.register(THEME, enable=False)(_theme)
+    alt.theme.enable(THEME)
+
+
+enable_theme()
+
+
+def _policy_colour(policies: list[str]) -> alt.Color:
+    domain = [p for p in POLICY_COLOURS if p in policies]
+    return alt.Color("policy:N", scale=alt.Scale(domain=domain, range=[POLICY_COLOURS[p] for p in domain]),
+                     legend=alt.Legend(title=None, orient="top"))
+
+
+def gains_chart(gains: pd.DataFrame, marker_share: float | None = None) -> alt.LayerChart:
+    """Share of all leavers reached vs share of customers contacted, one line per policy.
+
+    ``gains`` has columns ``policy``, ``share_contacted``, ``share_reached``.
+    """
+    base = alt.Chart(gains).encode(
+        x=alt.X("share_contacted:Q", title="Share of customers contacted", axis=alt.Axis(format="%")),
+        y=alt.Y("share_reached:Q", title="Share of all leavers reached", axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1])),
+        color=_policy_colour(sorted(gains["policy"].unique())),
+        strokeDash=alt.StrokeDash("policy:N", legend=None,
+                                  scale=alt.Scale(domain=[MODEL, STATUS_QUO, RANDOM], range=[[1, 0], [1, 0], [6, 4]])),
+        tooltip=[
+            alt.Tooltip("policy:N", title="Who we call"),
+            alt.Tooltip("share_contacted:Q", title="Customers contacted", format=".0%"),
+            alt.Tooltip("share_reached:Q", title="Leavers reached", format=".0%"),
+        ],
+    )
+    layers = [base.mark_line()]
+    if marker_share is not None:
+        rule = alt.Chart(pd.DataFrame({"x": [marker_share], "label": ["Your list"]})).encode(x="x:Q")
+        layers += [
+            rule.mark_rule(color="#333", strokeDash=[3, 3]),
+            rule.mark_text(align="left", dx=5, y=10, color="#333", fontSize=12).encode(text="label:N"),
+        ]
+    return alt.layer(*layers).properties(width=WIDTH, height=HEIGHT)
+
+
+def net_value_chart(curve: pd.DataFrame, best: int, current: int, currency: str = "$") -> alt.LayerChart:
+    """Net value (after campaign costs) against the number of customers contacted.
+
+    ``curve`` has ``contacts`` and ``net``; the best depth and the current choice are marked.
+    """
+    line = alt.Chart(curve).mark_line(color=POLICY_COLOURS[MODEL]).encode(
+        x=alt.X("contacts:Q", title="Customers contacted per month", axis=alt.Axis(format=",d")),
+        y=alt.Y("net:Q", title=f"Net value per month ({currency})", axis=alt.Axis(format="~s")),
+        tooltip=[alt.Tooltip("contacts:Q", title="Contacted", format=",d"),
+                 alt.Tooltip("net:Q", title="Net value", format=",.0f")],
+    )
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#999").encode(y="y:Q")
+    at = lambda k: float(curve.iloc[(curve["contacts"] - k).abs().argmin()]["net"])  # noqa: E731
+    marks = pd.DataFrame(
+        {
+            "contacts": [best, current],
+            "net": [at(best), at(current)],
+            "label": [f"Best: {best:,} ({fmt_money(at(best), currency)})", f"Your list: {current:,}"],
+            "kind": ["best", "current"],
+        }
+    )
+    points = alt.Chart(marks).mark_point(size=120, filled=True).encode(
+        x="contacts:Q", y="net:Q",
+        color=alt.Color("kind:N", scale=alt.Scale(domain=["best", "current"], range=[ACCENT, "#333"]), legend=None),
+    )
+    labels = points.mark_text(align="left", dx=8, dy=-10, fontSize=12).encode(text="label:N")
+    return alt.layer(zero, line, points, labels).properties(width=WIDTH, height=HEIGHT)
+
+
+def segment_chart(mix: pd.DataFrame, segment_label: str) -> alt.Chart:
+    """Share of the contact list vs share of all customers, per segment value.
+
+    ``mix`` has ``segment``, ``group`` ("Contact list" / "All customers") and ``share``.
+    """
+    return (
+        alt.Chart(mix)
+        .mark_bar()
+        .encode(
+            y=alt.Y("segment:N", title=segment_label, sort=alt.SortField("order")),
+            yOffset=alt.YOffset("group:N", sort=["Contact list", "All customers"]),
+            x=alt.X("share:Q", title="Share of customers", axis=alt.Axis(format="%")),
+            color=alt.Color("group:N", scale=alt.Scale(domain=["Contact list", "All customers"],
+                                                       range=[POLICY_COLOURS[MODEL], "#BBBBBB"]),
+                            legend=alt.Legend(title=None, orient="top")),
+            tooltip=[alt.Tooltip("segment:N", title=segment_label), alt.Tooltip("group:N", title=" "),
+                     alt.Tooltip("share:Q", title="Share", format=".0%")],
+        )
+        .properties(width=WIDTH)
+    )
+
+
+def compare_chart(outcomes: pd.DataFrame, currency: str = "$") -> alt.Chart:
+    """Customers kept per month by policy at the same number of contacts (bars, with labels).
+
+    ``outcomes`` has ``policy``, ``saved`` and ``label``.
+    """
+    base = alt.Chart(outcomes).encode(
+        y=alt.Y("policy:N", title=None, sort=[MODEL, STATUS_QUO, RANDOM]),
+        x=alt.X("saved:Q", title="Customers kept per month"),
+    )
+    bars = base.mark_bar().encode(color=_policy_colour(list(outcomes["policy"])))
+    text = base.mark_text(align="left", dx=6, fontSize=13).encode(text="label:N")
+    return alt.layer(bars, text).properties(width=WIDTH, height=150)
+
+
+def to_png(chart: alt.TopLevelMixin, *, width_px: int = 1280, ppi: int = 200) -> bytes:
+    """Render a chart to PNG with vl-convert at an explicit size and resolution."""
+    import vl_convert as vlc
+
+    spec = chart.to_dict()
+    # vl-convert's output is (chart width) x scale x ppi / 72 pixels wide.
+    scale = width_px * 72 / ((WIDTH + 100) * ppi)
+    return vlc.vegalite_to_png(spec, scale=scale, ppi=ppi)

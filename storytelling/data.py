@@ -1,0 +1,678 @@
+"""Loading, role inference and validation of customer tables.
+
+``load_table`` turns a file (path, bytes or upload) into a DataFrame; ``infer_roles`` guesses which
+column is the customer id, the snapshot date, the churn label, the score and so on; ``prepare``
+validates the table against those roles and returns a :class:`CustomerData`. Every problem with
+the user's data raises :class:`DataError` with a message a non-programmer can act on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+MIN_LABELLED_ROWS = 50
+
+
+class DataError(ValueError):
+    """A problem with the user's data, worded so that the user can fix it."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def _read_bytes(source: Any) -> tuple[bytes, str | None]:
+    """Bytes and a file name from a path, bytes, or a file-like object (e.g. a Streamlit upload)."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.exists():
+            raise DataError(f"The file '{path}' does not exist. Check the path and try again.")
+        if path.stat().st_size > MAX_UPLOAD_BYTES:
+            raise DataError(_too_big(path.stat().st_size))
+        return path.read_bytes(), path.name
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), None
+    name = getattr(source, "name", None)
+    if hasattr(source, "getvalue"):
+        data = source.getvalue()
+    elif hasattr(source, "read"):
+        data = source.read()
+    else:
+        raise DataError("This is not a file we can read. Upload a CSV, Excel or Parquet file.")
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return bytes(data), name
+
+
+def _too_big(size: int) -> str:
+    return (
+        f"The file is {size / 1024 / 1024:.0f} MB, more than the {MAX_UPLOAD_BYTES // 1024 // 1024} MB "
+        "this app accepts. Keep only the columns you need, or save it as Parquet (much smaller)."
+    )
+
+
+def _decode(raw: bytes) -> str:
+    """Text of a CSV export: UTF-8 (with or without BOM), else Windows-1252 / Latin-1."""
+    if b"\x00" in raw[:65536]:
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            try:
+                return raw.decode("utf-16")
+            except UnicodeDecodeError:
+                pass
+        raise DataError(
+            "This file does not look like a CSV text file (it contains binary data). "
+            "If it is an Excel workbook, give it the .xlsx ending; otherwise export it as CSV again."
+        )
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
+
+
+def _sniff_delimiter(text: str) -> str:
+    head = "\n".join(text.splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
+    except csv.Error:
+        counts = {d: head.count(d) for d in (",", ";", "\t", "|")}
+        return max(counts, key=counts.get) if max(counts.values()) else ","
+
+
+def _read_csv(raw: bytes) -> pd.DataFrame:
+    text = _decode(raw)
+    if not text.strip():
+        raise DataError("The file is empty. Export the table again with its column names and rows.")
+    sep = _sniff_delimiter(text)
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=True)
+    except pd.errors.ParserError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        where = f" around line {line.group(1)}" if line else ""
+        raise DataError(
+            f"The CSV file could not be read{where}: some rows have more values than the header. "
+            "Check for separators inside values, or quote those values."
+        ) from exc
+    except (pd.errors.EmptyDataError, UnicodeError) as exc:
+        raise DataError("The file is empty. Export the table again with its column names and rows.") from exc
+    return df
+
+
+def excel_sheets(source: Any) -> list[str]:
+    """The sheet names of an Excel workbook."""
+    raw, _ = _read_bytes(source)
+    try:
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True)
+        return list(book.sheetnames)
+    except Exception as exc:  # openpyxl raises many types for broken files
+        raise DataError("This Excel file could not be opened. Save it again as .xlsx and retry.") from exc
+
+
+def _read_excel(raw: bytes, sheet: str | int | None) -> pd.DataFrame:
+    try:
+        book = pd.ExcelFile(io.BytesIO(raw), engine="openpyxl")
+    except Exception as exc:
+        raise DataError(
+            "This Excel file could not be opened. Save it again as .xlsx (Excel 2007 or later) and retry."
+        ) from exc
+    names = book.sheet_names
+    if sheet is None:
+        # The first sheet that has data.
+        for name in names:
+            df = pd.read_excel(book, sheet_name=name)
+            if not df.dropna(how="all").empty:
+                return _fix_header(df)
+        raise DataError("Every sheet in this workbook is empty. Put the customer table on a sheet and retry.")
+    if isinstance(sheet, str) and sheet not in names:
+        raise DataError(f"The workbook has no sheet called '{sheet}'. Its sheets are: {', '.join(names)}.")
+    return _fix_header(pd.read_excel(book, sheet_name=sheet))
+
+
+def _fix_header(df: pd.DataFrame) -> pd.DataFrame:
+    """Skip title rows and merged header cells above the real header row."""
+    df = df.dropna(how="all").dropna(axis=1, how="all")
+    unnamed = sum(str(c).startswith("Unnamed") for c in df.columns)
+    if len(df.columns) and unnamed >= len(df.columns) / 2 and len(df):
+        # The first row whose cells are all filled is the header.
+        for i in range(min(10, len(df))):
+            row = df.iloc[i]
+            if row.notna().all():
+                new = df.iloc[i + 1 :].copy()
+                new.columns = [str(v) for v in row.tolist()]
+                return new.reset_index(drop=True).infer_objects()
+    return df.reset_index(drop=True)
+
+
+def load_table(source: Any, filename: str | None = None, *, sheet: str | int | None = None) -> pd.DataFrame:
+    """Read a CSV, Excel (.xlsx) or Parquet file into a DataFrame.
+
+    Parameters
+    ----------
+    source
+        A path, raw bytes, or a file-like object (such as a Streamlit upload).
+    filename
+        Name used to decide the format when ``source`` has none (e.g. raw bytes).
+    sheet
+        Excel sheet name or index; by default the first sheet that holds data.
+    """
+    raw, name = _read_bytes(source)
+    name = filename or name or ""
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise DataError(_too_big(len(raw)))
+    if not raw.strip():
+        raise DataError("The file is empty. Export the table again with its column names and rows.")
+    suffix = Path(name).suffix.lower()
+    if suffix in (".xlsx", ".xlsm") or (not suffix and raw[:2] == b"PK"):
+        df = _read_excel(raw, sheet)
+    elif suffix == ".xls":
+        raise DataError("Old .xls workbooks are not supported. Save the file as .xlsx or CSV and retry.")
+    elif suffix in (".parquet", ".pq") or (not suffix and raw[:4] == b"PAR1"):
+        try:
+            df = pd.read_parquet(io.BytesIO(raw))
+        except Exception as exc:
+            raise DataError("This Parquet file could not be read; it may be damaged. Export it again.") from exc
+    elif suffix in (".csv", ".txt", ".tsv", ""):
+        df = _read_csv(raw)
+    else:
+        raise DataError(f"Files ending in '{suffix}' are not supported. Use CSV, Excel (.xlsx) or Parquet.")
+    if df.shape[1] == 0:
+        raise DataError("The file has no columns. Export the table again with its column names.")
+    if len(df) == 0:
+        raise DataError(
+            "The file has column names but no rows of data. Export the table again with its rows."
+        )
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+# ---------------------------------------------------------------------------------------------
+# Roles
+
+
+def normalise_name(name: Any) -> str:
+    """'Churned (next 30d)' -> 'churned_next_30d': lower case, words joined by underscores."""
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name).strip())
+    return re.sub(r"[^0-9a-z]+", "_", s.lower()).strip("_")
+
+
+_NAMES = {
+    "id": [
+        "customer_id", "customerid", "customer", "client_id", "account_id", "user_id", "subscriber_id",
+        "member_id", "customer_number", "account_number", "customer_no", "id", "account",
+    ],
+    "date": [
+        "snapshot_date", "snapshot", "snapshot_month", "as_of_date", "as_of", "date", "month",
+        "period", "score_date", "reference_date", "observation_date",
+    ],
+    "label": [
+        "churned_next_30d", "churned", "churn", "is_churn", "is_churned", "has_churned", "churn_flag",
+        "churned_30d", "will_churn", "left", "exited", "attrition", "cancelled", "canceled", "target",
+        "label", "lost",
+    ],
+    "score": [
+        "score", "churn_score", "risk_score", "risk", "churn_probability", "probability", "prob",
+        "p_churn", "churn_risk", "prediction", "predicted_probability", "model_score", "propensity",
+    ],
+    "value": [
+        "monthly_value", "monthly_charge", "monthly_charges", "monthly_revenue", "revenue", "value",
+        "arpu", "mrr", "customer_value", "clv", "ltv", "monthly_fee",
+    ],
+    "status_quo": [
+        "on_retention_list", "retention_list", "status_quo", "current_rule", "rule_flag", "rule",
+        "in_campaign", "flagged", "marketing_list", "targeted_today",
+    ],
+}
+_PATTERNS = {
+    "id": r"(^|_)(id|number|no)$",
+    "date": r"(date|month|period|snapshot)",
+    "label": r"^(is_|has_)?(churn|attrit|cancel|exit)",
+    "score": r"(score|prob|risk|propensity)",
+    "value": r"(charge|revenue|value|arpu|mrr|fee|spend)",
+    "status_quo": r"(rule|retention_list|status_quo|campaign_list)",
+}
+ROLE_LABELS = {
+    "id": "Customer id",
+    "date": "Snapshot date",
+    "label": "Left (churn label)",
+    "score": "Model score",
+    "value": "Monthly value",
+    "status_quo": "Today's rule",
+}
+
+
+@dataclass
+class Roles:
+    """Which column plays which part. ``None`` means the data has no such column."""
+
+    id: str | None = None
+    date: str | None = None
+    label: str | None = None
+    score: str | None = None
+    value: str | None = None
+    status_quo: str | None = None
+    features: list[str] = field(default_factory=list)
+
+    def single(self) -> dict[str, str | None]:
+        return {k: getattr(self, k) for k in ROLE_LABELS}
+
+    def used(self) -> set[str]:
+        return {c for c in self.single().values() if c}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.single(), "features": list(self.features)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Roles:
+        return cls(**{k: (v or None) if k != "features" else list(v or []) for k, v in d.items()})
+
+
+_TRUE = {
+    "1", "1.0", "yes", "y", "true", "t", "churned", "churn", "left", "lost", "cancelled", "canceled",
+    "exited", "gone", "leaver", "inactive", "attrited",
+}
+_FALSE = {
+    "0", "0.0", "no", "n", "false", "f", "active", "stayed", "retained", "stay", "current", "kept",
+    "remained", "not churned", "no churn", "existing",
+}
+_MISSING = {"", "nan", "none", "null", "na", "n/a", "unknown", "?", "-", "<na>", "nat"}
+
+
+def _binary_values(s: pd.Series) -> pd.Series | None:
+    """0/1 float (NaN where unknown) if every value is a yes/no token, else None."""
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype(float)
+    if pd.api.types.is_numeric_dtype(s):
+        vals = set(pd.unique(s.dropna()))
+        return s.astype(float) if vals <= {0, 1} else None
+    text = s.astype("string").str.strip().str.lower()
+    mapped = pd.Series(np.nan, index=s.index)
+    mapped[text.isin(_TRUE)] = 1.0
+    mapped[text.isin(_FALSE)] = 0.0
+    unknown = ~(text.isin(_TRUE) | text.isin(_FALSE) | text.isin(_MISSING) | text.isna())
+    return None if unknown.any() else mapped
+
+
+def _is_text(s: pd.Series) -> bool:
+    return not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
+                or pd.api.types.is_datetime64_any_dtype(s))
+
+
+def infer_roles(df: pd.DataFrame) -> Roles:
+    """Guess the role of each column from its name and contents.
+
+    Names are compared after normalising case, spaces and underscores, so ``Customer ID``,
+    ``customerId`` and ``customer_id`` all count as the customer id.
+    """
+    norm = {c: normalise_name(c) for c in df.columns}
+    taken: set[str] = set()
+
+    def fits(role: str, col: str) -> bool:
+        s = df[col]
+        if role == "date":
+            return pd.api.types.is_datetime64_any_dtype(s) or (
+                _is_text(s) and pd.to_datetime(s.dropna().astype(str).head(50), errors="coerce").notna().mean() > 0.9
+            )
+        if role == "label":
+            return _binary_values(s) is not None
+        if role == "score":
+            return pd.api.types.is_float_dtype(s) and s.dropna().between(0, 1).all()
+        if role == "value":
+            return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+        if role == "status_quo":
+            return _binary_values(s) is not None or pd.api.types.is_numeric_dtype(s)
+        return True
+
+    found: dict[str, str | None] = {}
+    for role in ("id", "date", "label", "score", "value", "status_quo"):
+        pick = None
+        for name in _NAMES[role]:
+            # An exact churn-label name is trusted even with odd values: prepare() then says which.
+            pick = next((c for c in df.columns if norm[c] == name and c not in taken
+                         and (role == "label" or fits(role, c))), None)
+            if pick:
+                break
+        if pick is None:
+            pick = next(
+                (c for c in df.columns if c not in taken and re.search(_PATTERNS[role], norm[c]) and fits(role, c)),
+                None,
+            )
+        if pick is None and role == "date":
+            pick = next((c for c in df.columns if c not in taken
+                         and pd.api.types.is_datetime64_any_dtype(df[c])), None)
+        found[role] = pick
+        if pick:
+            taken.add(pick)
+    roles = Roles(**found)
+    # The value column (e.g. the monthly charge) is also a useful feature; the others are not.
+    roles.features = [
+        c for c in df.columns if (c not in taken or c == roles.value) and _usable_feature(df[c])
+    ]
+    return roles
+
+
+def _usable_feature(s: pd.Series) -> bool:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return False
+    nunique = s.nunique(dropna=True)
+    if nunique <= 1:
+        return False
+    if _is_text(s):
+        return nunique <= 60 or nunique <= 0.01 * len(s)
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Prepared data
+
+
+@dataclass
+class CustomerData:
+    """A validated customer table with standard column names.
+
+    ``frame`` has ``customer_id``, ``snapshot_date`` (when dated), ``churned`` (1.0, 0.0, or NaN
+    when not yet known), and ``score``, ``value``, ``status_quo`` where the data has them, plus the
+    feature columns under their original names. ``roles`` records the original column names.
+    """
+
+    frame: pd.DataFrame
+    roles: Roles
+    features: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def has_dates(self) -> bool:
+        return "snapshot_date" in self.frame
+
+    @property
+    def has_score(self) -> bool:
+        return "score" in self.frame
+
+    @property
+    def has_value(self) -> bool:
+        return "value" in self.frame
+
+    @property
+    def has_status_quo(self) -> bool:
+        return "status_quo" in self.frame
+
+    @property
+    def labelled(self) -> pd.DataFrame:
+        return self.frame[self.frame["churned"].notna()]
+
+    @property
+    def snapshots(self) -> list[pd.Timestamp]:
+        if not self.has_dates:
+            return []
+        return sorted(pd.unique(self.frame["snapshot_date"]))
+
+    @property
+    def latest_labelled_date(self) -> pd.Timestamp | None:
+        if not self.has_dates:
+            return None
+        return self.labelled["snapshot_date"].max()
+
+    @property
+    def base_rate(self) -> float:
+        return float(self.labelled["churned"].mean())
+
+    def with_roles(self, roles: Roles) -> CustomerData:  # pragma: no cover - convenience
+        return replace(self, roles=roles)
+
+
+def _fail_examples(values: pd.Series, n: int = 3) -> str:
+    ex = [repr(v) for v in pd.unique(values.astype(str))[:n]]
+    return ", ".join(ex)
+
+
+def _parse_dates(s: pd.Series, col: str, today: pd.Timestamp) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        out = s
+    else:
+        out = pd.to_datetime(s, errors="coerce", format="mixed") if _is_text(s) else pd.Series(pd.NaT, index=s.index)
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_localize(None)
+    bad = out.isna() & s.notna()
+    if s.isna().any() or bad.any():
+        n_bad = int(bad.sum() + s.isna().sum())
+        ex = _fail_examples(s[bad]) if bad.any() else "empty cells"
+        raise DataError(
+            f"{n_bad:,} value(s) in the date column '{col}' are not dates we can read (for example "
+            f"{ex}). Use a format like 2025-03-01, or pick another column as the snapshot date."
+        )
+    future = out > today + pd.Timedelta(days=31)
+    if future.any():
+        raise DataError(
+            f"The date column '{col}' has {int(future.sum()):,} date(s) in the future (latest "
+            f"{out.max():%d %b %Y}). Check the dates, or pick another column as the snapshot date."
+        )
+    return out.astype("datetime64[ns]").dt.normalize()
+
+
+def prepare(df: pd.DataFrame, roles: Roles | dict | None = None, *, today: pd.Timestamp | None = None) -> CustomerData:
+    """Validate ``df`` against ``roles`` (inferred when not given) and standardise it.
+
+    Raises
+    ------
+    DataError
+        When the table cannot support the analyses; the message says what to fix.
+    """
+    if not isinstance(df, pd.DataFrame) or df.shape[1] == 0 or len(df) == 0:
+        raise DataError("The table is empty. Load a file with column names and at least a few rows.")
+    dupes = df.columns[df.columns.duplicated()].unique().tolist()
+    if dupes:
+        raise DataError(
+            f"The column name(s) {', '.join(map(repr, map(str, dupes)))} appear more than once. "
+            "Give every column a unique name and load the file again."
+        )
+    if roles is None:
+        roles = infer_roles(df)
+    elif isinstance(roles, dict):
+        roles = Roles.from_dict(roles)
+    today = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
+    for role, col in roles.single().items():
+        if col is not None and col not in df.columns:
+            raise DataError(
+                f"The column '{col}' chosen as {ROLE_LABELS[role].lower()} is not in the table. "
+                "Pick one of the table's columns."
+            )
+    used = [c for c in roles.single().values() if c]
+    if len(used) != len(set(used)):
+        raise DataError("The same column is chosen for two roles. Give each role its own column.")
+    if roles.label is None:
+        raise DataError(
+            "We could not find the column that says who left. Add a column such as 'churned' "
+            "(Yes/No or 1/0), or choose it under Column roles on the Data page."
+        )
+    notes: list[str] = []
+    out = pd.DataFrame(index=df.index)
+    if roles.id is not None:
+        out["customer_id"] = df[roles.id].astype("string")
+    else:
+        out["customer_id"] = pd.Series(np.arange(1, len(df) + 1), index=df.index).astype("string")
+        notes.append("The table has no customer id column, so rows are numbered instead.")
+    if roles.date is not None:
+        out["snapshot_date"] = _parse_dates(df[roles.date], roles.date, today)
+
+    label = _binary_values(df[roles.label])
+    if label is None:
+        s = df[roles.label]
+        text = s.astype("string").str.strip().str.lower()
+        odd = s[~(text.isin(_TRUE) | text.isin(_FALSE) | text.isin(_MISSING) | text.isna())]
+        raise DataError(
+            f"The churn column '{roles.label}' has values we don't understand, such as "
+            f"{_fail_examples(odd)}. Use Yes/No, True/False, 1/0 or churned/active."
+        )
+    out["churned"] = label.astype(float)
+    known = out["churned"].notna()
+    if known.sum() == 0:
+        raise DataError(
+            f"The churn column '{roles.label}' is empty: no row says whether the customer left. "
+            "Load a table where past months are filled in."
+        )
+    classes = set(out.loc[known, "churned"].unique())
+    if len(classes) < 2:
+        which = "left" if classes == {1.0} else "stayed"
+        raise DataError(
+            f"In the churn column '{roles.label}' every customer {which}. The analyses need both "
+            "customers who left and customers who stayed; check the column or load more months."
+        )
+    if known.sum() < MIN_LABELLED_ROWS:
+        raise DataError(
+            f"Only {int(known.sum())} rows say whether the customer left; at least "
+            f"{MIN_LABELLED_ROWS} are needed for a meaningful story. Load more rows."
+        )
+
+    if roles.score is not None:
+        s = pd.to_numeric(df[roles.score], errors="coerce")
+        if (s.isna() & df[roles.score].notna()).any():
+            raise DataError(
+                f"The score column '{roles.score}' has values that are not numbers, such as "
+                f"{_fail_examples(df[roles.score][s.isna() & df[roles.score].notna()])}."
+            )
+        if s.isna().any():
+            raise DataError(
+                f"The score column '{roles.score}' is empty in {int(s.isna().sum()):,} row(s). "
+                "Score every customer, or remove the unscored rows."
+            )
+        if not s.between(0, 1).all():
+            hint = " They look like percentages: divide by 100." if s.between(0, 100).all() else ""
+            raise DataError(
+                f"The score column '{roles.score}' should hold probabilities between 0 and 1, but has "
+                f"values from {s.min():g} to {s.max():g}.{hint}"
+            )
+        out["score"] = s.astype(float)
+    if roles.value is not None:
+        v = pd.to_numeric(df[roles.value], errors="coerce")
+        if v.notna().mean() < 0.5:
+            raise DataError(
+                f"The value column '{roles.value}' is mostly not numbers. Pick a numeric column "
+                "(for example the monthly charge) or none."
+            )
+        if (v < 0).any():
+            raise DataError(f"The value column '{roles.value}' has negative values; customer value must be 0 or more.")
+        if v.isna().any():
+            notes.append(f"{int(v.isna().sum()):,} customers have no value in '{roles.value}'; the typical value was used.")
+            v = v.fillna(v.median())
+        out["value"] = v.astype(float)
+    if roles.status_quo is not None:
+        sq = _binary_values(df[roles.status_quo])
+        if sq is None:
+            sq = pd.to_numeric(df[roles.status_quo], errors="coerce")
+            if sq.isna().mean() > 0.5:
+                raise DataError(
+                    f"The rule column '{roles.status_quo}' should say who today's rule contacts "
+                    "(Yes/No or a number where higher means contact first)."
+                )
+        out["status_quo"] = sq.fillna(0.0).astype(float)
+
+    features = []
+    for c in roles.features:
+        if c not in df.columns or (c in roles.used() and c != roles.value):
+            continue
+        name = c if c not in out.columns else f"{c} (feature)"
+        features.append(name)
+        col = df[c]
+        if pd.api.types.is_bool_dtype(col):
+            col = col.astype(float)
+        elif _is_text(col) and not isinstance(col.dtype, pd.CategoricalDtype):
+            col = col.astype("string").str.strip().astype("category")
+        out[name] = col
+
+    key = ["customer_id", "snapshot_date"] if roles.date is not None else ["customer_id"]
+    if roles.id is not None:
+        dup = out.duplicated(key, keep=False)
+        if dup.any():
+            first = out.loc[dup, key].iloc[0]
+            where = f"customer {first['customer_id']}" + (
+                f" on {first['snapshot_date']:%d %b %Y}" if roles.date is not None else ""
+            )
+            raise DataError(
+                f"{int(dup.sum()):,} rows repeat the same {'customer and date' if roles.date else 'customer'} "
+                f"(for example {where}). Keep one row per customer{' per snapshot' if roles.date else ''}."
+            )
+    if roles.date is not None:
+        unlabelled_old = out["churned"].isna() & (out["snapshot_date"] < out.loc[known, "snapshot_date"].max())
+        if unlabelled_old.any():
+            notes.append(
+                f"{int(unlabelled_old.sum()):,} rows from past months have no churn label; "
+                "they are left out of the results."
+            )
+    out = out.reset_index(drop=True)
+    return CustomerData(frame=out, roles=roles, features=features, notes=notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Health report
+
+
+@dataclass
+class HealthReport:
+    """What a careful analyst checks first about a table."""
+
+    rows: int
+    columns: int
+    customers: int | None
+    snapshots: int | None
+    first_date: pd.Timestamp | None
+    last_date: pd.Timestamp | None
+    labelled_rows: int | None
+    churn_rate: float | None
+    duplicate_rows: int
+    duplicate_keys: int
+    missing: pd.DataFrame  # column, missing, share
+    outliers: pd.DataFrame  # column, count, low, high
+
+
+def health_report(df: pd.DataFrame, roles: Roles) -> HealthReport:
+    """Summarise ``df`` (raw, as loaded) for the Data page. Never raises on odd data."""
+    missing = df.isna().sum()
+    missing = pd.DataFrame(
+        {"column": [str(c) for c in missing.index], "missing": missing.to_numpy(), "share": (missing / max(len(df), 1)).to_numpy()}
+    )
+    missing = missing[missing["missing"] > 0].sort_values("missing", ascending=False).reset_index(drop=True)
+    out_rows = []
+    for c in df.columns:
+        s = df[c]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) and c not in roles.used() - {roles.value}:
+            x = pd.to_numeric(s, errors="coerce").dropna()
+            if len(x) < 20 or x.nunique() < 5:
+                continue
+            q1, q3 = np.percentile(x, [25, 75])
+            iqr = q3 - q1
+            lo, hi = q1 - 3 * iqr, q3 + 3 * iqr
+            n = int(((x < lo) | (x > hi)).sum())
+            if n and iqr > 0:
+                out_rows.append({"column": str(c), "count": n, "low": float(lo), "high": float(hi)})
+    outliers = pd.DataFrame(out_rows, columns=["column", "count", "low", "high"])
+    dates = None
+    if roles.date and roles.date in df:
+        s = df[roles.date]
+        dates = s if pd.api.types.is_datetime64_any_dtype(s) else pd.to_datetime(s, errors="coerce", format="mixed")
+    label = _binary_values(df[roles.label]) if roles.label and roles.label in df else None
+    key = [c for c in (roles.id, roles.date) if c and c in df]
+    return HealthReport(
+        rows=len(df),
+        columns=df.shape[1],
+        customers=int(df[roles.id].nunique()) if roles.id and roles.id in df else None,
+        snapshots=int(dates.nunique()) if dates is not None else None,
+        first_date=dates.min() if dates is not None else None,
+        last_date=dates.max() if dates is not None else None,
+        labelled_rows=int(label.notna().sum()) if label is not None else None,
+        churn_rate=float(label.mean()) if label is not None and label.notna().any() else None,
+        duplicate_rows=int(df.duplicated().sum()),
+        duplicate_keys=int(df.duplicated(key).sum()) if roles.id and key else 0,
+        missing=missing,
+        outliers=outliers,
+    )

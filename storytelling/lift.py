@@ -1,0 +1,505 @@
+"""Retention lift: who to contact, what it keeps, what it costs, and how it compares.
+
+``build_curves`` sorts the evaluated customers once (for the model and for today's rule);
+``analyse_lift`` answers one what-if (a number of contacts under some assumptions) in
+milliseconds; ``lift_findings`` turns the result into the findings every page and export draws.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from storytelling import charts
+from storytelling.model import Evaluation
+from storytelling.story import (
+    Fact,
+    Finding,
+    facts,
+    fmt_count,
+    fmt_date,
+    fmt_exact,
+    fmt_in_ten,
+    fmt_money,
+    fmt_pct,
+    fmt_range,
+    fmt_ratio,
+)
+from storytelling.targeting import Assumptions, BootstrapResult, Outcome, TargetingCurve, TargetingPoint
+
+FEW_LEAVERS = 30
+RANGE_MEANING = "9 in 10 months like this one would land in this range"
+AB_CAVEAT = (
+    "This replays last month's customers: it cannot see how customers react to being contacted. "
+    "Confirm the effect with an A/B test before relying on it."
+)
+
+
+@dataclass
+class Curves:
+    """The sorted views of the evaluated customers (built once per data set)."""
+
+    model: TargetingCurve
+    status_quo: TargetingCurve | None
+    evaluation: Evaluation
+    uses_value: bool
+
+    @property
+    def n(self) -> int:
+        return self.model.n
+
+    def warm(self, n_boot: int = 300) -> None:
+        """Build the resampling tables now, so the first what-if is as fast as the rest."""
+        a = Assumptions(value_per_saved=1.0, cost_per_contact=0.0, save_rate=1.0)
+        self.model.bootstrap(1, a, n_boot=n_boot)
+
+
+def build_curves(evaluation: Evaluation, *, use_value: bool = True, seed: int = 0) -> Curves:
+    """Sort the evaluated customers by the model's score and by today's rule.
+
+    Today's rule usually flags customers yes/no; among customers it ranks the same, the order is
+    a fixed random shuffle (seeded), so "today's rule at 1,000 contacts" means the flagged
+    customers first and then others picked at random.
+    """
+    f = evaluation.frame
+    value = f["value"].to_numpy() if use_value and "value" in f else None
+    model = TargetingCurve.from_scores(f["score"].to_numpy(), f["churned"].to_numpy(), value)
+    sq = None
+    if "status_quo" in f:
+        perm = np.random.default_rng(seed).permutation(len(f))
+        sq = TargetingCurve.from_scores(
+            f["status_quo"].to_numpy()[perm], f["churned"].to_numpy()[perm],
+            None if value is None else value[perm],
+        )
+        sq.order = perm[sq.order]  # back to rows of the evaluation frame
+    return Curves(model, sq, evaluation, value is not None)
+
+
+@dataclass
+class LiftResult:
+    """One what-if: contact the model's top ``contacts`` customers."""
+
+    curves: Curves
+    assumptions: Assumptions
+    currency: str
+    point: TargetingPoint
+    model: Outcome
+    status_quo: Outcome | None
+    random: Outcome
+    ranges: BootstrapResult
+    best: int
+    best_outcome: Outcome
+    rule_flagged: int | None  # customers today's rule flags (when it is a yes/no rule)
+
+    @property
+    def contacts(self) -> int:
+        return self.point.contacted
+
+
+def analyse_lift(curves: Curves, assumptions: Assumptions, contacts: int, *, currency: str = "$",
+                 n_boot: int = 300) -> LiftResult:
+    """Everything the lift page shows for one choice of list size."""
+    c = curves.model
+    k = int(min(max(contacts, 0), c.n))
+    best = c.best_count(assumptions)
+    rule_flagged = None
+    if curves.status_quo is not None:
+        s = curves.status_quo.sorted_scores
+        if set(np.unique(s)) <= {0.0, 1.0}:
+            rule_flagged = int(s.sum())
+    return LiftResult(
+        curves=curves,
+        assumptions=assumptions,
+        currency=currency,
+        point=c.at_count(k),
+        model=c.outcome(k, assumptions),
+        status_quo=curves.status_quo.outcome(k, assumptions) if curves.status_quo else None,
+        random=c.random_outcome(k, assumptions),
+        ranges=c.bootstrap(k, assumptions, n_boot=n_boot),
+        best=best,
+        best_outcome=c.outcome(best, assumptions),
+        rule_flagged=rule_flagged,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Chart data
+
+
+def gains_data(curves: Curves, points: int = 101) -> pd.DataFrame:
+    rows = []
+    ks = curves.model.grid(points)
+    shares = ks / curves.n
+    total = max(curves.model.total_churners, 1)
+    rows.append(pd.DataFrame({"policy": charts.MODEL, "share_contacted": shares,
+                              "share_reached": curves.model.cum_churners[ks] / total}))
+    if curves.status_quo is not None:
+        rows.append(pd.DataFrame({"policy": charts.STATUS_QUO, "share_contacted": shares,
+                                  "share_reached": curves.status_quo.cum_churners[ks] / total}))
+    rows.append(pd.DataFrame({"policy": charts.RANDOM, "share_contacted": shares, "share_reached": shares}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def net_data(result: LiftResult, points: int = 300) -> pd.DataFrame:
+    c = result.curves.model
+    ks = c.grid(points, extra=(result.best, result.contacts))
+    return pd.DataFrame({"contacts": ks, "net": c.net_curve(result.assumptions)[ks]})
+
+
+def segment_mix(curves: Curves, contacts: int, column: str) -> pd.DataFrame:
+    """Share of the contact list and of all customers in each value of ``column``."""
+    f = curves.evaluation.frame
+    seg = f[column]
+    if pd.api.types.is_numeric_dtype(seg) and seg.nunique() > 8:
+        seg = pd.qcut(seg, 4, duplicates="drop").astype(str)
+    seg = seg.astype("string").fillna("(missing)")
+    top = curves.model.order[: max(contacts, 0)]
+    base = seg.value_counts(normalize=True)
+    lst = seg.iloc[top].value_counts(normalize=True).reindex(base.index, fill_value=0.0)
+    order = {s: i for i, s in enumerate((lst - base).sort_values(ascending=False).index)}
+    out = pd.concat(
+        [
+            pd.DataFrame({"segment": lst.index, "group": "Contact list", "share": lst.to_numpy()}),
+            pd.DataFrame({"segment": base.index, "group": "All customers", "share": base.to_numpy()}),
+        ],
+        ignore_index=True,
+    )
+    out["order"] = out["segment"].map(order)
+    return out.sort_values(["order", "group"]).reset_index(drop=True)
+
+
+def segment_columns(evaluation: Evaluation, features: list[str]) -> list[str]:
+    """Columns that make sensible segments (few distinct values), most useful first."""
+    f = evaluation.frame
+    cats = [c for c in features if c in f and not pd.api.types.is_numeric_dtype(f[c]) and 2 <= f[c].nunique() <= 12]
+    nums = [c for c in features if c in f and pd.api.types.is_numeric_dtype(f[c]) and f[c].nunique() > 8]
+    return cats + nums
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings
+
+
+def per_n(rate: float) -> tuple[str, int]:
+    """'of every 10 we call, 4 were leaving' — or per 100 when fewer than 2 in 10."""
+    if rate >= 0.195:
+        return fmt_in_ten(rate), 10
+    return (f"{rate * 100:.0f}" if rate * 100 >= 0.5 else "fewer than 1"), 100
+
+
+def _were(count_text: str) -> str:
+    return "was" if count_text in ("1", "fewer than 1") else "were"
+
+
+def label(col: str) -> str:
+    """snake_case column name -> words ('support_tickets_90d' -> 'support tickets 90d')."""
+    return col.replace("_", " ").strip()
+
+
+def _month(result_or_eval) -> str:
+    ev = result_or_eval.curves.evaluation if isinstance(result_or_eval, LiftResult) else result_or_eval
+    return fmt_date(ev.as_of) if ev.as_of is not None else "the evaluated period"
+
+
+def _common_caveats(result: LiftResult) -> list[str]:
+    ev = result.curves.evaluation
+    cav = []
+    if result.point.churners_reached < FEW_LEAVERS and result.contacts > 0:
+        cav.append(
+            f"Only {result.point.churners_reached} leavers are in this list, so these figures are rough; "
+            "look at the range rather than the single number."
+        )
+    if ev.looks_too_good:
+        cav.append(
+            "The model ranks customers almost perfectly, which is rare in real life. Check that no column "
+            "records something that happens after the customer decides to leave (for example a cancellation date)."
+        )
+    cav.append(AB_CAVEAT)
+    return cav
+
+
+def _method_notes(result: LiftResult) -> list[str]:
+    ev = result.curves.evaluation
+    a = result.assumptions
+    if ev.source == "baseline":
+        trained = (f"A gradient-boosted tree model was trained on {fmt_exact(ev.train_rows)} customer-months "
+                   f"up to {fmt_date(ev.train_end)} (outcomes known before {_month(result)}) and scored "
+                   f"{fmt_exact(result.curves.n)} customers active in {_month(result)}." if ev.train_end is not None else
+                   f"A gradient-boosted tree model was trained on {fmt_exact(ev.train_rows)} rows and checked on "
+                   f"{fmt_exact(result.curves.n)} other rows.")
+    else:
+        trained = f"The data's own scores were used for the {fmt_exact(result.curves.n)} customers of {_month(result)}."
+    value = (f"a kept customer is worth {a.value_months:g} months of their own monthly value" if result.curves.uses_value
+             else f"a kept customer is worth {fmt_money(a.value_per_saved, result.currency)}")
+    return [
+        trained,
+        f"Assumptions: {value}; each contact costs {fmt_money(a.cost_per_contact, result.currency)}; the offer keeps "
+        f"{fmt_pct(a.save_rate)} of the contacted leavers; fixed campaign cost {fmt_money(a.fixed_cost, result.currency)}.",
+        "Customers kept = leavers reached x share the offer keeps. Net value = value of kept customers - contact costs "
+        "- fixed cost. Random calling reaches the average share of leavers.",
+        f"Ranges: customers were resampled {result.ranges.n_boot} times with scores fixed "
+        f"({result.ranges.method}); the range holds the middle 90% of outcomes.",
+    ]
+
+
+def lift_finding(result: LiftResult) -> Finding:
+    """The headline what-if: calling the top k."""
+    p, m, r, cur = result.point, result.model, result.ranges, result.currency
+    k = result.contacts
+    hit_txt, per = per_n(p.hit_rate)
+    sq = result.status_quo
+    extra_sq = m.saved - sq.saved if sq else None
+    if sq is not None and extra_sq is not None and extra_sq > 0.5:
+        title = f"Calling the top {fmt_count(k)} customers keeps about {fmt_count(extra_sq)} more each month than today's rule"
+    elif sq is not None:
+        title = f"Calling the model's top {fmt_count(k)} customers keeps about as many as today's rule"
+    else:
+        title = f"Calling the top {fmt_count(k)} customers keeps about {fmt_count(m.saved)} customers a month"
+    f = facts(
+        Fact("contacts", k, "customers", fmt_count(k)),
+        Fact("reached", p.churners_reached, "customers", fmt_count(p.churners_reached)),
+        Fact("hit_rate", p.hit_rate, "share", fmt_pct(p.hit_rate)),
+        Fact("hit_per", p.hit_rate, f"per {per}", hit_txt),
+        Fact("share_reached", p.share_of_churners_reached, "share", fmt_in_ten(p.share_of_churners_reached)),
+        Fact("lift", p.lift, "ratio", fmt_ratio(p.lift)),
+        Fact("saved", m.saved, "customers", fmt_count(m.saved)),
+        Fact("saved_low", r.saved.low, "customers", fmt_count(r.saved.low)),
+        Fact("saved_high", r.saved.high, "customers", fmt_count(r.saved.high)),
+        Fact("value", m.value, cur, fmt_money(m.value, cur)),
+        Fact("cost", m.cost, cur, fmt_money(m.cost, cur)),
+        Fact("net", m.net, cur, fmt_money(m.net, cur)),
+        Fact("net_low", r.net.low, cur, fmt_money(r.net.low, cur)),
+        Fact("net_high", r.net.high, cur, fmt_money(r.net.high, cur)),
+        Fact("roi", m.roi, "ratio", fmt_pct(m.roi) if math.isfinite(m.roi) else "n/a"),
+        Fact("random_saved", result.random.saved, "customers", fmt_count(result.random.saved)),
+        Fact("status_quo_saved", sq.saved if sq else None, "customers", fmt_count(sq.saved) if sq else "n/a"),
+        Fact("extra_vs_status_quo", extra_sq, "customers", fmt_count(extra_sq) if extra_sq is not None else "n/a"),
+    )
+    T = {n: x.text for n, x in f.items()}
+    headline = (
+        f"Of every {per} customers we call, {T['hit_per']} {_were(T['hit_per'])} about to leave; we reach {T['share_reached']} in 10 of "
+        f"all leavers, {T['lift']} better than calling at random."
+    )
+    bullets = [
+        f"Customers kept: about {T['saved']} a month ({fmt_range(T['saved_low'], T['saved_high'])}; {RANGE_MEANING}).",
+        f"Cost {T['cost']}, value of kept customers {T['value']}: net {T['net']} a month "
+        f"({fmt_range(T['net_low'], T['net_high'])})" + (f", a return of {T['roi']} on the money spent." if math.isfinite(m.roi) else "."),
+    ]
+    if sq is not None:
+        bullets.append(
+            f"Same number of calls with today's rule keeps about {T['status_quo_saved']}; calling at random, about {T['random_saved']}."
+        )
+    technical = [
+        f"Precision at {fmt_exact(k)}: {p.hit_rate:.1%}; recall: {p.share_of_churners_reached:.1%}; lift: {p.lift:.2f}; "
+        f"score threshold: {p.threshold:.3f}." if k else "No customers contacted.",
+        f"Hold-out month {_month(result)}: {fmt_exact(result.curves.n)} customers, "
+        f"{fmt_exact(result.curves.model.total_churners)} leavers (base rate {result.curves.model.base_rate:.2%}); "
+        f"AUC {result.curves.evaluation.auc:.3f}.",
+    ]
+    return Finding(
+        key="lift",
+        title=title,
+        headline=headline,
+        bullets=bullets,
+        chart=charts.compare_chart(compare_data(result), cur),
+        facts=f,
+        caveats=_common_caveats(result),
+        notes=_method_notes(result),
+        technical=technical,
+    )
+
+
+def compare_data(result: LiftResult) -> pd.DataFrame:
+    rows = [(charts.MODEL, result.model.saved)]
+    if result.status_quo is not None:
+        rows.append((charts.STATUS_QUO, result.status_quo.saved))
+    rows.append((charts.RANDOM, result.random.saved))
+    df = pd.DataFrame(rows, columns=["policy", "saved"])
+    df["label"] = ["about " + fmt_count(v) for v in df["saved"]]
+    return df
+
+
+def best_depth_finding(result: LiftResult) -> Finding:
+    """Where the net value peaks, within marketing's capacity."""
+    a, cur, b = result.assumptions, result.currency, result.best_outcome
+    cap = a.capacity
+    f = facts(
+        Fact("best_contacts", result.best, "customers", fmt_count(result.best)),
+        Fact("best_net", b.net, cur, fmt_money(b.net, cur)),
+        Fact("best_saved", b.saved, "customers", fmt_count(b.saved)),
+        Fact("current_contacts", result.contacts, "customers", fmt_count(result.contacts)),
+        Fact("current_net", result.model.net, cur, fmt_money(result.model.net, cur)),
+        Fact("capacity", cap, "customers", fmt_count(cap) if cap is not None else "no limit"),
+    )
+    T = {n: x.text for n, x in f.items()}
+    within = f" within marketing's capacity of {T['capacity']}" if cap is not None else ""
+    unlimited = result.curves.model.best_count(replace(a, capacity=None))
+    capped = cap is not None and unlimited > cap
+    if capped:
+        free = result.curves.model.outcome(unlimited, a)
+        f["unlimited_contacts"] = Fact("unlimited_contacts", unlimited, "customers", fmt_count(unlimited))
+        f["unlimited_net"] = Fact("unlimited_net", free.net, cur, fmt_money(free.net, cur))
+        T = {n: x.text for n, x in f.items()}
+    if result.best == 0:
+        title = "At these assumptions no list size pays for itself"
+        headline = (f"Every list size costs more than the customers it keeps are worth{within}. "
+                    "A cheaper contact, a stronger offer or more valuable customers would change that.")
+    else:
+        title = f"Calling the top {T['best_contacts']} customers makes the most money: {T['best_net']} a month after costs"
+        headline = (f"Net value peaks at {T['best_contacts']} contacts{within}, keeping about {T['best_saved']} "
+                    f"customers a month. Beyond that, each extra call reaches too few leavers to pay for itself.")
+    if capped and result.best == cap:
+        title = (f"Use all of marketing's capacity: calling {T['best_contacts']} customers makes "
+                 f"{T['best_net']} a month after costs")
+        headline = (f"Every extra call up to marketing's limit of {T['capacity']} still pays for itself. Without the "
+                    f"limit the best list would be about {T['unlimited_contacts']} customers, making {T['unlimited_net']}.")
+    bullets = [f"Your current list of {T['current_contacts']} nets {T['current_net']} a month."]
+    if capped and result.best < cap:
+        bullets.append(f"Without marketing's limit, a list of about {T['unlimited_contacts']} would make "
+                       f"{T['unlimited_net']} a month.")
+    if result.best and result.contacts and abs(result.contacts - result.best) / max(result.best, 1) > 0.2:
+        direction = "longer" if result.best > result.contacts else "shorter"
+        bullets.append(f"A {direction} list, of about {T['best_contacts']}, would earn more.")
+    return Finding(
+        key="best_depth",
+        title=title,
+        headline=headline,
+        bullets=bullets,
+        chart=charts.net_value_chart(net_data(result), result.best, result.contacts, cur),
+        facts=f,
+        caveats=["The best size moves with the assumptions: a higher cost per contact makes it shorter, a "
+                 "more valuable customer or a stronger offer makes it longer."],
+        notes=_method_notes(result),
+        technical=[f"Net value maximised over k = 0..{fmt_exact(min(cap, result.curves.n) if cap else result.curves.n)} "
+                   "on the hold-out month; marginal hit rate at the best depth "
+                   f"{_marginal_hit(result):.1%} vs break-even {_break_even(result):.1%}."],
+    )
+
+
+def _marginal_hit(result: LiftResult, window: int = 200) -> float:
+    c = result.curves.model
+    k = max(result.best, 1)
+    lo = max(k - window // 2, 0)
+    hi = min(lo + window, c.n)
+    return float((c.cum_churners[hi] - c.cum_churners[lo]) / max(hi - lo, 1))
+
+
+def _break_even(result: LiftResult) -> float:
+    a = result.assumptions
+    c = result.curves.model
+    per_leaver = (a.save_rate * (a.value_months or 1.0) * c.total_value / max(c.total_churners, 1)
+                  if c.total_value is not None else a.value_per_saved * a.save_rate)
+    return a.cost_per_contact / per_leaver if per_leaver else math.inf
+
+
+def comparison_finding(result: LiftResult) -> Finding:
+    """Model vs today's rule vs random, across every list size (gains chart)."""
+    p, k = result.point, result.contacts
+    sq_reached = result.curves.status_quo.at_count(k).churners_reached if result.curves.status_quo else None
+    f = facts(
+        Fact("lift", p.lift, "ratio", fmt_ratio(p.lift)),
+        Fact("reached", p.churners_reached, "customers", fmt_count(p.churners_reached)),
+        Fact("status_quo_reached", sq_reached, "customers", fmt_count(sq_reached) if sq_reached is not None else "n/a"),
+        Fact("vs_status_quo", p.churners_reached / sq_reached if sq_reached else None, "ratio",
+             fmt_ratio(p.churners_reached / sq_reached) if sq_reached else "n/a"),
+        Fact("random_reached", result.random.churners_reached, "customers", fmt_count(result.random.churners_reached)),
+    )
+    T = {n: x.text for n, x in f.items()}
+    if sq_reached:
+        title = (f"The model finds {T['vs_status_quo']} as many leavers as today's rule with the same "
+                 f"{fmt_count(k)} calls")
+        headline = (f"With {fmt_count(k)} calls the model reaches {T['reached']} leavers, today's rule "
+                    f"{T['status_quo_reached']} and random calling about {T['random_reached']}.")
+    else:
+        title = f"The model finds {T['lift']} as many leavers as calling at random"
+        headline = (f"With {fmt_count(k)} calls the model reaches {T['reached']} leavers; random calling "
+                    f"would reach about {T['random_reached']}.")
+    bullets = ["The further a line rises above the grey diagonal, the more leavers each call finds."]
+    if result.rule_flagged is not None:
+        bullets.append(
+            f"Today's rule flags {fmt_count(result.rule_flagged)} customers; to compare at other list sizes, "
+            "it is topped up (or cut) at random."
+        )
+    return Finding(
+        key="comparison",
+        title=title,
+        headline=headline,
+        bullets=bullets,
+        chart=charts.gains_chart(gains_data(result.curves), k / result.curves.n),
+        facts=f,
+        caveats=[AB_CAVEAT],
+        notes=_method_notes(result),
+        technical=[f"Cumulative gains on the hold-out month; AUC {result.curves.evaluation.auc:.3f}."],
+    )
+
+
+def segment_finding(result: LiftResult, column: str, column_label: str | None = None) -> Finding:
+    """Who gets contacted, by segment, compared with the whole base."""
+    mix = segment_mix(result.curves, result.contacts, column)
+    name = column_label or label(column)
+    wide = mix.pivot(index="segment", columns="group", values="share")
+    diff = (wide["Contact list"] - wide["All customers"]).sort_values(ascending=False)
+    top = str(diff.index[0])
+    f = facts(
+        Fact("segment", top, "", top),
+        Fact("share_list", float(wide.loc[top, "Contact list"]), "share", fmt_pct(wide.loc[top, "Contact list"])),
+        Fact("share_base", float(wide.loc[top, "All customers"]), "share", fmt_pct(wide.loc[top, "All customers"])),
+    )
+    T = {n: x.text for n, x in f.items()}
+    title = f"{name.capitalize()} '{top}' makes up {T['share_list']} of the call list but {T['share_base']} of customers"
+    headline = (f"The model's list leans towards {name} '{top}'. Brief the callers: these are the customers "
+                "they will mostly talk to.")
+    bullets = [
+        f"{seg}: {fmt_pct(wide.loc[seg, 'Contact list'])} of the list vs "
+        f"{fmt_pct(wide.loc[seg, 'All customers'])} of customers."
+        for seg in diff.head(3).index
+    ]
+    return Finding(
+        key="segments",
+        title=title,
+        headline=headline,
+        bullets=bullets,
+        chart=charts.segment_chart(mix, name.capitalize()),
+        facts=f,
+        caveats=["Who is on the list shows which customers the model finds risky, not why they leave."],
+        notes=[f"Share of the top {fmt_exact(result.contacts)} customers in each value of '{column}', "
+               "compared with all customers of the month."],
+    )
+
+
+def population_finding(evaluation: Evaluation, *, currency: str = "$") -> Finding:
+    """How many customers we have and how many leave: the baseline every other number builds on."""
+    fr = evaluation.frame
+    n = len(fr)
+    leavers = int(fr["churned"].sum())
+    rate = leavers / n
+    month = _month(evaluation)
+    f = facts(
+        Fact("customers", n, "customers", fmt_count(n)),
+        Fact("leavers", leavers, "customers", fmt_count(leavers)),
+        Fact("churn_rate", rate, "share", fmt_pct(rate)),
+    )
+    value_bullet = []
+    if "value" in fr:
+        lost = float(fr.loc[fr["churned"] == 1, "value"].sum())
+        f["monthly_value_lost"] = Fact("monthly_value_lost", lost, currency, fmt_money(lost, currency))
+        value_bullet = [f"Those leavers paid {f['monthly_value_lost'].text} a month between them."]
+    current = []
+    if evaluation.current is not None:
+        cur_n = len(evaluation.current)
+        f["current_customers"] = Fact("current_customers", cur_n, "customers", fmt_count(cur_n))
+        current = [f"Today we have {f['current_customers'].text} customers to score for next month's list."]
+    return Finding(
+        key="population",
+        title=f"About {f['leavers'].text} of our {f['customers'].text} customers left within a month in {month}",
+        headline=f"That is {f['churn_rate'].text} of customers a month: the starting point for every figure in this story.",
+        bullets=value_bullet + current,
+        facts=f,
+        caveats=list(evaluation.notes),
+        notes=[f"Measured on the customers active at the start of {month}, whose outcome a month later is known."],
+        technical=[f"Model: {'baseline gradient-boosted trees' if evaluation.source == 'baseline' else 'scores from the data'}; "
+                   f"AUC {evaluation.auc:.3f} on this month."],
+    )

@@ -1,0 +1,166 @@
+"""Baseline churn model and the time-aware evaluation set.
+
+When the data has a score column the scores are used as given. Otherwise a scikit-learn
+pipeline (``HistGradientBoostingClassifier`` with native categorical handling) is trained on
+older snapshots whose labels were already known when the evaluated snapshot was taken, and it
+scores that snapshot (the hold-out month). Nothing from the hold-out month, or from any month
+whose outcome was still unknown at the time, is used for training.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.metrics import roc_auc_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OrdinalEncoder
+
+from storytelling.data import CustomerData, DataError
+
+#: Above this ranking quality the results look too good to be true (possible leakage).
+SUSPICIOUS_AUC = 0.95
+
+
+def categorical_columns(X: pd.DataFrame) -> list[str]:
+    return [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+
+
+def make_pipeline(X: pd.DataFrame, *, seed: int = 0) -> Pipeline:
+    """Ordinal-encode text columns, then gradient-boosted trees that treat them as categories."""
+    cats = categorical_columns(X)
+    nums = [c for c in X.columns if c not in cats]
+    prep = ColumnTransformer(
+        [
+            (
+                "cat",
+                OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan,
+                               encoded_missing_value=np.nan),
+                cats,
+            ),
+            ("num", "passthrough", nums),
+        ],
+        verbose_feature_names_out=False,
+    )
+    clf = HistGradientBoostingClassifier(
+        learning_rate=0.08,
+        max_iter=200,
+        max_leaf_nodes=31,
+        min_samples_leaf=80,
+        l2_regularization=1.0,
+        categorical_features=list(range(len(cats))) or None,
+        early_stopping=False,
+        random_state=seed,
+    )
+    return Pipeline([("prep", prep), ("model", clf)])
+
+
+def feature_frame(data: CustomerData, rows: pd.DataFrame) -> pd.DataFrame:
+    X = rows[data.features].copy()
+    for c in X.columns:
+        if isinstance(X[c].dtype, pd.CategoricalDtype):
+            X[c] = X[c].astype("object")
+        elif pd.api.types.is_bool_dtype(X[c]):
+            X[c] = X[c].astype(float)
+    return X
+
+
+@dataclass
+class Evaluation:
+    """The customers on which the story is measured, with a score for each.
+
+    ``frame`` holds ``customer_id``, ``churned``, ``score`` and any ``value``, ``status_quo`` and
+    feature columns for the evaluated snapshot. ``current`` holds today's (unlabelled) customers
+    with their scores, when the data has them.
+    """
+
+    frame: pd.DataFrame
+    source: str  # "given" (the data's own scores) or "baseline" (trained here)
+    as_of: pd.Timestamp | None
+    train_end: pd.Timestamp | None
+    train_rows: int
+    auc: float
+    model: Pipeline | None = None
+    current: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def looks_too_good(self) -> bool:
+        return self.auc >= SUSPICIOUS_AUC
+
+
+def _auc(y: np.ndarray, s: np.ndarray) -> float:
+    return float(roc_auc_score(y, s)) if 0 < y.sum() < len(y) else float("nan")
+
+
+def train_baseline(data: CustomerData, train_rows: pd.DataFrame, *, seed: int = 0) -> Pipeline:
+    """Fit the baseline pipeline on ``train_rows`` (labelled rows of ``data``)."""
+    X = feature_frame(data, train_rows)
+    y = train_rows["churned"].to_numpy().astype(int)
+    if len(np.unique(y)) < 2:
+        raise DataError(
+            "The months available for training contain no leavers (or only leavers), so no model "
+            "can be trained. Load more months of history."
+        )
+    return make_pipeline(X, seed=seed).fit(X, y)
+
+
+def evaluate(data: CustomerData, *, horizon_days: int = 30, seed: int = 0) -> Evaluation:
+    """Score the latest labelled snapshot, time-aware (see module docstring)."""
+    f = data.frame
+    lab = data.labelled
+    notes: list[str] = []
+    current = None
+    if data.has_dates:
+        as_of = data.latest_labelled_date
+        hold = lab[lab["snapshot_date"] == as_of]
+        later = f[(f["snapshot_date"] > as_of) & f["churned"].isna()]
+        if len(later):
+            current = later[later["snapshot_date"] == later["snapshot_date"].max()]
+    else:
+        as_of, hold = None, lab
+
+    if data.has_score:
+        y = hold["churned"].to_numpy().astype(int)
+        return Evaluation(
+            frame=hold.reset_index(drop=True), source="given", as_of=as_of, train_end=None, train_rows=0,
+            auc=_auc(y, hold["score"].to_numpy()), current=None if current is None else current.reset_index(drop=True),
+            notes=notes,
+        )
+    if not data.features:
+        raise DataError(
+            "The table has neither a model score nor customer features to train one. Add a score "
+            "column (a churn probability per customer) or columns describing the customers."
+        )
+    if data.has_dates:
+        train = lab[lab["snapshot_date"] + pd.Timedelta(days=horizon_days) <= as_of]
+        if len(train) == 0 or train["churned"].nunique() < 2:
+            raise DataError(
+                "To train a model without peeking at the answers we need at least one earlier month "
+                f"whose outcome was known {horizon_days} days before {as_of:%d %b %Y}. Load more months "
+                "of history, or add a score column from your own model."
+            )
+        train_end = train["snapshot_date"].max()
+    else:
+        rng = np.random.default_rng(seed)
+        is_test = rng.random(len(lab)) < 0.3
+        train, hold = lab[~is_test], lab[is_test]
+        train_end = None
+        notes.append(
+            "The data has no dates, so the model was checked on a random 30% of customers. Real "
+            "results next month may be lower than shown here."
+        )
+    model = train_baseline(data, train, seed=seed)
+    hold = hold.reset_index(drop=True).copy()
+    hold["score"] = model.predict_proba(feature_frame(data, hold))[:, 1]
+    if current is not None:
+        current = current.reset_index(drop=True).copy()
+        current["score"] = model.predict_proba(feature_frame(data, current))[:, 1]
+    y = hold["churned"].to_numpy().astype(int)
+    return Evaluation(
+        frame=hold, source="baseline", as_of=as_of, train_end=train_end, train_rows=len(train),
+        auc=_auc(y, hold["score"].to_numpy()), model=model, current=current, notes=notes,
+    )

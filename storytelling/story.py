@@ -1,0 +1,200 @@
+"""Facts, findings and stories, and number formatting for people.
+
+A :class:`Fact` is one number with its human wording; a :class:`Finding` is one message (an
+action title, a headline sentence, a few bullets, a chart, the facts behind them, caveats and
+method notes); a :class:`Story` is an ordered list of findings for an audience. Every renderer
+(Streamlit page, deck, HTML, Markdown) draws the same findings, so a number in a sentence, a chart
+and a slide always comes from the same ``Fact``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+EXECUTIVE = "Executive"
+DATA_SCIENTIST = "Data scientist"
+AUDIENCES = (EXECUTIVE, DATA_SCIENTIST)
+
+#: Words an executive should never have to read.
+JARGON = (
+    "auc", "roc", "precision", "recall", "f1", "log-odds", "log odds", "shap", "p-value",
+    "p value", "confusion matrix", "bootstrap", "holdout", "hold-out", "logit",
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Number formatting
+
+
+def round_sig(x: float, digits: int = 2) -> float:
+    """Round to ``digits`` significant figures (310.47 -> 310, 1243 -> 1200)."""
+    if x == 0 or not math.isfinite(x):
+        return x
+    return round(x, digits - 1 - int(math.floor(math.log10(abs(x)))))
+
+
+def fmt_count(x: float, *, people: bool = True) -> str:
+    """A count for people: 312.47 -> '310', 1243 -> '1,240', 7.6 -> '8', 0.4 -> 'fewer than 1'."""
+    if not math.isfinite(x):
+        return "n/a"
+    if people and 0 < abs(x) < 0.5:
+        return "fewer than 1"
+    if people and abs(x) >= 100:
+        x = round_sig(x, 3 if abs(x) >= 1000 else 2)
+    return f"{int(round(x)):,}"
+
+
+def fmt_exact(x: float) -> str:
+    """A count as is: 12345 -> '12,345'."""
+    return f"{int(round(x)):,}"
+
+
+def fmt_money(x: float, currency: str = "$") -> str:
+    """Money for people: 186_400 -> '$186k', 1_240_000 -> '$1.2M', -5300 -> '-$5.3k', 42.5 -> '$43'."""
+    if not math.isfinite(x):
+        return "n/a"
+    sign = "-" if x < 0 else ""
+    a = abs(x)
+    if a >= 1e9:
+        s = f"{round_sig(a / 1e9, 2):g}B"
+    elif a >= 1e6:
+        s = f"{round_sig(a / 1e6, 2):g}M"
+    elif a >= 1e4:
+        s = f"{round_sig(a / 1e3, 3):g}k"
+    elif a >= 1e3:
+        s = f"{round_sig(a / 1e3, 2):g}k"
+    elif a >= 10:
+        s = f"{round(a):,}"
+    else:
+        s = f"{a:.2f}".rstrip("0").rstrip(".")
+    return f"{sign}{currency}{s}"
+
+
+def fmt_pct(x: float, digits: int | None = None) -> str:
+    """A share for people: 0.183 -> '18%', 0.024 -> '2.4%', 0.0004 -> 'under 0.1%'."""
+    if not math.isfinite(x):
+        return "n/a"
+    p = x * 100
+    if digits is not None:
+        return f"{p:.{digits}f}%"
+    if p == 0:
+        return "0%"
+    if 0 < abs(p) < 0.1:
+        return "under 0.1%"
+    if abs(p) < 10:
+        return f"{p:.1f}%".replace(".0%", "%")
+    return f"{p:.0f}%"
+
+
+def fmt_ratio(x: float) -> str:
+    """A multiple: 3.04 -> '3x', 2.46 -> '2.5x', 1.0 -> '1x'."""
+    if not math.isfinite(x):
+        return "n/a"
+    return f"{x:.0f}x" if x >= 10 or abs(x - round(x)) < 0.05 else f"{x:.1f}x"
+
+
+def fmt_in_ten(x: float) -> str:
+    """A share as 'N in 10' (0.43 -> '4'); at least one decimal below 1 in 10."""
+    n = x * 10
+    if 0 < n < 0.95:
+        return f"{n:.1f}".rstrip("0").rstrip(".") if n >= 0.1 else "fewer than 1"
+    return f"{n:.0f}"
+
+
+def fmt_range(lo: str, hi: str) -> str:
+    return lo if lo == hi else f"between {lo} and {hi}"
+
+
+def fmt_date(d: Any) -> str:
+    """'March 2025' for a month start, else '3 Mar 2025'."""
+    import pandas as pd
+
+    t = pd.Timestamp(d)
+    return f"{t:%B %Y}" if t.day == 1 else f"{t.day} {t:%b %Y}"
+
+
+def has_jargon(text: str) -> list[str]:
+    """Jargon words found in ``text`` (whole words, case-insensitive)."""
+    low = text.lower()
+    return [w for w in JARGON if re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", low)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Facts, findings, stories
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One number: machine ``value`` and its human ``text`` ("about 310")."""
+
+    name: str
+    value: float | int | str | None
+    unit: str
+    text: str
+
+
+@dataclass
+class Finding:
+    """One message of the story.
+
+    ``headline`` and ``bullets`` are written for everyone (no jargon); ``technical`` holds the
+    extra bullets a data scientist sees; ``notes`` hold the method and assumptions (speaker notes);
+    ``caveats`` are always shown.
+    """
+
+    key: str
+    title: str
+    headline: str
+    bullets: list[str] = field(default_factory=list)
+    chart: Any = None
+    facts: dict[str, Fact] = field(default_factory=dict)
+    caveats: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    technical: list[str] = field(default_factory=list)
+
+    def bullets_for(self, audience: str) -> list[str]:
+        return list(self.bullets) + (list(self.technical) if audience == DATA_SCIENTIST else [])
+
+    def text_for(self, audience: str) -> str:
+        """Every word this finding shows to ``audience`` (for checks and search)."""
+        parts = [self.title, self.headline, *self.bullets_for(audience), *self.caveats]
+        if audience == DATA_SCIENTIST:
+            parts += self.notes
+        return "\n".join(parts)
+
+    def fact(self, name: str) -> Fact:
+        return self.facts[name]
+
+
+def facts(*items: Fact) -> dict[str, Fact]:
+    return {f.name: f for f in items}
+
+
+@dataclass
+class Story:
+    """Ordered findings plus what a reader needs to trust them."""
+
+    title: str
+    findings: list[Finding]
+    audience: str = EXECUTIVE
+    assumptions: dict[str, str] = field(default_factory=dict)
+    subtitle: str = ""
+
+    def finding(self, key: str) -> Finding:
+        for f in self.findings:
+            if f.key == key:
+                return f
+        raise KeyError(key)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$^])")
+
+
+def md_escape(text: str) -> str:
+    """Escape Markdown (and Streamlit's $-math and :directives:) so user text shows as typed."""
+    out = _MD_SPECIAL.sub(r"\\\1", str(text))
+    out = re.sub(r"^(\s*)([-+=]|\d+\.)(\s)", r"\1\\\2\3", out, flags=re.M)
+    return out.replace(":", "\\:")

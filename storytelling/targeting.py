@@ -1,0 +1,321 @@
+"""Who to contact, and what it is worth.
+
+:class:`TargetingCurve` sorts customers once by score (O(n log n)) and then answers "what happens
+if we contact the top k" in O(1) or O(log n). :class:`Assumptions` holds the business inputs
+agreed with marketing; :meth:`TargetingCurve.outcome` turns a depth into customers kept, cost and
+net value, and :meth:`TargetingCurve.bootstrap` gives a range for those figures.
+
+Formulas (C_k = leavers among the top k, V_k = their summed value when a value is given):
+
+* saved_k = save_rate * C_k
+* value_k = value_per_saved * saved_k, or save_rate * V_k * value_months when a per-customer
+  value is given (``value_months`` defaults to 1: the value column is already the value of
+  keeping that customer)
+* cost_k = cost_per_contact * k + fixed_cost
+* net_k = value_k - cost_k, roi_k = net_k / cost_k
+* random targeting at the same k reaches base_rate * k leavers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """Business inputs for a retention campaign.
+
+    Parameters
+    ----------
+    value_per_saved
+        What keeping one customer who would have left is worth (e.g. a year of margin).
+    cost_per_contact
+        Cost of contacting one customer (call time, offer, discount).
+    save_rate
+        Share of contacted leavers that the offer keeps (0-1).
+    fixed_cost
+        Cost of running the campaign at all (set-up, creative), paid when anyone is contacted.
+    capacity
+        How many customers marketing can contact per month (None: no limit).
+    value_months
+        When the data has a per-customer monthly value, how many months of it a kept customer is
+        worth. ``None`` means the value column already is the value of keeping that customer.
+    """
+
+    value_per_saved: float
+    cost_per_contact: float
+    save_rate: float
+    fixed_cost: float = 0.0
+    capacity: int | None = None
+    value_months: float | None = None
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.save_rate <= 1.0:
+            raise ValueError("save_rate must be between 0 and 1")
+        if self.cost_per_contact < 0 or self.fixed_cost < 0 or self.value_per_saved < 0:
+            raise ValueError("values and costs must be 0 or more")
+        if self.capacity is not None and self.capacity < 0:
+            raise ValueError("capacity must be 0 or more")
+
+    def cost(self, k: float) -> float:
+        return self.cost_per_contact * k + (self.fixed_cost if k > 0 else 0.0)
+
+
+@dataclass(frozen=True)
+class TargetingPoint:
+    """The top ``contacted`` customers by score, and how many of them were about to leave."""
+
+    contacted: int
+    churners_reached: int
+    hit_rate: float  # churners_reached / contacted
+    share_of_churners_reached: float  # churners_reached / all churners
+    lift: float  # hit_rate / base rate
+    threshold: float  # lowest score contacted (or the threshold asked for)
+    fraction: float  # contacted / all customers
+    value_reached: float | None  # summed value of the reached churners (None without values)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Business result of contacting ``contacted`` customers under some policy."""
+
+    contacted: int
+    churners_reached: float
+    saved: float
+    value: float
+    cost: float
+    net: float
+    roi: float  # net / cost (nan when nothing is spent)
+
+
+@dataclass(frozen=True)
+class Range:
+    """A bootstrap range: the middle ``level`` share of resampled outcomes."""
+
+    low: float
+    high: float
+    level: float
+
+
+@dataclass(frozen=True)
+class BootstrapResult:
+    contacted: int
+    reached: Range
+    saved: Range
+    net: Range
+    n_boot: int
+    method: str  # "bootstrap" or "normal approximation"
+
+
+class TargetingCurve:
+    """Cumulative leavers (and value) over customers sorted by descending score.
+
+    Build with :meth:`from_scores`; the constructor takes already-sorted arrays.
+    """
+
+    def __init__(self, sorted_scores: np.ndarray, sorted_churned: np.ndarray,
+                 order: np.ndarray, sorted_value: np.ndarray | None = None) -> None:
+        self.n = int(len(sorted_scores))
+        if self.n == 0:
+            raise ValueError("a targeting curve needs at least one customer")
+        self.sorted_scores = sorted_scores
+        self.sorted_churned = sorted_churned
+        self.order = order
+        self.sorted_value = sorted_value
+        self.cum_churners = np.concatenate([[0], np.cumsum(sorted_churned, dtype=np.int64)])
+        self.total_churners = int(self.cum_churners[-1])
+        self.base_rate = self.total_churners / self.n
+        self._neg_scores = -sorted_scores  # ascending, for searchsorted
+        if sorted_value is not None:
+            self.cum_value = np.concatenate([[0.0], np.cumsum(sorted_value * sorted_churned)])
+            self.total_value = float(self.cum_value[-1])
+        else:
+            self.cum_value = None
+            self.total_value = None
+        self._net_cache: dict[Assumptions, np.ndarray] = {}
+
+    @classmethod
+    def from_scores(cls, scores, churned, value=None) -> TargetingCurve:
+        """Sort once by descending score; ties keep their input order (stable sort)."""
+        scores = np.asarray(scores, dtype=float)
+        churned = np.asarray(churned)
+        if scores.shape != churned.shape or scores.ndim != 1:
+            raise ValueError("scores and churned must be 1-D arrays of the same length")
+        if np.isnan(scores).any():
+            raise ValueError("scores must not be NaN")
+        churned = churned.astype(bool)
+        order = np.argsort(-scores, kind="stable")
+        sv = None
+        if value is not None:
+            value = np.asarray(value, dtype=float)
+            if value.shape != scores.shape:
+                raise ValueError("value must have the same length as scores")
+            sv = value[order]
+        return cls(scores[order], churned[order].astype(np.int8), order, sv)
+
+    # -- queries ---------------------------------------------------------------------------
+    def at_count(self, k: int) -> TargetingPoint:
+        """The top ``k`` customers (clipped to 0..n). O(1)."""
+        k = int(min(max(k, 0), self.n))
+        c = int(self.cum_churners[k])
+        hit = c / k if k else 0.0
+        return TargetingPoint(
+            contacted=k,
+            churners_reached=c,
+            hit_rate=hit,
+            share_of_churners_reached=c / self.total_churners if self.total_churners else 0.0,
+            lift=hit / self.base_rate if self.base_rate else 0.0,
+            threshold=float(self.sorted_scores[k - 1]) if k else math.nan,
+            fraction=k / self.n,
+            value_reached=float(self.cum_value[k]) if self.cum_value is not None else None,
+        )
+
+    def at_fraction(self, f: float) -> TargetingPoint:
+        """The top share ``f`` (0-1) of customers, rounded to the nearest whole customer. O(1)."""
+        return self.at_count(int(round(min(max(f, 0.0), 1.0) * self.n)))
+
+    def count_at_threshold(self, t: float) -> int:
+        """How many customers have score >= t. O(log n)."""
+        return int(np.searchsorted(self._neg_scores, -t, side="right"))
+
+    def at_threshold(self, t: float) -> TargetingPoint:
+        """Everyone with score >= ``t``. O(log n)."""
+        p = self.at_count(self.count_at_threshold(t))
+        return TargetingPoint(**{**p.__dict__, "threshold": float(t)})
+
+    # -- business value --------------------------------------------------------------------
+    def _value_of(self, churners: float, value_reached: float | None, a: Assumptions) -> float:
+        if value_reached is not None:
+            return a.save_rate * value_reached * (a.value_months or 1.0)
+        return a.value_per_saved * a.save_rate * churners
+
+    def _outcome(self, k: int, churners: float, value_reached: float | None, a: Assumptions) -> Outcome:
+        saved = a.save_rate * churners
+        value = self._value_of(churners, value_reached, a)
+        cost = a.cost(k)
+        net = value - cost
+        return Outcome(k, churners, saved, value, cost, net, net / cost if cost else math.nan)
+
+    def outcome(self, k: int, a: Assumptions) -> Outcome:
+        """Business result of contacting the model's top ``k``."""
+        p = self.at_count(k)
+        return self._outcome(p.contacted, p.churners_reached, p.value_reached, a)
+
+    def random_outcome(self, k: int, a: Assumptions) -> Outcome:
+        """Expected result of contacting ``k`` customers picked at random."""
+        k = int(min(max(k, 0), self.n))
+        churners = self.base_rate * k
+        value_reached = self.total_value * k / self.n if self.total_value is not None else None
+        return self._outcome(k, churners, value_reached, a)
+
+    def net_curve(self, a: Assumptions) -> np.ndarray:
+        """Net value for every depth k = 0..n (cached per assumptions). O(n)."""
+        if a not in self._net_cache:
+            k = np.arange(self.n + 1, dtype=float)
+            if self.cum_value is not None:
+                value = a.save_rate * self.cum_value * (a.value_months or 1.0)
+            else:
+                value = a.value_per_saved * a.save_rate * self.cum_churners
+            cost = a.cost_per_contact * k + np.where(k > 0, a.fixed_cost, 0.0)
+            if len(self._net_cache) > 16:
+                self._net_cache.clear()
+            self._net_cache[a] = value - cost
+        return self._net_cache[a]
+
+    def best_count(self, a: Assumptions, max_count: int | None = None) -> int:
+        """The depth with the highest net value, within ``max_count`` (or the capacity).
+
+        Returns 0 when no depth makes money.
+        """
+        net = self.net_curve(a)
+        limit = self.n if max_count is None else int(min(max(max_count, 0), self.n))
+        if a.capacity is not None:
+            limit = min(limit, int(a.capacity))
+        best = int(np.argmax(net[: limit + 1]))
+        return best if net[best] > 0 else 0
+
+    # -- uncertainty -----------------------------------------------------------------------
+    def _boot_tables(self, n_boot: int, seed: int, max_cells: int):
+        """Cumulative resampled counts over the first customers (built once, then reused)."""
+        key = (n_boot, seed, max_cells)
+        if getattr(self, "_boot_key", None) != key:
+            span = int(min(self.n, max(max_cells // n_boot, 1)))
+            rng = np.random.default_rng(seed)
+            w = rng.poisson(1.0, size=(n_boot, span)).astype(np.int32)
+            y = self.sorted_churned[:span].astype(np.int32)
+            cw = np.cumsum(w, axis=1, dtype=np.int32)
+            cy = np.cumsum(w * y, axis=1, dtype=np.int32)
+            cv = None
+            if self.sorted_value is not None:
+                cv = np.cumsum(w * (y * self.sorted_value[:span]), axis=1).astype(np.float32)
+            self._boot = (span, cw, cy, cv)
+            self._boot_key = key
+        return self._boot
+
+    def bootstrap(self, k: int, a: Assumptions, *, n_boot: int = 300, level: float = 0.9,
+                  seed: int = 0, max_cells: int = 4_000_000) -> BootstrapResult:
+        """Range for leavers reached, customers kept and net value at depth ``k``.
+
+        Customers are resampled (Poisson bootstrap: each customer counts 0, 1, 2... times), the
+        scores are kept, and the top ``k`` of each resample is contacted. The resampled running
+        totals are built once per curve over the first ``max_cells / n_boot`` customers, so a
+        query costs O(n_boot log n). Deeper lists use the normal approximation to the same
+        bootstrap (variance of a Poisson-weighted sum), which is accurate at that size.
+        """
+        k = int(min(max(k, 0), self.n))
+        alpha = (1 - level) / 2
+        if k == 0:
+            z = Range(0.0, 0.0, level)
+            return BootstrapResult(0, z, z, Range(0.0, 0.0, level), n_boot, "bootstrap")
+        has_value = self.sorted_value is not None
+        span_needed = min(self.n, k + int(8 * math.sqrt(k)) + 50)
+        if span_needed * n_boot <= max_cells:
+            span, cw, cy, cv = self._boot_tables(n_boot, seed, max_cells)
+            rows = np.arange(n_boot)
+            # Where each resample reaches its k-th contact; the customer there may count only
+            # partly (if their weight takes the total past k).
+            idx = np.array([np.searchsorted(cw[b], k, side="left") for b in rows])
+            idx = np.minimum(idx, span - 1)
+            over = np.maximum(cw[rows, idx] - k, 0)
+            y_at = self.sorted_churned[idx].astype(np.int64)
+            reached = cy[rows, idx] - over * y_at
+            if has_value:
+                vreached = cv[rows, idx] - over * y_at * self.sorted_value[idx]
+            r_lo, r_hi = np.quantile(reached, [alpha, 1 - alpha])
+            v_lo, v_hi = np.quantile(vreached if has_value else reached, [alpha, 1 - alpha])
+            method = "bootstrap"
+        else:
+            from statistics import NormalDist
+
+            zq = NormalDist().inv_cdf(1 - alpha)
+            c = self.cum_churners[k]
+            r_lo, r_hi = c - zq * math.sqrt(c), c + zq * math.sqrt(c)
+            if has_value:
+                s = self.cum_value[k]
+                sd_v = math.sqrt(float(np.sum((self.sorted_value[:k] * self.sorted_churned[:k]) ** 2)))
+                v_lo, v_hi = s - zq * sd_v, s + zq * sd_v
+            else:
+                v_lo, v_hi = r_lo, r_hi
+            method = "normal approximation"
+        r_lo, r_hi = max(float(r_lo), 0.0), max(float(r_hi), 0.0)
+        v_lo, v_hi = max(float(v_lo), 0.0), max(float(v_hi), 0.0)
+        cost = a.cost(k)
+        val_lo = self._value_of(v_lo, v_lo if has_value else None, a)
+        val_hi = self._value_of(v_hi, v_hi if has_value else None, a)
+        return BootstrapResult(
+            contacted=k,
+            reached=Range(r_lo, r_hi, level),
+            saved=Range(a.save_rate * r_lo, a.save_rate * r_hi, level),
+            net=Range(val_lo - cost, val_hi - cost, level),
+            n_boot=n_boot,
+            method=method,
+        )
+
+    # -- chart data ------------------------------------------------------------------------
+    def grid(self, points: int = 200, extra: tuple[int, ...] = ()) -> np.ndarray:
+        """Depths to draw a curve at: evenly spread, plus any ``extra`` depths."""
+        ks = np.unique(np.concatenate([np.linspace(0, self.n, points).round().astype(int), np.asarray(extra, int)]))
+        return ks[(ks >= 0) & (ks <= self.n)]

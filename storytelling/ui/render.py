@@ -1,0 +1,41 @@
+"""Draw a :class:`~storytelling.story.Finding` on a Streamlit page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from storytelling.story import DATA_SCIENTIST, Finding, md_escape
+
+
+def bullets_md(items: list[str]) -> str:
+    return "\n".join(f"- {md_escape(b)}" for b in items)
+
+
+def draw_chart(c) -> None:
+    """Draw an Altair chart with the shared theme (the same look as the exports).
+
+    The spec was built by our own builders, so Altair's schema validation (the slow part of
+    serialising) is skipped here; tests validate every builder once.
+    """
+    st.vega_lite_chart(c.to_dict(validate=False), theme=None, width="stretch")
+
+
+def finding(f: Finding, audience: str, *, chart: bool = True, compact: bool = False, level: int = 3) -> None:
+    """Action title, headline, bullets, chart, caveats; method notes for data scientists."""
+    st.markdown(f"{'#' * level} {md_escape(f.title)}")
+    st.markdown(f"**{md_escape(f.headline)}**")
+    items = f.bullets_for(audience)
+    if items and not compact:
+        st.markdown(bullets_md(items))
+    if chart and f.chart is not None and not compact:
+        draw_chart(f.chart)
+    if not compact:
+        for c in f.caveats:
+            st.caption(f"⚠️ {md_escape(c)}")
+        if audience == DATA_SCIENTIST and f.notes:
+            with st.expander("Method and assumptions"):
+                st.markdown(bullets_md(f.notes))
+
+
+def error(message: str) -> None:
+    st.error(md_escape(message), icon="🚫")

@@ -1,0 +1,124 @@
+"""Session context shared by every page: the data, the model's evaluation, the assumptions.
+
+``app.py`` draws the global sidebar and calls :func:`build_context`; pages call :func:`context`.
+Heavy work (reading files, training the model, sorting customers) is cached across reruns and
+sessions, keyed by a fingerprint of the data and the column roles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+import pandas as pd
+import streamlit as st
+
+from storytelling.data import CustomerData, DataError, Roles, infer_roles, load_table, prepare
+from storytelling.lift import Curves, build_curves
+from storytelling.model import Evaluation, evaluate
+from storytelling.sample import load_sample
+from storytelling.story import EXECUTIVE
+from storytelling.targeting import Assumptions
+
+SAMPLE_KEY = "sample"
+CTX = "_story_context"
+FRESH = "_story_context_fresh"
+
+
+@dataclass
+class AppContext:
+    """What every page needs; ``error`` is set (and ``data`` is None) when the data is unusable."""
+
+    dataset_key: str
+    dataset_name: str
+    raw: pd.DataFrame | None
+    roles: Roles | None
+    assumptions: Assumptions | None = None
+    audience: str = EXECUTIVE
+    currency: str = "$"
+    data: CustomerData | None = None
+    evaluation: Evaluation | None = None
+    curves: Curves | None = None
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return self.curves is not None
+
+
+@st.cache_data(show_spinner=False, max_entries=6)
+def _load_raw(key: str, _raw: bytes | None, name: str | None, sheet: str | None) -> pd.DataFrame:
+    if key == SAMPLE_KEY:
+        return load_sample()
+    return load_table(_raw, name, sheet=sheet)
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def _prepared(key: str, roles_json: str, _raw: pd.DataFrame) -> CustomerData:
+    return prepare(_raw, Roles.from_dict(json.loads(roles_json)))
+
+
+@st.cache_resource(show_spinner="Training a baseline model on the older months…", max_entries=6)
+def _evaluation(key: str, roles_json: str, _data: CustomerData) -> Evaluation:
+    return evaluate(_data)
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def _curves(key: str, roles_json: str, use_value: bool, _ev: Evaluation) -> Curves:
+    curves = build_curves(_ev, use_value=use_value)
+    curves.warm()
+    return curves
+
+
+def fingerprint(raw: bytes) -> str:
+    return hashlib.sha1(raw).hexdigest()[:16]
+
+
+def build_context(*, dataset_key: str, dataset_name: str, raw_bytes: bytes | None, filename: str | None,
+                  sheet: str | None) -> AppContext:
+    """Load, validate and evaluate the chosen data (cached) and store the context for pages."""
+    ctx = AppContext(dataset_key=dataset_key, dataset_name=dataset_name, raw=None, roles=None)
+    try:
+        ctx.raw = _load_raw(dataset_key, raw_bytes, filename, sheet)
+        roles_state = st.session_state.get("roles")
+        if not roles_state or roles_state.get("_key") != dataset_key:
+            roles = infer_roles(ctx.raw)
+            st.session_state["roles"] = {"_key": dataset_key, **roles.to_dict()}
+        ctx.roles = Roles.from_dict({k: v for k, v in st.session_state["roles"].items() if k != "_key"})
+        roles_json = json.dumps(ctx.roles.to_dict(), sort_keys=True)
+        ctx.data = _prepared(dataset_key, roles_json, ctx.raw)
+        ctx.evaluation = _evaluation(dataset_key, roles_json, ctx.data)
+        ctx.notes = list(ctx.data.notes)
+    except DataError as exc:
+        ctx.error = str(exc)
+        ctx.data = ctx.evaluation = None
+    st.session_state[CTX] = ctx
+    st.session_state[FRESH] = True
+    return ctx
+
+
+def attach_scenario(ctx: AppContext, assumptions: Assumptions, *, use_value: bool, audience: str,
+                    currency: str = "$") -> AppContext:
+    """Add the business assumptions and build the (cached) targeting curves."""
+    ctx.assumptions, ctx.audience, ctx.currency = assumptions, audience, currency
+    if ctx.evaluation is not None:
+        roles_json = json.dumps(ctx.roles.to_dict(), sort_keys=True)
+        ctx.curves = _curves(ctx.dataset_key, roles_json, bool(use_value and ctx.data.has_value), ctx.evaluation)
+    return ctx
+
+
+def context() -> AppContext:
+    """The context built by ``app.py`` for this run.
+
+    When a page script runs without ``app.py`` before it (AppTest reruns only the page after
+    its first run), the page draws the sidebar itself so it never works on a stale context.
+    """
+    if st.session_state.pop(FRESH, False):
+        return st.session_state[CTX]
+    from storytelling.ui import sidebar
+
+    ctx = sidebar.draw()
+    st.session_state.pop(FRESH, None)
+    return ctx

@@ -1,0 +1,32 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from storytelling.data import prepare
+from storytelling.model import evaluate
+from storytelling.sample import SampleSpec, generate, load_sample
+
+
+@pytest.fixture(scope="session")
+def sample_panel() -> pd.DataFrame:
+    return load_sample()
+
+
+@pytest.fixture(scope="session")
+def sample_data(sample_panel):
+    return prepare(sample_panel)
+
+
+@pytest.fixture(scope="session")
+def sample_eval(sample_data):
+    return evaluate(sample_data)
+
+
+@pytest.fixture(scope="session")
+def small_panel() -> pd.DataFrame:
+    return generate(SampleSpec(customers=1500, months=8, seed=7))[0]
+
+
+@pytest.fixture()
+def rng():
+    return np.random.default_rng(12345)

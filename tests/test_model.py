@@ -1,0 +1,64 @@
+"""Baseline model: time-aware, no leakage, scores used as given when present."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from storytelling.data import DataError, infer_roles, prepare
+from storytelling.model import evaluate
+
+TODAY = pd.Timestamp("2026-11-23")
+
+
+def test_no_label_from_the_future(sample_data, sample_eval):
+    ev = sample_eval
+    assert ev.source == "baseline"
+    assert ev.train_end + pd.Timedelta(days=30) <= ev.as_of
+    assert ev.as_of == sample_data.latest_labelled_date
+    expected_rows = (
+        sample_data.labelled["snapshot_date"] + pd.Timedelta(days=30) <= ev.as_of
+    ).sum()
+    assert ev.train_rows == expected_rows
+    assert (ev.frame["snapshot_date"] == ev.as_of).all()
+    assert ev.current is not None and ev.current["churned"].isna().all()
+
+
+def test_model_ranks_better_than_chance(sample_eval):
+    from sklearn.metrics import roc_auc_score
+
+    f = sample_eval.frame
+    auc = roc_auc_score(f["churned"], f["score"])
+    assert auc == pytest.approx(sample_eval.auc)
+    assert 0.65 < auc < 0.95
+    assert f["score"].between(0, 1).all()
+
+
+def test_given_scores_are_used_as_is(small_panel):
+    df = small_panel.copy()
+    df["churn_score"] = np.random.default_rng(0).random(len(df))
+    d = prepare(df, today=TODAY)
+    ev = evaluate(d)
+    assert ev.source == "given" and ev.model is None
+    latest = d.latest_labelled_date
+    src = df[df["snapshot_date"] == latest]
+    assert sorted(ev.frame["score"]) == pytest.approx(sorted(src["churn_score"]))
+
+
+def test_neither_score_nor_features(small_panel):
+    df = small_panel[["customer_id", "snapshot_date", "churned_next_30d"]]
+    with pytest.raises(DataError, match="neither a model score nor"):
+        evaluate(prepare(df, today=TODAY))
+
+
+def test_single_month_needs_history(small_panel):
+    first = small_panel[small_panel["snapshot_date"] == small_panel["snapshot_date"].min()]
+    with pytest.raises(DataError, match="earlier month"):
+        evaluate(prepare(first, today=TODAY))
+
+
+def test_undated_data_uses_random_split(small_panel):
+    df = small_panel.dropna(subset=["churned_next_30d"]).drop(columns="snapshot_date")
+    df = df.drop_duplicates("customer_id")
+    roles = infer_roles(df)
+    ev = evaluate(prepare(df, roles, today=TODAY))
+    assert ev.as_of is None and ev.notes and "random" in ev.notes[0]

@@ -1,0 +1,179 @@
+"""TargetingCurve and Assumptions against brute force (ties included)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from storytelling.targeting import Assumptions, TargetingCurve
+
+
+def brute_top(scores, churned, value, k):
+    """Top k by descending score, ties in input order, by plain Python sorting."""
+    idx = sorted(range(len(scores)), key=lambda i: (-scores[i], i))[:k]
+    c = sum(int(churned[i]) for i in idx)
+    v = sum(value[i] * churned[i] for i in idx) if value is not None else None
+    return c, v
+
+
+@pytest.fixture()
+def tied(rng):
+    n = 600
+    scores = rng.choice([0.1, 0.2, 0.2, 0.5, 0.9], size=n)  # heavy ties
+    churned = rng.random(n) < scores * 0.5
+    value = rng.gamma(2.0, 30.0, size=n)
+    return scores, churned, value
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 7, 50, 123, 300, 599, 600, 10_000])
+def test_at_count_matches_brute_force(tied, k):
+    scores, churned, value = tied
+    curve = TargetingCurve.from_scores(scores, churned, value)
+    p = curve.at_count(k)
+    kk = min(k, len(scores))
+    c, v = brute_top(scores, churned, value, kk)
+    assert p.contacted == kk
+    assert p.churners_reached == c
+    assert p.value_reached == pytest.approx(v)
+    base = churned.mean()
+    if kk:
+        assert p.hit_rate == pytest.approx(c / kk)
+        assert p.lift == pytest.approx((c / kk) / base)
+    assert p.share_of_churners_reached == pytest.approx(c / churned.sum())
+
+
+def test_ties_follow_input_order():
+    scores = np.array([0.5, 0.5, 0.5, 0.5])
+    churned = np.array([0, 1, 0, 1])
+    curve = TargetingCurve.from_scores(scores, churned)
+    assert [curve.at_count(k).churners_reached for k in range(5)] == [0, 0, 1, 1, 2]
+    # At a threshold every tied customer is in.
+    assert curve.at_threshold(0.5).contacted == 4
+
+
+@pytest.mark.parametrize("t", [0.0, 0.05, 0.1, 0.15, 0.2, 0.2000001, 0.5, 0.9, 0.95, 1.0])
+def test_at_threshold_matches_brute_force(tied, t):
+    scores, churned, value = tied
+    curve = TargetingCurve.from_scores(scores, churned, value)
+    p = curve.at_threshold(t)
+    mask = scores >= t
+    assert p.contacted == mask.sum()
+    assert p.churners_reached == churned[mask].sum()
+    assert p.threshold == t
+
+
+@pytest.mark.parametrize("f", [0.0, 0.1, 0.333, 0.5, 1.0])
+def test_at_fraction(tied, f):
+    scores, churned, value = tied
+    curve = TargetingCurve.from_scores(scores, churned, value)
+    assert curve.at_fraction(f).contacted == round(f * len(scores))
+
+
+def test_outcome_formulas_flat_value(tied):
+    scores, churned, _ = tied
+    curve = TargetingCurve.from_scores(scores, churned)
+    a = Assumptions(value_per_saved=500, cost_per_contact=12, save_rate=0.3, fixed_cost=1000)
+    k = 150
+    c, _ = brute_top(scores, churned, None, k)
+    o = curve.outcome(k, a)
+    assert o.saved == pytest.approx(0.3 * c)
+    assert o.value == pytest.approx(500 * 0.3 * c)
+    assert o.cost == pytest.approx(12 * k + 1000)
+    assert o.net == pytest.approx(500 * 0.3 * c - 12 * k - 1000)
+    assert o.roi == pytest.approx(o.net / o.cost)
+    r = curve.random_outcome(k, a)
+    assert r.churners_reached == pytest.approx(churned.mean() * k)
+    assert r.saved == pytest.approx(0.3 * churned.mean() * k)
+
+
+def test_outcome_formulas_customer_value(tied):
+    scores, churned, value = tied
+    curve = TargetingCurve.from_scores(scores, churned, value)
+    a = Assumptions(value_per_saved=500, cost_per_contact=12, save_rate=0.25)
+    _, v = brute_top(scores, churned, value, 200)
+    assert curve.outcome(200, a).value == pytest.approx(0.25 * v)
+    a12 = Assumptions(value_per_saved=500, cost_per_contact=12, save_rate=0.25, value_months=12)
+    assert curve.outcome(200, a12).value == pytest.approx(0.25 * v * 12)
+    # Random: expected summed value of leavers reached = k/n of all leavers' value.
+    total = float((value * churned).sum())
+    assert curve.random_outcome(200, a).value == pytest.approx(0.25 * total * 200 / len(scores))
+
+
+def test_zero_contacts_costs_nothing(tied):
+    scores, churned, _ = tied
+    curve = TargetingCurve.from_scores(scores, churned)
+    o = curve.outcome(0, Assumptions(500, 10, 0.3, fixed_cost=2000))
+    assert o.cost == 0 and o.net == 0 and math.isnan(o.roi)
+
+
+def test_best_count_matches_brute_force(tied):
+    scores, churned, value = tied
+    curve = TargetingCurve.from_scores(scores, churned, value)
+    for a in [
+        Assumptions(value_per_saved=0, cost_per_contact=3, save_rate=0.4, value_months=6),
+        Assumptions(value_per_saved=0, cost_per_contact=30, save_rate=0.4, value_months=1, fixed_cost=50),
+        Assumptions(value_per_saved=0, cost_per_contact=3, save_rate=0.4, value_months=6, capacity=40),
+    ]:
+        nets = [curve.outcome(k, a).net for k in range(len(scores) + 1)]
+        limit = a.capacity if a.capacity is not None else len(scores)
+        best = int(np.argmax(nets[: limit + 1]))
+        expected = best if nets[best] > 0 else 0
+        assert curve.best_count(a) == expected
+
+
+def test_unprofitable_returns_zero(tied):
+    scores, churned, _ = tied
+    curve = TargetingCurve.from_scores(scores, churned)
+    assert curve.best_count(Assumptions(value_per_saved=1, cost_per_contact=100, save_rate=0.1)) == 0
+
+
+def test_bootstrap_range_brackets_estimate_and_matches_slow_bootstrap(rng):
+    n = 3000
+    scores = rng.random(n)
+    churned = rng.random(n) < 0.02 + 0.2 * scores**3
+    curve = TargetingCurve.from_scores(scores, churned)
+    a = Assumptions(value_per_saved=400, cost_per_contact=5, save_rate=0.3)
+    k = 400
+    b = curve.bootstrap(k, a, n_boot=400, seed=1)
+    point = curve.outcome(k, a)
+    assert b.method == "bootstrap"
+    assert b.saved.low <= point.saved <= b.saved.high
+    assert b.net.low <= point.net <= b.net.high
+    # Independent, slow bootstrap: resample customers with replacement, re-rank, top k.
+    slow = []
+    r2 = np.random.default_rng(99)
+    for _ in range(400):
+        i = r2.integers(0, n, n)
+        s, c = scores[i], churned[i]
+        top = np.argsort(-s, kind="stable")[:k]
+        slow.append(c[top].sum())
+    lo, hi = np.quantile(slow, [0.05, 0.95])
+    assert b.reached.low == pytest.approx(lo, rel=0.15, abs=3)
+    assert b.reached.high == pytest.approx(hi, rel=0.15, abs=3)
+
+
+def test_bootstrap_normal_approximation_for_deep_lists(rng):
+    n = 5000
+    scores = rng.random(n)
+    churned = rng.random(n) < 0.1
+    curve = TargetingCurve.from_scores(scores, churned)
+    a = Assumptions(value_per_saved=400, cost_per_contact=5, save_rate=0.3)
+    exact = curve.bootstrap(3000, a, n_boot=200, max_cells=10_000_000)
+    approx = curve.bootstrap(3000, a, n_boot=200, max_cells=1000)
+    assert approx.method == "normal approximation" and exact.method == "bootstrap"
+    assert approx.reached.low == pytest.approx(exact.reached.low, rel=0.05)
+    assert approx.reached.high == pytest.approx(exact.reached.high, rel=0.05)
+
+
+def test_assumptions_validate():
+    with pytest.raises(ValueError):
+        Assumptions(100, 1, 1.5)
+    with pytest.raises(ValueError):
+        Assumptions(100, -1, 0.5)
+
+
+def test_from_scores_rejects_bad_input():
+    with pytest.raises(ValueError):
+        TargetingCurve.from_scores([0.1, np.nan], [0, 1])
+    with pytest.raises(ValueError):
+        TargetingCurve.from_scores([0.1, 0.2], [0, 1, 1])
