@@ -49,8 +49,8 @@ m = st.columns(4)
 m[0].metric("Rows", fmt_exact(rep.rows))
 m[1].metric("Customers", fmt_exact(rep.customers) if rep.customers is not None else "n/a")
 if rep.first_date is not None and pd.notna(rep.first_date):
-    m[2].metric("Period", f"{fmt_date(rep.first_date)} – {fmt_date(rep.last_date)}",
-                help=f"{rep.snapshots} snapshots")
+    m[2].metric(f"Period ({rep.snapshots} snapshots)", f"{rep.first_date:%b %Y} – {rep.last_date:%b %Y}",
+                help=f"From {fmt_date(rep.first_date)} to {fmt_date(rep.last_date)}")
 else:
     m[2].metric("Period", "no dates")
 m[3].metric("Leave within a month", fmt_pct(rep.churn_rate) if rep.churn_rate is not None else "n/a",
@@ -80,8 +80,13 @@ with right:
     if rep.outliers.empty:
         st.caption("None found.")
     else:
-        st.dataframe(rep.outliers, hide_index=True)
+        st.dataframe(rep.outliers, hide_index=True, column_config={
+            "count": st.column_config.NumberColumn("rows outside"),
+            "low": st.column_config.NumberColumn("typical from", format="%.4g"),
+            "high": st.column_config.NumberColumn("typical to", format="%.4g")})
 
 st.subheader("Preview")
 st.caption(f"First 200 of {fmt_exact(len(raw))} rows.")
-st.dataframe(raw.head(200), hide_index=True)
+dates = {c: st.column_config.DateColumn(c, format="YYYY-MM-DD")
+         for c in raw.columns if pd.api.types.is_datetime64_any_dtype(raw[c])}
+st.dataframe(raw.head(200), hide_index=True, column_config=dates)

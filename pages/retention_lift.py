@@ -47,9 +47,9 @@ def what_if() -> None:
     st.markdown(f"### {md_escape(main.title)}")
     st.markdown(f"**{md_escape(main.headline)}**")
     m = st.columns(5)
-    m[0].metric("Customers kept / month", T["saved"], help=f"Range: {T['saved_low']} to {T['saved_high']}",
+    m[0].metric("Kept / month", T["saved"], help=f"Range: {T['saved_low']} to {T['saved_high']}",
                 border=True)
-    m[1].metric("Net value / month", T["net"], help=f"Range: {T['net_low']} to {T['net_high']}", border=True)
+    m[1].metric("Net / month", T["net"], help=f"Range: {T['net_low']} to {T['net_high']}", border=True)
     m[2].metric("Campaign cost", T["cost"], border=True)
     m[3].metric("Return on spend", T["roi"], border=True)
     m[4].metric("Leavers reached", T["reached"], help=f"{T['share_reached']} in 10 of all leavers", border=True)
@@ -58,22 +58,23 @@ def what_if() -> None:
         st.caption(f"⚠️ {md_escape(c)}")
     st.caption("Share this scenario: the page address holds the list size and the assumptions.")
 
-    tabs = st.tabs(["Model vs today's rule vs random", "Best list size", "Who gets contacted", "Customers kept"])
-    with tabs[0]:
+    views = ["Model vs today's rule vs random", "Best list size", "Who gets contacted", "Customers kept"]
+    view = st.segmented_control("Show", views, default=views[0], key="view", required=True,
+                                label_visibility="collapsed", **KW)
+    if view == views[0]:
         render.finding(comparison_finding(result), ctx.audience, level=4)
-    with tabs[1]:
+    elif view == views[1]:
         render.finding(best_depth_finding(result), ctx.audience, level=4)
-    with tabs[2]:
+    elif view == views[2]:
         seg_cols = segment_columns(ev, ctx.data.features)
         if seg_cols and contacts > 0:
             col = st.selectbox("Compare by", seg_cols, format_func=label, key="segment", **KW)
             render.finding(segment_finding(result, col), ctx.audience, level=4)
         else:
             st.caption("No customer groups to compare (the data has no suitable columns, or nobody is contacted).")
-    with tabs[3]:
-        render.draw_chart(main.chart)
+    else:
+        render.draw_chart(main.get_chart())
         if ctx.audience != "Executive" and main.notes:
             st.markdown(render.bullets_md(main.notes))
-
 
 what_if()

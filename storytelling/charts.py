@@ -67,7 +67,7 @@ def gains_chart(gains: pd.DataFrame, marker_share: float | None = None) -> alt.L
     ``gains`` has columns ``policy``, ``share_contacted``, ``share_reached``.
     """
     base = alt.Chart(gains).encode(
-        x=alt.X("share_contacted:Q", title="Share of customers contacted", axis=alt.Axis(format="%")),
+        x=alt.X("share_contacted:Q", title="Share of customers contacted", axis=alt.Axis(format="%", tickCount=10)),
         y=alt.Y("share_reached:Q", title="Share of all leavers reached", axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1])),
         color=_policy_colour(sorted(gains["policy"].unique())),
@@ -81,41 +81,74 @@ def gains_chart(gains: pd.DataFrame, marker_share: float | None = None) -> alt.L
     )
     layers = [base.mark_line()]
     if marker_share is not None:
-        rule = alt.Chart(pd.DataFrame({"x": [marker_share], "label": ["Your list"]})).encode(x="x:Q")
+        # The marker's data is one named inline dataset, so a built spec can be re-pointed at a
+        # new list size without rebuilding the chart (see ``with_marker``).
+        rule = alt.Chart(alt.Data(name=MARKER_DATA)).encode(x="x:Q")
         layers += [
             rule.mark_rule(color="#333", strokeDash=[3, 3]),
             rule.mark_text(align="left", dx=5, y=10, color="#333", fontSize=12).encode(text="label:N"),
         ]
-    return alt.layer(*layers).properties(width=WIDTH, height=HEIGHT)
+    chart = alt.layer(*layers).properties(width=WIDTH, height=HEIGHT)
+    if marker_share is not None:
+        chart = chart.properties(datasets={MARKER_DATA: [{"x": marker_share, "label": "Your list"}]})
+    return chart
 
 
-def net_value_chart(curve: pd.DataFrame, best: int, current: int, currency: str = "$") -> alt.LayerChart:
+MARKER_DATA = "list_marker"
+
+
+def with_marker(spec: dict, share: float) -> dict:
+    """A copy of a built gains-chart spec with the 'Your list' marker moved to ``share``.
+
+    Building and serialising an Altair chart costs tens of milliseconds; moving the marker on a
+    spec built once costs microseconds, which keeps the slider live.
+    """
+    out = dict(spec)
+    out["datasets"] = {**spec.get("datasets", {}), MARKER_DATA: [{"x": share, "label": "Your list"}]}
+    return out
+
+
+def net_value_chart(curve: pd.DataFrame, best: int, current: int, currency: str = "$", *,
+                    capacity: int | None = None, unlimited_best: int | None = None,
+                    labels: dict[str, str] | None = None) -> alt.LayerChart:
     """Net value (after campaign costs) against the number of customers contacted.
 
-    ``curve`` has ``contacts`` and ``net``; the best depth and the current choice are marked.
+    ``curve`` has ``contacts`` and ``net``; the best depth, the current choice, marketing's
+    capacity and (when the capacity binds) the best depth without it are marked. ``labels``
+    ("best", "free", "current", "capacity") carry the same wording as the finding's facts.
     """
+    labels = labels or {}
     line = alt.Chart(curve).mark_line(color=POLICY_COLOURS[MODEL]).encode(
-        x=alt.X("contacts:Q", title="Customers contacted per month", axis=alt.Axis(format=",d")),
+        x=alt.X("contacts:Q", title="Customers contacted per month", axis=alt.Axis(format="~s", tickCount=8)),
         y=alt.Y("net:Q", title=f"Net value per month ({currency})", axis=alt.Axis(format="~s")),
         tooltip=[alt.Tooltip("contacts:Q", title="Contacted", format=",d"),
                  alt.Tooltip("net:Q", title="Net value", format=",.0f")],
     )
-    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#999").encode(y="y:Q")
-    at = lambda k: float(curve.iloc[(curve["contacts"] - k).abs().argmin()]["net"])  # noqa: E731
-    marks = pd.DataFrame(
-        {
-            "contacts": [best, current],
-            "net": [at(best), at(current)],
-            "label": [f"Best: {best:,} ({fmt_money(at(best), currency)})", f"Your list: {current:,}"],
-            "kind": ["best", "current"],
-        }
-    )
-    points = alt.Chart(marks).mark_point(size=120, filled=True).encode(
-        x="contacts:Q", y="net:Q",
-        color=alt.Color("kind:N", scale=alt.Scale(domain=["best", "current"], range=[ACCENT, "#333"]), legend=None),
-    )
-    labels = points.mark_text(align="left", dx=8, dy=-10, fontSize=12).encode(text="label:N")
-    return alt.layer(zero, line, points, labels).properties(width=WIDTH, height=HEIGHT)
+    layers = [alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#999").encode(y="y:Q"), line]
+    if capacity is not None and capacity < curve["contacts"].max():
+        text = labels.get("capacity", f"Capacity {capacity:,}")
+        low = float(min(curve["net"].min(), 0.0))
+        cap = alt.Chart(pd.DataFrame({"x": [capacity], "y": [low], "label": [text]})).encode(x="x:Q")
+        layers += [cap.mark_rule(color="#666", strokeDash=[4, 4]),
+                   cap.mark_text(align="left", dx=4, dy=-8, color="#666", fontSize=12).encode(y="y:Q", text="label:N")]
+
+    def at(k: int) -> float:
+        return float(curve.iloc[(curve["contacts"] - k).abs().argmin()]["net"])
+
+    rows = [(best, at(best), labels.get("best", f"Best: {best:,} ({fmt_money(at(best), currency)})"), "best", 22)]
+    if unlimited_best is not None and unlimited_best != best:
+        rows.append((unlimited_best, at(unlimited_best), labels.get(
+            "free", f"Without the limit: {unlimited_best:,} ({fmt_money(at(unlimited_best), currency)})"), "free", -14))
+    if abs(current - best) > 0.03 * max(curve["contacts"].max(), 1):
+        rows.append((current, at(current), labels.get("current", f"Your list: {current:,}"), "current", 40))
+    marks = pd.DataFrame(rows, columns=["contacts", "net", "label", "kind", "dy"])
+    colour = alt.Color("kind:N", scale=alt.Scale(domain=["best", "free", "current"], range=[ACCENT, "#666", "#333"]),
+                       legend=None)
+    points = alt.Chart(marks).mark_point(size=120, filled=True).encode(x="contacts:Q", y="net:Q", color=colour)
+    for dy in sorted(set(marks["dy"])):
+        layers.append(alt.Chart(marks[marks["dy"] == dy]).mark_text(align="left", dx=8, dy=dy, fontSize=12)
+                      .encode(x="contacts:Q", y="net:Q", text="label:N", color=colour))
+    return alt.layer(*layers, points).properties(width=WIDTH, height=HEIGHT)
 
 
 def segment_chart(mix: pd.DataFrame, segment_label: str) -> alt.Chart:
@@ -154,11 +187,11 @@ def compare_chart(outcomes: pd.DataFrame, currency: str = "$") -> alt.Chart:
     return alt.layer(bars, text).properties(width=WIDTH, height=150)
 
 
-def to_png(chart: alt.TopLevelMixin, *, width_px: int = 1280, ppi: int = 200) -> bytes:
+def to_png(chart: alt.TopLevelMixin | dict, *, width_px: int = 1280, ppi: int = 200) -> bytes:
     """Render a chart to PNG with vl-convert at an explicit size and resolution."""
     import vl_convert as vlc
 
-    spec = chart.to_dict()
+    spec = chart if isinstance(chart, dict) else chart.to_dict()
     # vl-convert's output is (chart width) x scale x ppi / 72 pixels wide.
     scale = width_px * 72 / ((WIDTH + 100) * ppi)
     return vlc.vegalite_to_png(spec, scale=scale, ppi=ppi)

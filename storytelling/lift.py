@@ -143,9 +143,18 @@ def gains_data(curves: Curves, points: int = 101) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def net_data(result: LiftResult, points: int = 300) -> pd.DataFrame:
+def gains_spec(curves: Curves) -> dict:
+    """The gains chart's Vega-Lite spec, built once per set of curves (the marker moves later)."""
+    spec = getattr(curves, "_gains_spec", None)
+    if spec is None:
+        spec = charts.gains_chart(gains_data(curves), 0.0).to_dict()
+        curves._gains_spec = spec
+    return spec
+
+
+def net_data(result: LiftResult, points: int = 300, extra: tuple[int, ...] = ()) -> pd.DataFrame:
     c = result.curves.model
-    ks = c.grid(points, extra=(result.best, result.contacts))
+    ks = c.grid(points, extra=(result.best, result.contacts, *extra))
     return pd.DataFrame({"contacts": ks, "net": c.net_curve(result.assumptions)[ks]})
 
 
@@ -304,7 +313,7 @@ def lift_finding(result: LiftResult) -> Finding:
         title=title,
         headline=headline,
         bullets=bullets,
-        chart=charts.compare_chart(compare_data(result), cur),
+        chart=lambda: charts.compare_chart(compare_data(result), cur),
         facts=f,
         caveats=_common_caveats(result),
         notes=_method_notes(result),
@@ -350,7 +359,8 @@ def best_depth_finding(result: LiftResult) -> Finding:
     else:
         title = f"Calling the top {T['best_contacts']} customers makes the most money: {T['best_net']} a month after costs"
         headline = (f"Net value peaks at {T['best_contacts']} contacts{within}, keeping about {T['best_saved']} "
-                    f"customers a month. Beyond that, each extra call reaches too few leavers to pay for itself.")
+                    "customers a month." + ("" if capped else
+                                            " Beyond that, each extra call reaches too few leavers to pay for itself."))
     if capped and result.best == cap:
         title = (f"Use all of marketing's capacity: calling {T['best_contacts']} customers makes "
                  f"{T['best_net']} a month after costs")
@@ -368,7 +378,9 @@ def best_depth_finding(result: LiftResult) -> Finding:
         title=title,
         headline=headline,
         bullets=bullets,
-        chart=charts.net_value_chart(net_data(result), result.best, result.contacts, cur),
+        chart=lambda: charts.net_value_chart(net_data(result, extra=(unlimited,)), result.best, result.contacts, cur,
+                                     capacity=cap, unlimited_best=unlimited if capped else None,
+                                     labels=_net_labels(T, capped)),
         facts=f,
         caveats=["The best size moves with the assumptions: a higher cost per contact makes it shorter, a "
                  "more valuable customer or a stronger offer makes it longer."],
@@ -377,6 +389,17 @@ def best_depth_finding(result: LiftResult) -> Finding:
                    "on the hold-out month; marginal hit rate at the best depth "
                    f"{_marginal_hit(result):.1%} vs break-even {_break_even(result):.1%}."],
     )
+
+
+def _net_labels(T: dict[str, str], capped: bool) -> dict[str, str]:
+    out = {
+        "best": f"Best: {T['best_contacts']} ({T['best_net']})",
+        "current": f"Your list: {T['current_contacts']}",
+        "capacity": f"Capacity: {T['capacity']}",
+    }
+    if capped:
+        out["free"] = f"Without the limit: {T['unlimited_contacts']} ({T['unlimited_net']})"
+    return out
 
 
 def _marginal_hit(result: LiftResult, window: int = 200) -> float:
@@ -428,7 +451,7 @@ def comparison_finding(result: LiftResult) -> Finding:
         title=title,
         headline=headline,
         bullets=bullets,
-        chart=charts.gains_chart(gains_data(result.curves), k / result.curves.n),
+        chart=lambda: charts.with_marker(gains_spec(result.curves), k / result.curves.n),
         facts=f,
         caveats=[AB_CAVEAT],
         notes=_method_notes(result),
@@ -462,7 +485,7 @@ def segment_finding(result: LiftResult, column: str, column_label: str | None = 
         title=title,
         headline=headline,
         bullets=bullets,
-        chart=charts.segment_chart(mix, name.capitalize()),
+        chart=lambda: charts.segment_chart(mix, name.capitalize()),
         facts=f,
         caveats=["Who is on the list shows which customers the model finds risky, not why they leave."],
         notes=[f"Share of the top {fmt_exact(result.contacts)} customers in each value of '{column}', "

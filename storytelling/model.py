@@ -9,20 +9,25 @@ whose outcome was still unknown at the time, is used for training.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.metrics import roc_auc_score
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OrdinalEncoder
 
 from storytelling.data import CustomerData, DataError
 
+if TYPE_CHECKING:  # scikit-learn is imported only when a model is trained (it takes ~1 s)
+    from sklearn.pipeline import Pipeline
+
 #: Above this ranking quality the results look too good to be true (possible leakage).
 SUSPICIOUS_AUC = 0.95
+#: Bump when the model or the evaluation changes, so cached scores are not reused.
+MODEL_VERSION = "hgb-1"
 
 
 def categorical_columns(X: pd.DataFrame) -> list[str]:
@@ -31,6 +36,11 @@ def categorical_columns(X: pd.DataFrame) -> list[str]:
 
 def make_pipeline(X: pd.DataFrame, *, seed: int = 0) -> Pipeline:
     """Ordinal-encode text columns, then gradient-boosted trees that treat them as categories."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OrdinalEncoder
+
     cats = categorical_columns(X)
     nums = [c for c in X.columns if c not in cats]
     prep = ColumnTransformer(
@@ -46,8 +56,8 @@ def make_pipeline(X: pd.DataFrame, *, seed: int = 0) -> Pipeline:
         verbose_feature_names_out=False,
     )
     clf = HistGradientBoostingClassifier(
-        learning_rate=0.08,
-        max_iter=200,
+        learning_rate=0.1,
+        max_iter=100,
         max_leaf_nodes=31,
         min_samples_leaf=80,
         l2_regularization=1.0,
@@ -93,7 +103,13 @@ class Evaluation:
 
 
 def _auc(y: np.ndarray, s: np.ndarray) -> float:
-    return float(roc_auc_score(y, s)) if 0 < y.sum() < len(y) else float("nan")
+    """Ranking quality: the chance a random leaver scores above a random stayer (ties half)."""
+    y = np.asarray(y).astype(bool)
+    n1, n0 = int(y.sum()), int((~y).sum())
+    if n1 == 0 or n0 == 0:
+        return float("nan")
+    ranks = pd.Series(np.asarray(s, dtype=float)).rank(method="average").to_numpy()
+    return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
 def train_baseline(data: CustomerData, train_rows: pd.DataFrame, *, seed: int = 0) -> Pipeline:
@@ -110,8 +126,8 @@ def train_baseline(data: CustomerData, train_rows: pd.DataFrame, *, seed: int = 
 
 def evaluate(data: CustomerData, *, horizon_days: int = 30, seed: int = 0) -> Evaluation:
     """Score the latest labelled snapshot, time-aware (see module docstring)."""
-    f = data.frame
-    lab = data.labelled
+    f = data.frame.assign(_row=np.arange(len(data.frame)))  # position in data.frame
+    lab = f[f["churned"].notna()]
     notes: list[str] = []
     current = None
     if data.has_dates:
@@ -164,3 +180,70 @@ def evaluate(data: CustomerData, *, horizon_days: int = 30, seed: int = 0) -> Ev
         frame=hold, source="baseline", as_of=as_of, train_end=train_end, train_rows=len(train),
         auc=_auc(y, hold["score"].to_numpy()), model=model, current=current, notes=notes,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Scores cached on disk (data, not code: nothing is unpickled)
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("STORYTELLING_CACHE", Path.home() / ".cache" / "storytelling"))
+
+
+def data_fingerprint(data: CustomerData, horizon_days: int, seed: int) -> str:
+    h = hashlib.sha1()
+    h.update(f"{MODEL_VERSION}|{horizon_days}|{seed}|{sorted(data.features)}".encode())
+    h.update(pd.util.hash_pandas_object(data.frame, index=False).to_numpy().tobytes())
+    return h.hexdigest()[:20]
+
+
+def evaluate_cached(data: CustomerData, *, horizon_days: int = 30, seed: int = 0,
+                    directory: Path | None = None) -> Evaluation:
+    """:func:`evaluate`, with the baseline model's scores kept on disk between app starts.
+
+    Only the scores and the summary figures are stored (Parquet + JSON, keyed by a fingerprint
+    of the data and the model version). The fitted model itself is not stored; pages that need
+    it (drivers) train it again on demand.
+    """
+    if data.has_score or not data.features:
+        return evaluate(data, horizon_days=horizon_days, seed=seed)
+    directory = directory or cache_dir()
+    key = data_fingerprint(data, horizon_days, seed)
+    scores_path, meta_path = directory / f"{key}.parquet", directory / f"{key}.json"
+    if scores_path.exists() and meta_path.exists():
+        try:
+            meta = json.loads(meta_path.read_text())
+            scores = pd.read_parquet(scores_path)
+            return _rebuild(data, meta, scores)
+        except Exception:  # a damaged cache is ignored and rewritten
+            pass
+    ev = evaluate(data, horizon_days=horizon_days, seed=seed)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        parts = [pd.DataFrame({"part": "hold", "row": ev.frame["_row"], "score": ev.frame["score"]})]
+        if ev.current is not None:
+            parts.append(pd.DataFrame({"part": "current", "row": ev.current["_row"], "score": ev.current["score"]}))
+        pd.concat(parts, ignore_index=True).to_parquet(scores_path, index=False)
+        meta_path.write_text(json.dumps({
+            "as_of": None if ev.as_of is None else str(ev.as_of), "train_end": None if ev.train_end is None else str(ev.train_end),
+            "train_rows": ev.train_rows, "auc": ev.auc, "notes": ev.notes,
+        }))
+    except OSError:
+        pass  # a read-only home is fine: we just retrain next time
+    return ev
+
+
+def _rebuild(data: CustomerData, meta: dict, scores: pd.DataFrame) -> Evaluation:
+    f = data.frame
+    def take(part: str) -> pd.DataFrame | None:
+        s = scores[scores["part"] == part]
+        if s.empty:
+            return None
+        rows = f.loc[s["row"].to_numpy()].copy()
+        rows["score"] = s["score"].to_numpy()
+        rows["_row"] = s["row"].to_numpy()
+        return rows.reset_index(drop=True)
+    ts = lambda v: None if v is None else pd.Timestamp(v)  # noqa: E731
+    return Evaluation(frame=take("hold"), source="baseline", as_of=ts(meta["as_of"]), train_end=ts(meta["train_end"]),
+                      train_rows=int(meta["train_rows"]), auc=float(meta["auc"]), model=None, current=take("current"),
+                      notes=list(meta["notes"]))

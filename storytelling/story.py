@@ -168,6 +168,16 @@ class Finding:
     def fact(self, name: str) -> Fact:
         return self.facts[name]
 
+    def get_chart(self) -> Any:
+        """The chart, built on first use when it was given as a zero-argument builder.
+
+        Building an Altair chart costs a few milliseconds; a page that shows one view at a time
+        should not pay for the charts it does not show.
+        """
+        if callable(self.chart) and not hasattr(self.chart, "to_dict"):
+            self.chart = self.chart()
+        return self.chart
+
 
 def facts(*items: Fact) -> dict[str, Fact]:
     return {f.name: f for f in items}

@@ -238,21 +238,47 @@ class TargetingCurve:
         return best if net[best] > 0 else 0
 
     # -- uncertainty -----------------------------------------------------------------------
-    def _boot_tables(self, n_boot: int, seed: int, max_cells: int):
-        """Cumulative resampled counts over the first customers (built once, then reused)."""
-        key = (n_boot, seed, max_cells)
+    _BLOCK = 2048
+
+    def _boot_tables(self, n_boot: int, seed: int, span: int):
+        """Cumulative resampled counts over the first ``span`` customers (or more).
+
+        Built in blocks of customers, each drawn from its own seeded generator, so the tables
+        only grow as deeper lists are asked for, and a range never depends on which lists were
+        asked for before.
+        """
+        key = (n_boot, seed)
         if getattr(self, "_boot_key", None) != key:
-            span = int(min(self.n, max(max_cells // n_boot, 1)))
-            rng = np.random.default_rng(seed)
-            w = rng.poisson(1.0, size=(n_boot, span)).astype(np.int32)
-            y = self.sorted_churned[:span].astype(np.int32)
-            cw = np.cumsum(w, axis=1, dtype=np.int32)
-            cy = np.cumsum(w * y, axis=1, dtype=np.int32)
-            cv = None
-            if self.sorted_value is not None:
-                cv = np.cumsum(w * (y * self.sorted_value[:span]), axis=1).astype(np.float32)
-            self._boot = (span, cw, cy, cv)
+            self._boot = (0, np.zeros((n_boot, 0), np.int32), np.zeros((n_boot, 0), np.int32),
+                          None if self.sorted_value is None else np.zeros((n_boot, 0), np.float64))
             self._boot_key = key
+        built, cw, cy, cv = self._boot
+        if built >= min(span, self.n):
+            return self._boot
+        target = min(self.n, -(-span // self._BLOCK) * self._BLOCK)
+        parts_w, parts_y, parts_v = [], [], []
+        last_w = cw[:, -1] if built else np.zeros(n_boot, np.int32)
+        last_y = cy[:, -1] if built else np.zeros(n_boot, np.int32)
+        last_v = cv[:, -1] if (built and cv is not None) else np.zeros(n_boot)
+        for start in range(built, target, self._BLOCK):
+            stop = min(start + self._BLOCK, self.n)
+            w = np.random.default_rng([seed, start // self._BLOCK]).poisson(1.0, size=(n_boot, stop - start))
+            w = w.astype(np.int32)
+            y = self.sorted_churned[start:stop].astype(np.int32)
+            bw = np.cumsum(w, axis=1, dtype=np.int32) + last_w[:, None]
+            by = np.cumsum(w * y, axis=1, dtype=np.int32) + last_y[:, None]
+            parts_w.append(bw)
+            parts_y.append(by)
+            last_w, last_y = bw[:, -1], by[:, -1]
+            if cv is not None:
+                bv = np.cumsum(w * (y * self.sorted_value[start:stop]), axis=1) + last_v[:, None]
+                parts_v.append(bv)
+                last_v = bv[:, -1]
+        cw = np.concatenate([cw, *parts_w], axis=1)
+        cy = np.concatenate([cy, *parts_y], axis=1)
+        if cv is not None:
+            cv = np.concatenate([cv, *parts_v], axis=1)
+        self._boot = (target, cw, cy, cv)
         return self._boot
 
     def bootstrap(self, k: int, a: Assumptions, *, n_boot: int = 300, level: float = 0.9,
@@ -261,9 +287,10 @@ class TargetingCurve:
 
         Customers are resampled (Poisson bootstrap: each customer counts 0, 1, 2... times), the
         scores are kept, and the top ``k`` of each resample is contacted. The resampled running
-        totals are built once per curve over the first ``max_cells / n_boot`` customers, so a
-        query costs O(n_boot log n). Deeper lists use the normal approximation to the same
-        bootstrap (variance of a Poisson-weighted sum), which is accurate at that size.
+        totals are built once per curve (growing with the deepest list asked for), so a query
+        costs O(n_boot log n). Lists so deep that the tables would exceed ``max_cells`` numbers use
+        the normal approximation to the same bootstrap (variance of a Poisson-weighted sum),
+        which is accurate at that size.
         """
         k = int(min(max(k, 0), self.n))
         alpha = (1 - level) / 2
@@ -273,7 +300,7 @@ class TargetingCurve:
         has_value = self.sorted_value is not None
         span_needed = min(self.n, k + int(8 * math.sqrt(k)) + 50)
         if span_needed * n_boot <= max_cells:
-            span, cw, cy, cv = self._boot_tables(n_boot, seed, max_cells)
+            span, cw, cy, cv = self._boot_tables(n_boot, seed, span_needed)
             rows = np.arange(n_boot)
             # Where each resample reaches its k-th contact; the customer there may count only
             # partly (if their weight takes the total past k).

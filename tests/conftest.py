@@ -30,3 +30,10 @@ def small_panel() -> pd.DataFrame:
 @pytest.fixture()
 def rng():
     return np.random.default_rng(12345)
+
+
+# Keep the app's on-disk score cache out of the user's home during tests.
+import os as _os  # noqa: E402
+import tempfile as _tempfile  # noqa: E402
+
+_os.environ.setdefault("STORYTELLING_CACHE", _tempfile.mkdtemp(prefix="storytelling-cache-"))

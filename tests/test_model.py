@@ -62,3 +62,33 @@ def test_undated_data_uses_random_split(small_panel):
     roles = infer_roles(df)
     ev = evaluate(prepare(df, roles, today=TODAY))
     assert ev.as_of is None and ev.notes and "random" in ev.notes[0]
+
+
+def test_auc_matches_scikit_learn(rng):
+    from sklearn.metrics import roc_auc_score
+
+    from storytelling.model import _auc
+
+    y = rng.random(500) < 0.2
+    s = np.round(rng.random(500), 1)  # ties
+    assert _auc(y, s) == pytest.approx(roc_auc_score(y, s))
+
+
+def test_scores_cached_on_disk_give_the_same_evaluation(small_panel, tmp_path):
+    from storytelling.model import evaluate_cached
+
+    d = prepare(small_panel, today=TODAY)
+    first = evaluate_cached(d, directory=tmp_path)
+    assert len(list(tmp_path.glob("*.parquet"))) == 1
+    second = evaluate_cached(d, directory=tmp_path)
+    assert second.model is None  # rebuilt from the cache, not retrained
+    pd.testing.assert_frame_equal(first.frame.drop(columns="_row"), second.frame.drop(columns="_row"),
+                                  check_dtype=False, check_categorical=False)
+    assert second.auc == pytest.approx(first.auc)
+    assert second.train_end == first.train_end and second.as_of == first.as_of
+    pd.testing.assert_series_equal(first.current["score"], second.current["score"])
+    # A damaged cache is ignored.
+    for p in tmp_path.glob("*.json"):
+        p.write_text("{not json")
+    third = evaluate_cached(d, directory=tmp_path)
+    assert third.model is not None

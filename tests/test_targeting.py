@@ -177,3 +177,17 @@ def test_from_scores_rejects_bad_input():
         TargetingCurve.from_scores([0.1, np.nan], [0, 1])
     with pytest.raises(ValueError):
         TargetingCurve.from_scores([0.1, 0.2], [0, 1, 1])
+
+
+def test_bootstrap_does_not_depend_on_query_history(rng):
+    n = 9000
+    scores = rng.random(n)
+    churned = rng.random(n) < 0.05
+    value = rng.random(n) * 50
+    a = Assumptions(value_per_saved=400, cost_per_contact=5, save_rate=0.3)
+    fresh = TargetingCurve.from_scores(scores, churned, value)
+    direct = fresh.bootstrap(6000, a)
+    other = TargetingCurve.from_scores(scores, churned, value)
+    other.bootstrap(10, a)  # builds a small table first, then grows it
+    other.bootstrap(3000, a)
+    assert other.bootstrap(6000, a) == direct

@@ -17,7 +17,8 @@ def draw_chart(c) -> None:
     The spec was built by our own builders, so Altair's schema validation (the slow part of
     serialising) is skipped here; tests validate every builder once.
     """
-    st.vega_lite_chart(c.to_dict(validate=False), theme=None, width="stretch")
+    spec = c if isinstance(c, dict) else c.to_dict(validate=False)
+    st.vega_lite_chart(spec, theme=None, width="stretch")
 
 
 def finding(f: Finding, audience: str, *, chart: bool = True, compact: bool = False, level: int = 3) -> None:
@@ -28,7 +29,7 @@ def finding(f: Finding, audience: str, *, chart: bool = True, compact: bool = Fa
     if items and not compact:
         st.markdown(bullets_md(items))
     if chart and f.chart is not None and not compact:
-        draw_chart(f.chart)
+        draw_chart(f.get_chart())
     if not compact:
         for c in f.caveats:
             st.caption(f"⚠️ {md_escape(c)}")

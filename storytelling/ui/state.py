@@ -16,7 +16,7 @@ import streamlit as st
 
 from storytelling.data import CustomerData, DataError, Roles, infer_roles, load_table, prepare
 from storytelling.lift import Curves, build_curves
-from storytelling.model import Evaluation, evaluate
+from storytelling.model import Evaluation, evaluate_cached
 from storytelling.sample import load_sample
 from storytelling.story import EXECUTIVE
 from storytelling.targeting import Assumptions
@@ -48,8 +48,9 @@ class AppContext:
         return self.curves is not None
 
 
-@st.cache_data(show_spinner=False, max_entries=6)
+@st.cache_resource(show_spinner=False, max_entries=6)
 def _load_raw(key: str, _raw: bytes | None, name: str | None, sheet: str | None) -> pd.DataFrame:
+    """The table as read (shared, read-only: no copy per rerun, which would cost ~100 ms)."""
     if key == SAMPLE_KEY:
         return load_sample()
     return load_table(_raw, name, sheet=sheet)
@@ -62,7 +63,7 @@ def _prepared(key: str, roles_json: str, _raw: pd.DataFrame) -> CustomerData:
 
 @st.cache_resource(show_spinner="Training a baseline model on the older months…", max_entries=6)
 def _evaluation(key: str, roles_json: str, _data: CustomerData) -> Evaluation:
-    return evaluate(_data)
+    return evaluate_cached(_data)
 
 
 @st.cache_resource(show_spinner=False, max_entries=12)

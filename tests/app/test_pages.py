@@ -66,7 +66,7 @@ def test_threshold_policy(app):
     assert not app.exception
     app.slider(key="threshold").set_value(10.0).run()
     assert not app.exception
-    assert "Customers kept / month" in [m.label for m in app.metric]
+    assert "Kept / month" in [m.label for m in app.metric]
     app.segmented_control(key="policy").set_value("Number of customers").run()
 
 

@@ -1,0 +1,225 @@
+"""Benchmarks: prints a table of figures against the performance budget (DESIGN.md).
+
+Run: python bench/bench.py            (all)
+     python bench/bench.py --quick    (smaller sizes, for a smoke run)
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from storytelling.targeting import Assumptions, TargetingCurve  # noqa: E402
+
+ROWS: list[tuple[str, str, str, str]] = []
+
+
+def row(what: str, figure: str, budget: str = "", ok: bool | None = None) -> None:
+    verdict = "" if ok is None else ("ok" if ok else "OVER")
+    ROWS.append((what, figure, budget, verdict))
+    print(f"  {what:<80} {figure:>14} {budget:>10} {verdict:>5}", flush=True)
+
+
+def timed(fn, repeat: int = 5) -> float:
+    best = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best.append(time.perf_counter() - t)
+    return min(best)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_targeting(n: int) -> None:
+    rng = np.random.default_rng(0)
+    scores = rng.random(n)
+    churned = rng.random(n) < 0.02 + 0.1 * scores**2
+    value = rng.gamma(2.0, 25.0, n)
+    t = timed(lambda: TargetingCurve.from_scores(scores, churned, value), repeat=3)
+    row(f"curve precompute, {n:,} customers", f"{t * 1000:.0f} ms")
+    curve = TargetingCurve.from_scores(scores, churned, value)
+    a = Assumptions(600, 8, 0.3, value_months=12, capacity=50_000)
+    ks = rng.integers(0, n, 10_000)
+    ts = rng.random(10_000)
+    t_count = timed(lambda: [curve.at_count(int(k)) for k in ks], repeat=3) / len(ks)
+    t_thr = timed(lambda: [curve.at_threshold(float(x)) for x in ts], repeat=3) / len(ts)
+    t_out = timed(lambda: [curve.outcome(int(k), a) for k in ks], repeat=3) / len(ks)
+    row(f"what-if query at_count, {n:,}", f"{t_count * 1e6:.1f} us", "<= 1 ms", t_count <= 1e-3)
+    row(f"what-if query at_threshold, {n:,}", f"{t_thr * 1e6:.1f} us", "<= 1 ms", t_thr <= 1e-3)
+    row(f"what-if outcome (kept, cost, net), {n:,}", f"{t_out * 1e6:.1f} us", "<= 1 ms", t_out <= 1e-3)
+    t_best = timed(lambda: (curve._net_cache.clear(), curve.best_count(a)), repeat=3)
+    row(f"best list size (new assumptions), {n:,}", f"{t_best * 1000:.1f} ms")
+    t_boot_first = timed(lambda: (setattr(curve, "_boot_key", None), curve.bootstrap(5000, a)), repeat=3)
+    t_boot = timed(lambda: curve.bootstrap(int(rng.integers(100, 5000)), a), repeat=5)
+    row(f"range (bootstrap) first / later query, {n:,}", f"{t_boot_first * 1000:.0f} / {t_boot * 1000:.1f} ms")
+
+
+def bench_memory(n: int, features: int = 20) -> None:
+    """Prepare + curve for n customers x features, peak memory in a fresh process."""
+    import subprocess
+
+    code = f"""
+import resource, numpy as np, pandas as pd
+from storytelling.data import prepare
+from storytelling.targeting import TargetingCurve
+rng = np.random.default_rng(0)
+n = {n}
+df = pd.DataFrame({{f"f{{i}}": rng.random(n).astype("float32") for i in range({features} - 2)}})
+df["plan"] = pd.Categorical(rng.choice(["a", "b", "c"], n))
+df["region"] = pd.Categorical(rng.choice(["n", "s", "e", "w"], n))
+df["customer_id"] = np.arange(n)
+df["churn_score"] = rng.random(n)
+df["churned"] = (rng.random(n) < 0.05).astype("int8")
+d = prepare(df)
+c = TargetingCurve.from_scores(d.frame["score"].to_numpy(), d.frame["churned"].to_numpy())
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    if out.returncode:
+        row(f"peak memory, {n:,} x {features} features", "failed: " + out.stderr.strip().splitlines()[-1])
+        return
+    mb = float(out.stdout.strip().splitlines()[-1])
+    row(f"peak memory, load + prepare + curve, {n:,} x {features}", f"{mb:,.0f} MB", "<= 1.5 GB", mb <= 1536)
+
+
+def bench_page(reruns: int = 10) -> None:
+    """Slider rerun on the lift page (AppTest: the fragment's script time)."""
+    import os
+    import tempfile
+
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["STORYTELLING_CACHE"] = tempfile.mkdtemp(prefix="bench-cache-")
+    t = time.perf_counter()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page("pages/retention_lift.py").run()
+    cold = time.perf_counter() - t
+    assert not at.exception, at.exception
+    row("AppTest: first story, first start (trains the model)", f"{cold:.1f} s")
+    times = []
+    for i in range(reruns):
+        t = time.perf_counter()
+        at.slider(key="contacts").set_value(500 + 350 * i).run()
+        times.append(time.perf_counter() - t)
+        assert not at.exception, at.exception
+    med = statistics.median(times)
+    row(f"page script rerun after a slider move (median of {reruns}, AppTest)", f"{med * 1000:.0f} ms",
+        "<= 150 ms", med <= 0.15)
+    t = time.perf_counter()
+    at2 = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at2.switch_page("pages/retention_lift.py").run()
+    row("AppTest: new session, model cached in memory", f"{(time.perf_counter() - t) * 1000:.0f} ms")
+
+
+METRICS_JS = "() => Array.from(document.querySelectorAll(\"[data-testid='stMetricValue']\")).map(e => e.innerText).join('|')"
+
+
+def bench_browser(moves: int = 10) -> None:
+    """What a user sees, in Debian's chromium: cold start (first ever, then with the scores cached
+    on disk) and slider key press -> new figures on screen."""
+    import os
+    import tempfile
+
+    os.environ["STORYTELLING_CACHE"] = tempfile.mkdtemp(prefix="bench-cache-")
+    _browser_run(0, "first start after install: trains the model")
+    _browser_run(moves, "later start: scores cached on disk")
+    # The framework's own floor: a one-slider, one-figure app on the same machine and browser.
+    floor = Path(tempfile.mkdtemp(prefix="bench-floor-"))
+    (floor / "app.py").write_text(
+        "import streamlit as st\n"
+        "k = st.slider('Customers to contact', 0, 12000, 1000, step=10, key='contacts', bind='query-params')\n"
+        "st.metric('Kept', k * 3)\n"
+    )
+    _browser_run(moves, "floor: one-slider Streamlit app", root=floor, budget=False)
+
+
+def _browser_run(moves: int, label: str, root: Path = ROOT, budget: bool = True) -> None:
+    sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+    import shutil
+    import subprocess
+    import urllib.request
+
+    from conftest import CHROMIUM_ARGS, chromium_path, free_port
+
+    exe = chromium_path()
+    if exe is None:
+        row("browser: slider move to new figures", "skipped (no chromium)")
+        return
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.headless",
+                             "true", "--server.port", str(port)], cwd=root, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+            page = b.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url + ("/retention_lift" if root == ROOT else "/"))
+            metric = page.locator("[data-testid='stMetricValue']").first
+            metric.wait_for(timeout=60_000)
+            cold = time.perf_counter() - t0
+            row(f"browser: server start to first story ({label})", f"{cold:.1f} s", *(("<= 5 s", cold <= 5)
+                if budget else ("", None)))
+            slider = page.locator("[data-testid='stMain'] input[type='range']").first
+            times = []
+            for _ in range(moves):
+                before = page.evaluate(METRICS_JS)
+                slider.focus()
+                t = time.perf_counter()
+                page.keyboard.press("PageUp")  # one move of a tenth of the range
+                page.wait_for_function(
+                    f"([b]) => ({METRICS_JS})() !== b",
+                    arg=[before], timeout=30_000, polling="raf")
+                times.append(time.perf_counter() - t)
+                page.wait_for_timeout(300)
+            if times:
+                med = statistics.median(times)
+                row(f"browser: slider move to new figures on screen ({label})", f"{med * 1000:.0f} ms")
+            b.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    del shutil
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--quick", action="store_true")
+    args = p.parse_args()
+    n = 100_000 if args.quick else 1_000_000
+    print(f"  {'what':<80} {'figure':>14} {'budget':>10} {'':>5}")
+    print("  " + "-" * 113)
+    bench_targeting(n)
+    gc.collect()
+    bench_page(reruns=5 if args.quick else 10)
+    bench_browser(moves=5 if args.quick else 10)
+    bench_memory(n)
+    print("  " + "-" * 113)
+    over = [r for r in ROWS if r[3] == "OVER"]
+    print(f"  {len(ROWS)} figures, {len(over)} over budget")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""Open the app in a real browser, walk every page, move the slider."""
+
+import os
+import re
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+SHOTS = Path(os.environ.get("STORY_SCREENSHOTS", "")) if os.environ.get("STORY_SCREENSHOTS") else None
+TIMEOUT = 90_000
+
+
+def wait_ready(page):
+    page.wait_for_selector("[data-testid='stApp']", timeout=TIMEOUT)
+    # Streamlit shows a running indicator while the script runs.
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        timeout=TIMEOUT,
+    )
+    page.wait_for_timeout(800)
+
+
+def shot(page, name, height=2600):
+    """Save a screenshot of the whole page (the viewport is made tall enough to hold it)."""
+    if SHOTS:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        size = page.viewport_size
+        page.set_viewport_size({"width": size["width"], "height": height})
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(SHOTS / f"{name}.png"))
+        page.set_viewport_size(size)
+
+
+def no_exception(page):
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_walk_every_page(server, page):
+    page.goto(server, timeout=TIMEOUT)
+    wait_ready(page)
+    expect(page.get_by_text("The churn story")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile(r"left within a month"))).to_be_visible(timeout=TIMEOUT)
+    no_exception(page)
+    shot(page, "overview")
+
+    page.get_by_role("link", name="Data").first.click()
+    wait_ready(page)
+    expect(page.get_by_text("Health report")).to_be_visible(timeout=TIMEOUT)
+    no_exception(page)
+    shot(page, "data")
+
+    page.get_by_role("link", name="Retention lift").first.click()
+    wait_ready(page)
+    expect(page.get_by_text("Kept / month")).to_be_visible(timeout=TIMEOUT)
+    no_exception(page)
+    shot(page, "retention_lift")
+
+
+def test_slider_moves_the_numbers_and_the_link(server, page):
+    page.goto(server + "/retention_lift", timeout=TIMEOUT)
+    wait_ready(page)
+    metric = page.locator("[data-testid='stMetricValue']").first
+    expect(metric).to_be_visible(timeout=TIMEOUT)
+    before = metric.inner_text()
+    slider = page.locator("[data-testid='stMain'] input[type='range']").first
+    slider.focus()
+    for _ in range(20):
+        page.keyboard.press("ArrowRight")
+    wait_ready(page)
+    expect(metric).not_to_have_text(before, timeout=TIMEOUT)
+    assert "contacts=" in page.url  # the scenario travels with the link
+    no_exception(page)
+
+
+def test_shared_link_opens_the_same_scenario(server, page):
+    page.goto(server + "/retention_lift?contacts=3000&audience=Data+scientist", timeout=TIMEOUT)
+    wait_ready(page)
+    expect(page.get_by_text(re.compile(r"Calling the top 3,000 customers"))).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile(r"AUC")).first).to_be_visible(timeout=TIMEOUT)
+    no_exception(page)
+    shot(page, "retention_lift_data_scientist")

@@ -1,0 +1,49 @@
+"""Project rules that code review would otherwise have to remember."""
+
+import ast
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module.split(".")[0])
+    return out
+
+
+def test_core_imports_no_streamlit_outside_ui():
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "storytelling").rglob("*.py")
+        if "ui" not in p.relative_to(ROOT / "storytelling").parts and "streamlit" in imports(p)
+    ]
+    assert offenders == []
+
+
+def test_pages_are_thin():
+    """Pages wire widgets to the core: no modelling libraries, no long files."""
+    for p in (ROOT / "pages").glob("*.py"):
+        assert not imports(p) & {"sklearn", "numpy", "statsmodels", "shap"}, p.name
+        assert len(p.read_text().splitlines()) < 200, p.name
+
+
+def test_nothing_is_unpickled():
+    for p in (ROOT / "storytelling").rglob("*.py"):
+        text = p.read_text()
+        assert "pickle.load" not in text and "joblib.load" not in text, p.name
+
+
+@pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff is not installed")
+def test_ruff_is_clean():
+    out = subprocess.run(["ruff", "check", str(ROOT)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
