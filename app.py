@@ -7,9 +7,9 @@ from storytelling.ui import sidebar
 st.set_page_config(page_title="Churn story", page_icon=":material/insights:", layout="wide")
 
 pages = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
-    st.Page("pages/data.py", title="Data", icon=":material/table:"),
-    st.Page("pages/retention_lift.py", title="Retention lift", icon=":material/trending_up:"),
+    st.Page("app_pages/overview.py", title="Overview", icon=":material/home:", default=True),
+    st.Page("app_pages/data.py", title="Data", icon=":material/table:"),
+    st.Page("app_pages/retention_lift.py", title="Retention lift", icon=":material/trending_up:"),
 ]
 nav = st.navigation(pages)
 sidebar.draw()

@@ -105,7 +105,7 @@ def bench_page(reruns: int = 10) -> None:
     os.environ["STORYTELLING_CACHE"] = tempfile.mkdtemp(prefix="bench-cache-")
     t = time.perf_counter()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.switch_page("pages/retention_lift.py").run()
+    at.switch_page("app_pages/retention_lift.py").run()
     cold = time.perf_counter() - t
     assert not at.exception, at.exception
     row("AppTest: first story, first start (trains the model)", f"{cold:.1f} s")
@@ -120,7 +120,7 @@ def bench_page(reruns: int = 10) -> None:
         "<= 150 ms", med <= 0.15)
     t = time.perf_counter()
     at2 = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at2.switch_page("pages/retention_lift.py").run()
+    at2.switch_page("app_pages/retention_lift.py").run()
     row("AppTest: new session, model cached in memory", f"{(time.perf_counter() - t) * 1000:.0f} ms")
 
 

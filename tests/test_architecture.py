@@ -32,7 +32,7 @@ def test_core_imports_no_streamlit_outside_ui():
 
 def test_pages_are_thin():
     """Pages wire widgets to the core: no modelling libraries, no long files."""
-    for p in (ROOT / "pages").glob("*.py"):
+    for p in (ROOT / "app_pages").glob("*.py"):
         assert not imports(p) & {"sklearn", "numpy", "statsmodels", "shap"}, p.name
         assert len(p.read_text().splitlines()) < 200, p.name
 

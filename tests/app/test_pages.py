@@ -15,7 +15,7 @@ from storytelling.targeting import Assumptions
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
-PAGES = ["pages/overview.py", "pages/data.py", "pages/retention_lift.py"]
+PAGES = ["app_pages/overview.py", "app_pages/data.py", "app_pages/retention_lift.py"]
 
 
 @pytest.fixture()
@@ -50,7 +50,7 @@ def expected_metrics(k: int) -> list[str]:
 
 
 def test_slider_changes_the_numbers(app):
-    app.switch_page("pages/retention_lift.py").run()
+    app.switch_page("app_pages/retention_lift.py").run()
     before = [m.value for m in app.metric]
     assert before == expected_metrics(1000)
     app.slider(key="contacts").set_value(2500).run()
@@ -61,7 +61,7 @@ def test_slider_changes_the_numbers(app):
 
 
 def test_threshold_policy(app):
-    app.switch_page("pages/retention_lift.py").run()
+    app.switch_page("app_pages/retention_lift.py").run()
     app.segmented_control(key="policy").set_value("Risk threshold").run()
     assert not app.exception
     app.slider(key="threshold").set_value(10.0).run()
@@ -83,7 +83,7 @@ def fresh(page: str, **params) -> AppTest:
 
 
 def test_assumptions_change_the_numbers():
-    at = fresh("pages/retention_lift.py", cost=20.0)
+    at = fresh("app_pages/retention_lift.py", cost=20.0)
     assert not at.exception
     ev = evaluate(prepare(load_sample()))
     r = analyse_lift(build_curves(ev), Assumptions(600, 20.0, 0.3, 0, capacity=1000, value_months=12), 1000)
@@ -98,13 +98,13 @@ def test_executive_mode_has_no_jargon(app, page):
 
 
 def test_data_scientist_mode_adds_model_figures():
-    at = fresh("pages/retention_lift.py", audience="Data scientist")
+    at = fresh("app_pages/retention_lift.py", audience="Data scientist")
     assert not at.exception
     assert "AUC" in page_text(at)
 
 
 def test_roles_can_be_edited():
-    at = fresh("pages/data.py")
+    at = fresh("app_pages/data.py")
     at.selectbox(key="role_label").set_value("(none)")
     at.button[0].click().run()
     assert not at.exception
@@ -118,7 +118,7 @@ def test_shared_link_restores_the_scenario():
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["contacts"] = "2500"
     at.query_params["cost"] = "20.0"
-    at.switch_page("pages/retention_lift.py").run()
+    at.switch_page("app_pages/retention_lift.py").run()
     assert not at.exception
     assert at.slider(key="contacts").value == 2500
     assert at.sidebar.number_input(key="cost").value == 20.0

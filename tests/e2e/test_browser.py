@@ -80,3 +80,12 @@ def test_shared_link_opens_the_same_scenario(server, page):
     expect(page.get_by_text(re.compile(r"AUC")).first).to_be_visible(timeout=TIMEOUT)
     no_exception(page)
     shot(page, "retention_lift_data_scientist")
+
+
+def test_a_shared_link_on_a_fresh_server_uses_the_app_navigation(fresh_server, page):
+    """Opening a page's link first (no visit to the home page) still runs the app's navigation."""
+    page.goto(fresh_server + "/data", timeout=TIMEOUT)
+    wait_ready(page)
+    nav = page.locator("[data-testid='stSidebarNav']")
+    expect(nav.get_by_text("Retention lift")).to_be_visible(timeout=TIMEOUT)
+    assert nav.get_by_text("app", exact=True).count() == 0

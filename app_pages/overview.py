@@ -12,7 +12,7 @@ ctx = context()
 st.title("The churn story")
 if not ctx.ready:
     render.error(ctx.error or "No data loaded.")
-    st.page_link("pages/data.py", label="Fix the data on the Data page", icon=":material/table:")
+    st.page_link("app_pages/data.py", label="Fix the data on the Data page", icon=":material/table:")
     st.stop()
 
 ev = ctx.evaluation
@@ -25,7 +25,7 @@ story = [population_finding(ev, currency=ctx.currency), lift_finding(result),
 for i, f in enumerate(story):
     with st.container(border=True):
         render.finding(f, ctx.audience, compact=i > 0, level=4)
-st.page_link("pages/retention_lift.py", label="Explore list sizes on the Retention lift page",
+st.page_link("app_pages/retention_lift.py", label="Explore list sizes on the Retention lift page",
              icon=":material/trending_up:")
 for c in ev.notes:
     st.caption(f"⚠️ {md_escape(c)}")
