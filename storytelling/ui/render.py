@@ -39,4 +39,4 @@ def finding(f: Finding, audience: str, *, chart: bool = True, compact: bool = Fa
 
 
 def error(message: str) -> None:
-    st.error(md_escape(message), icon="🚫")
+    st.error(md_escape(message), icon=":material/error:")

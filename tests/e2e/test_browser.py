@@ -89,3 +89,40 @@ def test_a_shared_link_on_a_fresh_server_uses_the_app_navigation(fresh_server, p
     nav = page.locator("[data-testid='stSidebarNav']")
     expect(nav.get_by_text("Retention lift")).to_be_visible(timeout=TIMEOUT)
     assert nav.get_by_text("app", exact=True).count() == 0
+
+
+def _upload(page, path):
+    page.get_by_text("Upload a file").click()
+    wait_ready(page)
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
+    wait_ready(page)
+
+
+def test_upload_a_csv_with_renamed_columns(server, page, tmp_path):
+    from storytelling.sample import load_sample
+
+    df = load_sample()
+    months = sorted(df["snapshot_date"].unique())[-3:]
+    df = df[df["snapshot_date"].isin(months)].rename(
+        columns={"customer_id": "Customer ID", "snapshot_date": "Snapshot Date", "churned_next_30d": "Churned"}
+    )
+    df["Churned"] = df["Churned"].map({1.0: "Yes", 0.0: "No"})
+    path = tmp_path / "my customers.csv"
+    df.to_csv(path, index=False, sep=";")
+    page.goto(server + "/retention_lift", timeout=TIMEOUT)
+    wait_ready(page)
+    _upload(page, path)
+    expect(page.get_by_text(re.compile("Calling the top"))).to_be_visible(timeout=TIMEOUT)
+    no_exception(page)
+    shot(page, "upload_csv")
+
+
+def test_upload_a_bad_file_shows_a_clear_message(server, page, tmp_path):
+    path = tmp_path / "junk.csv"
+    path.write_bytes(b"\x00\x01binary\x00junk" * 100)
+    page.goto(server + "/data", timeout=TIMEOUT)
+    wait_ready(page)
+    _upload(page, path)
+    expect(page.get_by_text(re.compile("does not look like a CSV")).first).to_be_visible(timeout=TIMEOUT)
+    no_exception(page)
+    shot(page, "upload_bad")
