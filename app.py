@@ -10,6 +10,7 @@ pages = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/home:", default=True),
     st.Page("app_pages/data.py", title="Data", icon=":material/table:"),
     st.Page("app_pages/retention_lift.py", title="Retention lift", icon=":material/trending_up:"),
+    st.Page("app_pages/backtest.py", title="Backtest", icon=":material/history:"),
 ]
 nav = st.navigation(pages)
 sidebar.draw()

@@ -2,11 +2,12 @@
 
 import streamlit as st
 
+from storytelling.backtest import backtest_findings
 from storytelling.lift import best_depth_finding, comparison_finding, lift_finding, population_finding
 from storytelling.story import fmt_date, md_escape
 from storytelling.ui import render
 from storytelling.ui.scenario import current_result
-from storytelling.ui.state import context
+from storytelling.ui.state import context, last_backtest
 
 ctx = context()
 st.title("The churn story")
@@ -25,6 +26,13 @@ story = [population_finding(ev, currency=ctx.currency), lift_finding(result),
 for i, f in enumerate(story):
     with st.container(border=True):
         render.finding(f, ctx.audience, compact=i > 0, level=4)
+bt = last_backtest(ctx)
+if bt is not None:
+    with st.container(border=True):
+        render.finding(backtest_findings(bt, currency=ctx.currency)[0], ctx.audience, compact=True, level=4)
+else:
+    st.page_link("app_pages/backtest.py", label="Replay the past months on the Backtest page to add "
+                 "'had we used the model since…' to this story", icon=":material/history:")
 st.page_link("app_pages/retention_lift.py", label="Explore list sizes on the Retention lift page",
              icon=":material/trending_up:")
 for c in ev.notes:

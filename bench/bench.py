@@ -204,6 +204,34 @@ def _browser_run(moves: int, label: str, root: Path = ROOT, budget: bool = True)
     del shutil
 
 
+def bench_backtest(cutoffs: int = 12) -> None:
+    """12 monthly cutoffs on the sample: first run (trains 12 models) and the cached rerun."""
+    from streamlit.testing.v1 import AppTest
+
+    from storytelling.backtest import default_cutoffs, run_backtest
+    from storytelling.data import prepare
+    from storytelling.sample import load_sample
+    from storytelling.targeting import Assumptions
+
+    data = prepare(load_sample())
+    chosen = default_cutoffs(data)[-cutoffs:]
+    calls = []
+    t = time.perf_counter()
+    run_backtest(data, cutoffs=chosen, assumptions=Assumptions(600, 8, 0.3, capacity=1000, value_months=12),
+                 progress=lambda i, n, m: calls.append(i))
+    el = time.perf_counter() - t
+    row(f"backtest, {len(chosen)} monthly cutoffs on the sample ({len(calls)} progress updates)", f"{el:.1f} s",
+        "<= 60 s", el <= 60)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.switch_page("app_pages/backtest.py").run()
+    assert not at.exception, at.exception
+    t = time.perf_counter()
+    at2 = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at2.switch_page("app_pages/backtest.py").run()
+    el = time.perf_counter() - t
+    row("backtest page, cached rerun (new session, AppTest)", f"{el * 1000:.0f} ms", "<= 1 s", el <= 1)
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true")
@@ -215,6 +243,7 @@ def main() -> None:
     gc.collect()
     bench_page(reruns=5 if args.quick else 10)
     bench_browser(moves=5 if args.quick else 10)
+    bench_backtest(cutoffs=6 if args.quick else 12)
     bench_memory(n)
     print("  " + "-" * 113)
     over = [r for r in ROWS if r[3] == "OVER"]

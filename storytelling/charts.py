@@ -195,3 +195,47 @@ def to_png(chart: alt.TopLevelMixin | dict, *, width_px: int = 1280, ppi: int = 
     # vl-convert's output is (chart width) x scale x ppi / 72 pixels wide.
     scale = width_px * 72 / ((WIDTH + 100) * ppi)
     return vlc.vegalite_to_png(spec, scale=scale, ppi=ppi)
+
+
+def _policy_lines(data: pd.DataFrame, y: str, title: str, fmt: str) -> list:
+    colour = _policy_colour(sorted(data["policy"].unique()))
+    x = alt.X("cutoff:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount="month", labelOverlap=True))
+    line = alt.Chart(data).mark_line(point=True).encode(
+        x=x, y=alt.Y(f"{y}:Q", title=title, axis=alt.Axis(format=fmt)), color=colour,
+        tooltip=[alt.Tooltip("cutoff:T", title="Month", format="%B %Y"), alt.Tooltip("policy:N", title="Who we call"),
+                 alt.Tooltip(f"{y}:Q", title=title, format=",.0f")],
+    )
+    layers = []
+    if f"{y}_low" in data and data[f"{y}_low"].notna().any():
+        band = data[data[f"{y}_low"].notna()]
+        layers.append(alt.Chart(band).mark_area(opacity=0.18, color=POLICY_COLOURS[MODEL]).encode(
+            x=x, y=f"{y}_low:Q", y2=f"{y}_high:Q"))
+    return [*layers, line]
+
+
+def backtest_timeline_chart(monthly: pd.DataFrame, currency: str = "$") -> alt.LayerChart:
+    """Net value per month by policy; the model's range as a band.
+
+    ``monthly`` has ``cutoff``, ``policy``, ``net`` and (for the model) ``net_low``/``net_high``.
+    """
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#999").encode(y="y:Q")
+    return alt.layer(zero, *_policy_lines(monthly, "net", f"Net value per month ({currency})", "~s")).properties(
+        width=WIDTH, height=HEIGHT)
+
+
+def cumulative_chart(cumulative: pd.DataFrame) -> alt.LayerChart:
+    """Customers kept since the first month, running total by policy; the model's range as a band."""
+    return alt.layer(*_policy_lines(cumulative, "saved", "Customers kept since the start", ",d")).properties(
+        width=WIDTH, height=HEIGHT)
+
+
+def quality_chart(periods: pd.DataFrame, column: str = "top_decile_lift", title: str = "Times better than random") -> alt.LayerChart:
+    """How much better than random the model's top tenth is, month by month."""
+    x = alt.X("cutoff:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount="month", labelOverlap=True))
+    line = alt.Chart(periods).mark_line(point=True, color=POLICY_COLOURS[MODEL]).encode(
+        x=x, y=alt.Y(f"{column}:Q", title=title, scale=alt.Scale(zero=True)),
+        tooltip=[alt.Tooltip("cutoff:T", title="Month", format="%B %Y"), alt.Tooltip(f"{column}:Q", title=title, format=".2f")],
+    )
+    ref = alt.Chart(pd.DataFrame({"y": [1.0 if column == "top_decile_lift" else 0.5]})).mark_rule(
+        color=POLICY_COLOURS[RANDOM], strokeDash=[6, 4]).encode(y="y:Q")
+    return alt.layer(ref, line).properties(width=WIDTH, height=HEIGHT * 0.8)

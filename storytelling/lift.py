@@ -69,12 +69,7 @@ def build_curves(evaluation: Evaluation, *, use_value: bool = True, seed: int = 
     model = TargetingCurve.from_scores(f["score"].to_numpy(), f["churned"].to_numpy(), value)
     sq = None
     if "status_quo" in f:
-        perm = np.random.default_rng(seed).permutation(len(f))
-        sq = TargetingCurve.from_scores(
-            f["status_quo"].to_numpy()[perm], f["churned"].to_numpy()[perm],
-            None if value is None else value[perm],
-        )
-        sq.order = perm[sq.order]  # back to rows of the evaluation frame
+        sq = TargetingCurve.from_rule(f["status_quo"].to_numpy(), f["churned"].to_numpy(), value, seed=seed)
     return Curves(model, sq, evaluation, value is not None)
 
 

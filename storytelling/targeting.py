@@ -156,6 +156,19 @@ class TargetingCurve:
             sv = value[order]
         return cls(scores[order], churned[order].astype(np.int8), order, sv)
 
+    @classmethod
+    def from_rule(cls, rule, churned, value=None, *, seed: int = 0) -> TargetingCurve:
+        """Today's rule, ranked like the model: customers it ranks the same (usually everyone it
+        flags, and everyone it does not) come in a fixed random order (seeded), so "the rule at
+        1,000 calls" means its flagged customers first, then others picked at random.
+        ``order`` still indexes the input rows."""
+        rule = np.asarray(rule, dtype=float)
+        perm = np.random.default_rng(seed).permutation(len(rule))
+        curve = cls.from_scores(rule[perm], np.asarray(churned)[perm],
+                                None if value is None else np.asarray(value, dtype=float)[perm])
+        curve.order = perm[curve.order]
+        return curve
+
     # -- queries ---------------------------------------------------------------------------
     def at_count(self, k: int) -> TargetingPoint:
         """The top ``k`` customers (clipped to 0..n). O(1)."""
@@ -281,23 +294,22 @@ class TargetingCurve:
         self._boot = (target, cw, cy, cv)
         return self._boot
 
-    def bootstrap(self, k: int, a: Assumptions, *, n_boot: int = 300, level: float = 0.9,
-                  seed: int = 0, max_cells: int = 4_000_000) -> BootstrapResult:
-        """Range for leavers reached, customers kept and net value at depth ``k``.
+    def bootstrap_samples(self, k: int, *, n_boot: int = 300, seed: int = 0,
+                          max_cells: int = 4_000_000) -> tuple[np.ndarray, np.ndarray | None, str]:
+        """Resampled leavers reached (and their summed value) at depth ``k``, one per resample.
 
         Customers are resampled (Poisson bootstrap: each customer counts 0, 1, 2... times), the
         scores are kept, and the top ``k`` of each resample is contacted. The resampled running
         totals are built once per curve (growing with the deepest list asked for), so a query
-        costs O(n_boot log n). Lists so deep that the tables would exceed ``max_cells`` numbers use
-        the normal approximation to the same bootstrap (variance of a Poisson-weighted sum),
-        which is accurate at that size.
+        costs O(n_boot log n). Lists so deep that the tables would exceed ``max_cells`` numbers
+        use the normal approximation to the same bootstrap (variance of a Poisson-weighted sum),
+        which is accurate at that size. Returns ``(reached, value_reached or None, method)``.
         """
         k = int(min(max(k, 0), self.n))
-        alpha = (1 - level) / 2
-        if k == 0:
-            z = Range(0.0, 0.0, level)
-            return BootstrapResult(0, z, z, Range(0.0, 0.0, level), n_boot, "bootstrap")
         has_value = self.sorted_value is not None
+        if k == 0:
+            z = np.zeros(n_boot)
+            return z, (z.copy() if has_value else None), "bootstrap"
         span_needed = min(self.n, k + int(8 * math.sqrt(k)) + 50)
         if span_needed * n_boot <= max_cells:
             span, cw, cy, cv = self._boot_tables(n_boot, seed, span_needed)
@@ -308,35 +320,43 @@ class TargetingCurve:
             idx = np.minimum(idx, span - 1)
             over = np.maximum(cw[rows, idx] - k, 0)
             y_at = self.sorted_churned[idx].astype(np.int64)
-            reached = cy[rows, idx] - over * y_at
-            if has_value:
-                vreached = cv[rows, idx] - over * y_at * self.sorted_value[idx]
-            r_lo, r_hi = np.quantile(reached, [alpha, 1 - alpha])
-            v_lo, v_hi = np.quantile(vreached if has_value else reached, [alpha, 1 - alpha])
-            method = "bootstrap"
-        else:
-            from statistics import NormalDist
+            reached = (cy[rows, idx] - over * y_at).astype(float)
+            vreached = cv[rows, idx] - over * y_at * self.sorted_value[idx] if has_value else None
+            return reached, vreached, "bootstrap"
+        rng = np.random.default_rng([seed, k])
+        z = rng.standard_normal(n_boot)
+        c = float(self.cum_churners[k])
+        reached = np.maximum(c + z * math.sqrt(c), 0.0)
+        vreached = None
+        if has_value:
+            s = float(self.cum_value[k])
+            sd_v = math.sqrt(float(np.sum((self.sorted_value[:k] * self.sorted_churned[:k]) ** 2)))
+            vreached = np.maximum(s + z * sd_v, 0.0)
+        return reached, vreached, "normal approximation"
 
-            zq = NormalDist().inv_cdf(1 - alpha)
-            c = self.cum_churners[k]
-            r_lo, r_hi = c - zq * math.sqrt(c), c + zq * math.sqrt(c)
-            if has_value:
-                s = self.cum_value[k]
-                sd_v = math.sqrt(float(np.sum((self.sorted_value[:k] * self.sorted_churned[:k]) ** 2)))
-                v_lo, v_hi = s - zq * sd_v, s + zq * sd_v
-            else:
-                v_lo, v_hi = r_lo, r_hi
-            method = "normal approximation"
-        r_lo, r_hi = max(float(r_lo), 0.0), max(float(r_hi), 0.0)
-        v_lo, v_hi = max(float(v_lo), 0.0), max(float(v_hi), 0.0)
-        cost = a.cost(k)
-        val_lo = self._value_of(v_lo, v_lo if has_value else None, a)
-        val_hi = self._value_of(v_hi, v_hi if has_value else None, a)
+    def net_samples(self, k: int, a: Assumptions, reached: np.ndarray, vreached: np.ndarray | None) -> np.ndarray:
+        """Net value of each resample (see :meth:`bootstrap_samples`)."""
+        value = (a.save_rate * vreached * (a.value_months or 1.0) if vreached is not None
+                 else a.value_per_saved * a.save_rate * reached)
+        return value - a.cost(k)
+
+    def bootstrap(self, k: int, a: Assumptions, *, n_boot: int = 300, level: float = 0.9,
+                  seed: int = 0, max_cells: int = 4_000_000) -> BootstrapResult:
+        """Range for leavers reached, customers kept and net value at depth ``k``.
+
+        The middle ``level`` share of the resamples of :meth:`bootstrap_samples`.
+        """
+        k = int(min(max(k, 0), self.n))
+        reached, vreached, method = self.bootstrap_samples(k, n_boot=n_boot, seed=seed, max_cells=max_cells)
+        net = self.net_samples(k, a, reached, vreached)
+        q = [(1 - level) / 2, 1 - (1 - level) / 2]
+        r_lo, r_hi = (float(x) for x in np.quantile(reached, q))
+        n_lo, n_hi = (float(x) for x in np.quantile(net, q))
         return BootstrapResult(
             contacted=k,
             reached=Range(r_lo, r_hi, level),
             saved=Range(a.save_rate * r_lo, a.save_rate * r_hi, level),
-            net=Range(val_lo - cost, val_hi - cost, level),
+            net=Range(n_lo, n_hi, level),
             n_boot=n_boot,
             method=method,
         )

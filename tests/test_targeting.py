@@ -191,3 +191,12 @@ def test_bootstrap_does_not_depend_on_query_history(rng):
     other.bootstrap(10, a)  # builds a small table first, then grows it
     other.bootstrap(3000, a)
     assert other.bootstrap(6000, a) == direct
+
+
+def test_rule_curve_puts_flagged_first_and_keeps_row_order(rng):
+    rule = (rng.random(300) < 0.2).astype(float)
+    churned = rng.random(300) < 0.3
+    c = TargetingCurve.from_rule(rule, churned, seed=4)
+    flagged = int(rule.sum())
+    assert c.at_count(flagged).churners_reached == churned[rule == 1].sum()
+    assert set(c.order[:flagged]) == set(np.flatnonzero(rule == 1))

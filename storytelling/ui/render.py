@@ -21,7 +21,8 @@ def draw_chart(c) -> None:
     st.vega_lite_chart(spec, theme=None, width="stretch")
 
 
-def finding(f: Finding, audience: str, *, chart: bool = True, compact: bool = False, level: int = 3) -> None:
+def finding(f: Finding, audience: str, *, chart: bool = True, compact: bool = False, level: int = 3,
+            caveats: bool = True) -> None:
     """Action title, headline, bullets, chart, caveats; method notes for data scientists."""
     st.markdown(f"{'#' * level} {md_escape(f.title)}")
     st.markdown(f"**{md_escape(f.headline)}**")
@@ -30,12 +31,18 @@ def finding(f: Finding, audience: str, *, chart: bool = True, compact: bool = Fa
         st.markdown(bullets_md(items))
     if chart and f.chart is not None and not compact:
         draw_chart(f.get_chart())
-    if not compact:
+    if not compact and caveats:
         for c in f.caveats:
             st.caption(f"⚠️ {md_escape(c)}")
         if audience == DATA_SCIENTIST and f.notes:
             with st.expander("Method and assumptions"):
                 st.markdown(bullets_md(f.notes))
+
+
+def caveat_box(items: list[str], title: str = "Before you rely on this") -> None:
+    with st.container(border=True):
+        st.markdown(f"**{md_escape(title)}**")
+        st.markdown(bullets_md(items))
 
 
 def error(message: str) -> None:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import pandas as pd
 import streamlit as st
 
+from storytelling.backtest import BacktestResult, BacktestScores, score_backtest, summarise_backtest
 from storytelling.data import CustomerData, DataError, Roles, infer_roles, load_table, prepare
 from storytelling.lift import Curves, build_curves
 from storytelling.model import Evaluation, evaluate_cached
@@ -24,6 +27,7 @@ from storytelling.targeting import Assumptions
 SAMPLE_KEY = "sample"
 CTX = "_story_context"
 FRESH = "_story_context_fresh"
+BACKTEST = "_story_backtest"
 
 
 @dataclass
@@ -71,6 +75,60 @@ def _curves(key: str, roles_json: str, use_value: bool, _ev: Evaluation) -> Curv
     curves = build_curves(_ev, use_value=use_value)
     curves.warm()
     return curves
+
+
+_BACKTEST_CACHE: OrderedDict[tuple, BacktestScores] = OrderedDict()
+_BACKTEST_LOCK = threading.Lock()
+
+
+def _backtest_scores(key: str, roles_json: str, cutoffs: tuple, horizon_days: int, window: str, window_months: int,
+                     data: CustomerData, progress=None) -> BacktestScores:
+    """Per-month training and scoring, cached across reruns and sessions (last 8 kept).
+
+    Not ``st.cache_resource``: that would record the progress bar's updates and replay them,
+    which Streamlit refuses for elements created outside the cached function.
+    """
+    args = (key, roles_json, cutoffs, horizon_days, window, window_months)
+    with _BACKTEST_LOCK:
+        if args in _BACKTEST_CACHE:
+            _BACKTEST_CACHE.move_to_end(args)
+            return _BACKTEST_CACHE[args]
+    scores = score_backtest(data, cutoffs=list(cutoffs), horizon_days=horizon_days, window=window,
+                            window_months=window_months, progress=progress)
+    with _BACKTEST_LOCK:
+        _BACKTEST_CACHE[args] = scores
+        while len(_BACKTEST_CACHE) > 8:
+            _BACKTEST_CACHE.popitem(last=False)
+    return scores
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _backtest_summary(key: str, roles_json: str, cutoffs: tuple, horizon_days: int, window: str, window_months: int,
+                      assumptions: Assumptions, policy: str, threshold: float | None, use_value: bool,
+                      _scores: BacktestScores) -> BacktestResult:
+    return summarise_backtest(_scores, assumptions, policy=policy, threshold=threshold, use_value=use_value)
+
+
+def backtest(ctx: AppContext, *, cutoffs: list, window: str = "expanding", window_months: int = 12,
+             policy: str = "capacity", threshold: float | None = None, horizon_days: int = 30,
+             progress=None) -> BacktestResult:
+    """The backtest for the current data and assumptions, cached across reruns and sessions.
+
+    Training per month (slow) is cached separately from pricing the months (fast), so changing an
+    assumption re-prices without retraining. ``progress`` is only called when training runs.
+    """
+    roles_json = json.dumps(ctx.roles.to_dict(), sort_keys=True)
+    args = (ctx.dataset_key, roles_json, tuple(pd.Timestamp(c) for c in cutoffs), horizon_days, window, window_months)
+    scores = _backtest_scores(*args, ctx.data, progress)
+    result = _backtest_summary(*args, ctx.assumptions, policy, threshold, ctx.curves.uses_value, scores)
+    st.session_state[BACKTEST] = (ctx.dataset_key, result)
+    return result
+
+
+def last_backtest(ctx: AppContext) -> BacktestResult | None:
+    """The backtest last run in this session on the current data (for the Overview and the story)."""
+    saved = st.session_state.get(BACKTEST)
+    return saved[1] if saved and saved[0] == ctx.dataset_key else None
 
 
 def fingerprint(raw: bytes) -> str:

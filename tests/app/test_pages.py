@@ -15,7 +15,7 @@ from storytelling.targeting import Assumptions
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
-PAGES = ["app_pages/overview.py", "app_pages/data.py", "app_pages/retention_lift.py"]
+PAGES = ["app_pages/overview.py", "app_pages/data.py", "app_pages/retention_lift.py", "app_pages/backtest.py"]
 
 
 @pytest.fixture()
@@ -136,3 +136,26 @@ def test_bad_upload_shows_a_message_not_a_traceback(tmp_path, monkeypatch):
     state._load_raw.clear()
     assert not at.exception
     assert at.error, "a clear message is shown"
+
+
+def test_backtest_is_cached_and_joins_the_overview(monkeypatch):
+    from storytelling.ui import state
+
+    at = fresh("app_pages/backtest.py")
+    assert not at.exception and not at.error
+    titles = [m.value for m in at.markdown if m.value.startswith("### ")]
+    assert any("Had we used the model since" in t for t in titles)
+    trained = []
+    monkeypatch.setattr(state, "score_backtest", lambda *a, **k: trained.append(1) or pytest.fail("retrained"))
+    # Revisiting the page and moving an unrelated widget (the audience) use the cache.
+    at2 = fresh("app_pages/backtest.py", audience="Data scientist")
+    assert not at2.exception and trained == []
+    assert any("AUC" in str(m.value) for m in at2.markdown) or "AUC" in page_text(at2) or at2.dataframe
+    # Changing an assumption re-prices the months without retraining.
+    at3 = fresh("app_pages/backtest.py", cost=20.0)
+    assert not at3.exception and trained == []
+    net = lambda a: next(m.value for m in a.markdown if m.value.startswith("### Had we used"))  # noqa: E731
+    assert net(at3) != net(at)
+    # The backtest joins the story on the Overview.
+    at.switch_page("app_pages/overview.py").run()
+    assert any("Had we used the model since" in m.value for m in at.markdown)

@@ -56,6 +56,12 @@ def test_walk_every_page(server, page):
     no_exception(page)
     shot(page, "retention_lift")
 
+    page.get_by_role("link", name="Backtest").first.click()
+    expect(page.get_by_text(re.compile("Had we used the model since"))).to_be_visible(timeout=TIMEOUT)
+    wait_ready(page)
+    no_exception(page)
+    shot(page, "backtest", height=3400)
+
 
 def test_slider_moves_the_numbers_and_the_link(server, page):
     page.goto(server + "/retention_lift", timeout=TIMEOUT)
