@@ -79,6 +79,7 @@ def _curves(key: str, roles_json: str, use_value: bool, _ev: Evaluation) -> Curv
 
 _BACKTEST_CACHE: OrderedDict[tuple, BacktestScores] = OrderedDict()
 _BACKTEST_LOCK = threading.Lock()
+_BACKTEST_RUNNING: dict[tuple, threading.Lock] = {}
 
 
 def _backtest_scores(key: str, roles_json: str, cutoffs: tuple, horizon_days: int, window: str, window_months: int,
@@ -90,15 +91,19 @@ def _backtest_scores(key: str, roles_json: str, cutoffs: tuple, horizon_days: in
     """
     args = (key, roles_json, cutoffs, horizon_days, window, window_months)
     with _BACKTEST_LOCK:
-        if args in _BACKTEST_CACHE:
-            _BACKTEST_CACHE.move_to_end(args)
-            return _BACKTEST_CACHE[args]
-    scores = score_backtest(data, cutoffs=list(cutoffs), horizon_days=horizon_days, window=window,
-                            window_months=window_months, progress=progress)
-    with _BACKTEST_LOCK:
-        _BACKTEST_CACHE[args] = scores
-        while len(_BACKTEST_CACHE) > 8:
-            _BACKTEST_CACHE.popitem(last=False)
+        lock = _BACKTEST_RUNNING.setdefault(args, threading.Lock())
+    with lock:  # a second session asking for the same backtest waits for the first, then reads it
+        with _BACKTEST_LOCK:
+            if args in _BACKTEST_CACHE:
+                _BACKTEST_CACHE.move_to_end(args)
+                return _BACKTEST_CACHE[args]
+        scores = score_backtest(data, cutoffs=list(cutoffs), horizon_days=horizon_days, window=window,
+                                window_months=window_months, progress=progress)
+        with _BACKTEST_LOCK:
+            _BACKTEST_CACHE[args] = scores
+            while len(_BACKTEST_CACHE) > 8:
+                _BACKTEST_CACHE.popitem(last=False)
+            _BACKTEST_RUNNING.pop(args, None)
     return scores
 
 
