@@ -87,6 +87,6 @@ if ctx.audience == DATA_SCIENTIST:
     table["AUC"] = p["auc"].round(3)
     table["Top-decile lift"] = p["top_decile_lift"].round(2)
     table["Trained up to"] = p["train_end"].dt.strftime("%b %Y")
-st.dataframe(table, hide_index=True, column_config={
+st.dataframe(table, hide_index=True, height=35 * (len(table) + 1) + 3, column_config={
     "Net value": st.column_config.NumberColumn(format=f"{ctx.currency}%,.0f")})
 st.caption(md_escape("Kept = leavers reached x the share the offer keeps; net value after contact and fixed costs."))
