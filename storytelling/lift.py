@@ -408,8 +408,8 @@ def _marginal_hit(result: LiftResult, window: int = 200) -> float:
 def _break_even(result: LiftResult) -> float:
     a = result.assumptions
     c = result.curves.model
-    per_leaver = (a.save_rate * (a.value_months or 1.0) * c.total_value / max(c.total_churners, 1)
-                  if c.total_value is not None else a.value_per_saved * a.save_rate)
+    n = max(c.total_churners, 1)
+    per_leaver = a.value_kept(1.0, None if c.total_value is None else c.total_value / n)
     return a.cost_per_contact / per_leaver if per_leaver else math.inf
 
 

@@ -60,8 +60,21 @@ class Assumptions:
         if self.capacity is not None and self.capacity < 0:
             raise ValueError("capacity must be 0 or more")
 
-    def cost(self, k: float) -> float:
-        return self.cost_per_contact * k + (self.fixed_cost if k > 0 else 0.0)
+    def cost(self, k):
+        """Campaign cost of contacting ``k`` customers (a number or an array of depths)."""
+        k = np.asarray(k, dtype=float)
+        out = self.cost_per_contact * k + np.where(k > 0, self.fixed_cost, 0.0)
+        return float(out) if out.ndim == 0 else out
+
+    def value_kept(self, churners_reached, value_reached=None):
+        """Value of the customers the offer keeps, from the leavers reached (numbers or arrays).
+
+        With a per-customer value, ``value_reached`` is the summed value of the reached leavers;
+        otherwise every kept customer is worth ``value_per_saved``.
+        """
+        if value_reached is not None:
+            return self.save_rate * value_reached * (self.value_months or 1.0)
+        return self.value_per_saved * self.save_rate * churners_reached
 
 
 @dataclass(frozen=True)
@@ -200,14 +213,9 @@ class TargetingCurve:
         return TargetingPoint(**{**p.__dict__, "threshold": float(t)})
 
     # -- business value --------------------------------------------------------------------
-    def _value_of(self, churners: float, value_reached: float | None, a: Assumptions) -> float:
-        if value_reached is not None:
-            return a.save_rate * value_reached * (a.value_months or 1.0)
-        return a.value_per_saved * a.save_rate * churners
-
     def _outcome(self, k: int, churners: float, value_reached: float | None, a: Assumptions) -> Outcome:
         saved = a.save_rate * churners
-        value = self._value_of(churners, value_reached, a)
+        value = a.value_kept(churners, value_reached)
         cost = a.cost(k)
         net = value - cost
         return Outcome(k, churners, saved, value, cost, net, net / cost if cost else math.nan)
@@ -227,15 +235,10 @@ class TargetingCurve:
     def net_curve(self, a: Assumptions) -> np.ndarray:
         """Net value for every depth k = 0..n (cached per assumptions). O(n)."""
         if a not in self._net_cache:
-            k = np.arange(self.n + 1, dtype=float)
-            if self.cum_value is not None:
-                value = a.save_rate * self.cum_value * (a.value_months or 1.0)
-            else:
-                value = a.value_per_saved * a.save_rate * self.cum_churners
-            cost = a.cost_per_contact * k + np.where(k > 0, a.fixed_cost, 0.0)
+            k = np.arange(self.n + 1)
             if len(self._net_cache) > 16:
                 self._net_cache.clear()
-            self._net_cache[a] = value - cost
+            self._net_cache[a] = a.value_kept(self.cum_churners, self.cum_value) - a.cost(k)
         return self._net_cache[a]
 
     def best_count(self, a: Assumptions, max_count: int | None = None) -> int:
@@ -336,9 +339,7 @@ class TargetingCurve:
 
     def net_samples(self, k: int, a: Assumptions, reached: np.ndarray, vreached: np.ndarray | None) -> np.ndarray:
         """Net value of each resample (see :meth:`bootstrap_samples`)."""
-        value = (a.save_rate * vreached * (a.value_months or 1.0) if vreached is not None
-                 else a.value_per_saved * a.save_rate * reached)
-        return value - a.cost(k)
+        return a.value_kept(reached, vreached) - a.cost(k)
 
     def bootstrap(self, k: int, a: Assumptions, *, n_boot: int = 300, level: float = 0.9,
                   seed: int = 0, max_cells: int = 4_000_000) -> BootstrapResult:
