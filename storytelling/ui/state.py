@@ -114,6 +114,11 @@ def _backtest_summary(key: str, roles_json: str, cutoffs: tuple, horizon_days: i
     return summarise_backtest(_scores, assumptions, policy=policy, threshold=threshold, use_value=use_value)
 
 
+def _backtest_args(ctx: AppContext, cutoffs: list, horizon_days: int, window: str, window_months: int) -> tuple:
+    roles_json = json.dumps(ctx.roles.to_dict(), sort_keys=True)
+    return (ctx.dataset_key, roles_json, tuple(pd.Timestamp(c) for c in cutoffs), horizon_days, window, window_months)
+
+
 def backtest(ctx: AppContext, *, cutoffs: list, window: str = "expanding", window_months: int = 12,
              policy: str = "capacity", threshold: float | None = None, horizon_days: int = 30,
              progress=None) -> BacktestResult:
@@ -121,19 +126,31 @@ def backtest(ctx: AppContext, *, cutoffs: list, window: str = "expanding", windo
 
     Training per month (slow) is cached separately from pricing the months (fast), so changing an
     assumption re-prices without retraining. ``progress`` is only called when training runs.
+    The choices are remembered for the session, so the Overview can show the same backtest.
     """
-    roles_json = json.dumps(ctx.roles.to_dict(), sort_keys=True)
-    args = (ctx.dataset_key, roles_json, tuple(pd.Timestamp(c) for c in cutoffs), horizon_days, window, window_months)
+    args = _backtest_args(ctx, cutoffs, horizon_days, window, window_months)
     scores = _backtest_scores(*args, ctx.data, progress)
-    result = _backtest_summary(*args, ctx.assumptions, policy, threshold, ctx.curves.uses_value, scores)
-    st.session_state[BACKTEST] = (ctx.dataset_key, result)
-    return result
+    st.session_state[BACKTEST] = {"cutoffs": list(cutoffs), "window": window, "window_months": window_months,
+                                  "policy": policy, "threshold": threshold, "horizon_days": horizon_days}
+    return _backtest_summary(*args, ctx.assumptions, policy, threshold, ctx.curves.uses_value, scores)
 
 
 def last_backtest(ctx: AppContext) -> BacktestResult | None:
-    """The backtest last run in this session on the current data (for the Overview and the story)."""
-    saved = st.session_state.get(BACKTEST)
-    return saved[1] if saved and saved[0] == ctx.dataset_key else None
+    """The backtest last chosen in this session, priced under the current assumptions.
+
+    None when it was run on other data (or roles), or its training is no longer cached: the
+    Overview never starts a training run.
+    """
+    choice = st.session_state.get(BACKTEST)
+    if not choice:
+        return None
+    args = _backtest_args(ctx, choice["cutoffs"], choice["horizon_days"], choice["window"], choice["window_months"])
+    with _BACKTEST_LOCK:
+        scores = _BACKTEST_CACHE.get(args)
+    if scores is None:
+        return None
+    return _backtest_summary(*args, ctx.assumptions, choice["policy"], choice["threshold"], ctx.curves.uses_value,
+                             scores)
 
 
 def fingerprint(raw: bytes) -> str:

@@ -156,6 +156,11 @@ def test_backtest_is_cached_and_joins_the_overview(monkeypatch):
     assert not at3.exception and trained == []
     net = lambda a: next(m.value for m in a.markdown if m.value.startswith("### Had we used"))  # noqa: E731
     assert net(at3) != net(at)
-    # The backtest joins the story on the Overview.
+    # The backtest joins the story on the Overview, priced under the current assumptions.
     at.switch_page("app_pages/overview.py").run()
     assert any("Had we used the model since" in m.value for m in at.markdown)
+    # ... and follows an assumption changed after the backtest ran (no stale figures).
+    title3 = net(at3).lstrip("# ")
+    at.session_state["cost"] = 20.0
+    at.switch_page("app_pages/overview.py").run()
+    assert title3 in [m.value.lstrip("# ") for m in at.markdown]
