@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from storytelling import charts
 from storytelling.data import CustomerData, DataError
 from storytelling.model import _auc, feature_frame, train_baseline
+from storytelling.story import Fact, Finding, facts, fmt_count, fmt_date, fmt_money, fmt_range, fmt_ratio
 from storytelling.targeting import Assumptions, TargetingCurve
 
 MIN_HISTORY_SNAPSHOTS = 3
@@ -162,6 +164,7 @@ def summarise_backtest(scores: BacktestScores, assumptions: Assumptions, *, poli
                        level: float = 0.9, seed: int = 0) -> BacktestResult:
     """Price every month: contacts, leavers reached, customers kept, value, cost, net, ranges."""
     a = assumptions
+    q = [(1 - level) / 2, 1 - (1 - level) / 2]
     rows, boot_saved, boot_net = [], [], []
     for p in scores.periods:
         f = p.frame
@@ -179,7 +182,6 @@ def summarise_backtest(scores: BacktestScores, assumptions: Assumptions, *, poli
         net_s = curve.net_samples(k, a, reached, vreached)
         boot_saved.append(a.save_rate * reached)
         boot_net.append(net_s)
-        q = [(1 - level) / 2, 1 - (1 - level) / 2]
         sq = None
         if "status_quo" in f:
             sq = TargetingCurve.from_rule(f["status_quo"].to_numpy(), f["churned"].to_numpy(), value,
@@ -217,15 +219,14 @@ def summarise_backtest(scores: BacktestScores, assumptions: Assumptions, *, poli
     # comes from summing the resamples month by month.
     cs = np.cumsum(np.vstack(boot_saved), axis=0)
     cn = np.cumsum(np.vstack(boot_net), axis=0)
-    q = [(1 - level) / 2, 1 - (1 - level) / 2]
     cum = [pd.DataFrame({
-        "cutoff": periods["cutoff"], "policy": "Model",
+        "cutoff": periods["cutoff"], "policy": charts.MODEL,
         "saved": periods["saved"].cumsum(), "net": periods["net"].cumsum(),
         "saved_low": np.quantile(cs, q[0], axis=1), "saved_high": np.quantile(cs, q[1], axis=1),
         "net_low": np.quantile(cn, q[0], axis=1), "net_high": np.quantile(cn, q[1], axis=1),
     })]
-    for name, s_col, n_col in (("Today's rule", "status_quo_saved", "status_quo_net"),
-                               ("Random calls", "random_saved", "random_net")):
+    for name, s_col, n_col in ((charts.STATUS_QUO, "status_quo_saved", "status_quo_net"),
+                               (charts.RANDOM, "random_saved", "random_net")):
         if periods[s_col].notna().all():
             cum.append(pd.DataFrame({"cutoff": periods["cutoff"], "policy": name,
                                      "saved": periods[s_col].cumsum(), "net": periods[n_col].cumsum()}))
@@ -267,11 +268,11 @@ def run_backtest(data: CustomerData, *, cutoffs: list | None = None, horizon_day
 
 def _monthly_long(result: BacktestResult) -> pd.DataFrame:
     p = result.periods
-    parts = [pd.DataFrame({"cutoff": p["cutoff"], "policy": "Model", "net": p["net"],
+    parts = [pd.DataFrame({"cutoff": p["cutoff"], "policy": charts.MODEL, "net": p["net"],
                            "net_low": p["net_low"], "net_high": p["net_high"]})]
     if p["status_quo_net"].notna().all():
-        parts.append(pd.DataFrame({"cutoff": p["cutoff"], "policy": "Today's rule", "net": p["status_quo_net"]}))
-    parts.append(pd.DataFrame({"cutoff": p["cutoff"], "policy": "Random calls", "net": p["random_net"]}))
+        parts.append(pd.DataFrame({"cutoff": p["cutoff"], "policy": charts.STATUS_QUO, "net": p["status_quo_net"]}))
+    parts.append(pd.DataFrame({"cutoff": p["cutoff"], "policy": charts.RANDOM, "net": p["random_net"]}))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -290,8 +291,6 @@ def drift_months(result: BacktestResult) -> list[tuple[pd.Timestamp, float, floa
 
 def backtest_caveats(result: BacktestResult) -> list[str]:
     """The sceptic's checks, in plain words (always ends with the A/B test caveat)."""
-    from storytelling.story import fmt_date, fmt_ratio
-
     p = result.periods
     cav = []
     few = p[p["reached"] < FEW_LEAVERS]
@@ -327,20 +326,8 @@ def backtest_caveats(result: BacktestResult) -> list[str]:
     return cav
 
 
-def backtest_findings(result: BacktestResult, *, currency: str = "$") -> list:
+def backtest_findings(result: BacktestResult, *, currency: str = "$") -> list[Finding]:
     """Three findings: the total since the first month, month by month, and whether the edge held."""
-    from storytelling import charts
-    from storytelling.story import (
-        Fact,
-        Finding,
-        facts,
-        fmt_count,
-        fmt_date,
-        fmt_money,
-        fmt_range,
-        fmt_ratio,
-    )
-
     p, t, a = result.periods, result.totals, result.assumptions
     start, end = p["cutoff"].iloc[0], p["cutoff"].iloc[-1]
     caveats = backtest_caveats(result)
