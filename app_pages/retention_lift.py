@@ -10,7 +10,7 @@ from storytelling.lift import (
     segment_columns,
     segment_finding,
 )
-from storytelling.story import fmt_date, md_escape
+from storytelling.story import EXECUTIVE, fmt_date, md_escape, texts
 from storytelling.ui import render
 from storytelling.ui.scenario import BY_COUNT, BY_RISK, CONTACTS, POLICY, THRESHOLD, current_result, default_contacts
 from storytelling.ui.state import context
@@ -43,7 +43,7 @@ def what_if() -> None:
                              step=10 if curve.n > 2000 else 1, key=CONTACTS, **KW)
     result = current_result(ctx, contacts)
     main = lift_finding(result)
-    T = {k: v.text for k, v in main.facts.items()}
+    T = texts(main.facts)
     st.markdown(f"### {md_escape(main.title)}")
     st.markdown(f"**{md_escape(main.headline)}**")
     m = st.columns(5)
@@ -74,7 +74,7 @@ def what_if() -> None:
             st.caption("No customer groups to compare (the data has no suitable columns, or nobody is contacted).")
     else:
         render.draw_chart(main.get_chart())
-        if ctx.audience != "Executive" and main.notes:
+        if ctx.audience != EXECUTIVE and main.notes:
             st.markdown(render.bullets_md(main.notes))
 
 what_if()

@@ -25,7 +25,7 @@ import pandas as pd
 from storytelling import charts
 from storytelling.data import CustomerData, DataError
 from storytelling.model import _auc, feature_frame, train_baseline
-from storytelling.story import Fact, Finding, facts, fmt_count, fmt_date, fmt_money, fmt_range, fmt_ratio
+from storytelling.story import Fact, Finding, facts, fmt_count, fmt_date, fmt_money, fmt_range, fmt_ratio, texts
 from storytelling.targeting import Assumptions, TargetingCurve
 
 MIN_HISTORY_SNAPSHOTS = 3
@@ -357,7 +357,7 @@ def backtest_findings(result: BacktestResult, *, currency: str = "$") -> list[Fi
         Fact("extra_vs_status_quo", extra_sq, "customers", fmt_count(extra_sq) if extra_sq is not None else "n/a"),
         Fact("extra_vs_random", t["saved"] - t["random_saved"], "customers", fmt_count(t["saved"] - t["random_saved"])),
     )
-    T = {k: v.text for k, v in f1.items()}
+    T = texts(f1)
     bullets = [f"Campaign costs of {T['cost']} are already taken off; the range is {fmt_range(T['net_low'], T['net_high'])}."]
     if extra_sq is not None:
         bullets.append(f"That is about {T['extra_vs_status_quo']} more customers than today's rule with the same calls, "
@@ -384,7 +384,7 @@ def backtest_findings(result: BacktestResult, *, currency: str = "$") -> list[Fi
         Fact("worst_month", str(worst["cutoff"].date()), "date", fmt_date(worst["cutoff"])),
         Fact("worst_net", worst["net"], currency, fmt_money(worst["net"], currency)),
     )
-    T2 = {k: v.text for k, v in f2.items()}
+    T2 = texts(f2)
     title2 = ("The model's list paid for itself in every one of the " + T2["months"] + " months" if paid == t["months"]
               else f"The model's list paid for itself in {T2['months_paid_off']} of {T2['months']} months")
     timeline = Finding(
@@ -404,7 +404,7 @@ def backtest_findings(result: BacktestResult, *, currency: str = "$") -> list[Fi
         Fact("lift_last", float(lifts.iloc[-1]), "ratio", fmt_ratio(lifts.iloc[-1])),
         Fact("drift_months", len(drifts), "months", str(len(drifts))),
     )
-    T3 = {k: v.text for k, v in f3.items()}
+    T3 = texts(f3)
     if drifts:
         title3 = f"The model's edge dipped in {fmt_date(drifts[0][0])}; check what changed that month"
     else:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from storytelling.story import fmt_money
-
 MODEL = "Model"
 STATUS_QUO = "Today's rule"
 RANDOM = "Random calls"
@@ -108,16 +106,15 @@ def with_marker(spec: dict, share: float) -> dict:
     return out
 
 
-def net_value_chart(curve: pd.DataFrame, best: int, current: int, currency: str = "$", *,
-                    capacity: int | None = None, unlimited_best: int | None = None,
-                    labels: dict[str, str] | None = None) -> alt.LayerChart:
+def net_value_chart(curve: pd.DataFrame, best: int, current: int, labels: dict[str, str], currency: str = "$", *,
+                    capacity: int | None = None, unlimited_best: int | None = None) -> alt.LayerChart:
     """Net value (after campaign costs) against the number of customers contacted.
 
     ``curve`` has ``contacts`` and ``net``; the best depth, the current choice, marketing's
     capacity and (when the capacity binds) the best depth without it are marked. ``labels``
-    ("best", "free", "current", "capacity") carry the same wording as the finding's facts.
+    ("best", "current", and "capacity" / "free" when those are marked) are the finding's own
+    wording, so the chart says exactly what its facts say.
     """
-    labels = labels or {}
     line = alt.Chart(curve).mark_line(color=POLICY_COLOURS[MODEL]).encode(
         x=alt.X("contacts:Q", title="Customers contacted per month", axis=alt.Axis(format="~s", tickCount=8)),
         y=alt.Y("net:Q", title=f"Net value per month ({currency})", axis=alt.Axis(format="~s")),
@@ -126,7 +123,7 @@ def net_value_chart(curve: pd.DataFrame, best: int, current: int, currency: str 
     )
     layers = [alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#999").encode(y="y:Q"), line]
     if capacity is not None and capacity < curve["contacts"].max():
-        text = labels.get("capacity", f"Capacity {capacity:,}")
+        text = labels["capacity"]
         low = float(min(curve["net"].min(), 0.0))
         cap = alt.Chart(pd.DataFrame({"x": [capacity], "y": [low], "label": [text]})).encode(x="x:Q")
         layers += [cap.mark_rule(color="#666", strokeDash=[4, 4]),
@@ -135,12 +132,11 @@ def net_value_chart(curve: pd.DataFrame, best: int, current: int, currency: str 
     def at(k: int) -> float:
         return float(curve.iloc[(curve["contacts"] - k).abs().argmin()]["net"])
 
-    rows = [(best, at(best), labels.get("best", f"Best: {best:,} ({fmt_money(at(best), currency)})"), "best", 22)]
+    rows = [(best, at(best), labels["best"], "best", 22)]
     if unlimited_best is not None and unlimited_best != best:
-        rows.append((unlimited_best, at(unlimited_best), labels.get(
-            "free", f"Without the limit: {unlimited_best:,} ({fmt_money(at(unlimited_best), currency)})"), "free", -14))
+        rows.append((unlimited_best, at(unlimited_best), labels["free"], "free", -14))
     if abs(current - best) > 0.03 * max(curve["contacts"].max(), 1):
-        rows.append((current, at(current), labels.get("current", f"Your list: {current:,}"), "current", 40))
+        rows.append((current, at(current), labels["current"], "current", 40))
     marks = pd.DataFrame(rows, columns=["contacts", "net", "label", "kind", "dy"])
     colour = alt.Color("kind:N", scale=alt.Scale(domain=["best", "free", "current"], range=[ACCENT, "#666", "#333"]),
                        legend=None)
@@ -197,9 +193,14 @@ def to_png(chart: alt.TopLevelMixin | dict, *, width_px: int = 1280, ppi: int = 
     return vlc.vegalite_to_png(spec, scale=scale, ppi=ppi)
 
 
+def _month_axis() -> alt.X:
+    return alt.X("cutoff:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount="month",
+                                                       labelOverlap=True))
+
+
 def _policy_lines(data: pd.DataFrame, y: str, title: str, fmt: str) -> list:
     colour = _policy_colour(sorted(data["policy"].unique()))
-    x = alt.X("cutoff:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount="month", labelOverlap=True))
+    x = _month_axis()
     line = alt.Chart(data).mark_line(point=True).encode(
         x=x, y=alt.Y(f"{y}:Q", title=title, axis=alt.Axis(format=fmt)), color=colour,
         tooltip=[alt.Tooltip("cutoff:T", title="Month", format="%B %Y"), alt.Tooltip("policy:N", title="Who we call"),
@@ -231,7 +232,7 @@ def cumulative_chart(cumulative: pd.DataFrame) -> alt.LayerChart:
 
 def quality_chart(periods: pd.DataFrame, column: str = "top_decile_lift", title: str = "Times better than random") -> alt.LayerChart:
     """How much better than random the model's top tenth is, month by month."""
-    x = alt.X("cutoff:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount="month", labelOverlap=True))
+    x = _month_axis()
     line = alt.Chart(periods).mark_line(point=True, color=POLICY_COLOURS[MODEL]).encode(
         x=x, y=alt.Y(f"{column}:Q", title=title, scale=alt.Scale(zero=True)),
         tooltip=[alt.Tooltip("cutoff:T", title="Month", format="%B %Y"), alt.Tooltip(f"{column}:Q", title=title, format=".2f")],

@@ -8,7 +8,7 @@ milliseconds; ``lift_findings`` turns the result into the findings every page an
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,7 @@ from storytelling.story import (
     fmt_pct,
     fmt_range,
     fmt_ratio,
+    texts,
 )
 from storytelling.targeting import Assumptions, BootstrapResult, Outcome, TargetingCurve, TargetingPoint
 
@@ -46,6 +47,7 @@ class Curves:
     status_quo: TargetingCurve | None
     evaluation: Evaluation
     uses_value: bool
+    gains: dict | None = field(default=None, repr=False)  # the gains chart's spec, built on first use
 
     @property
     def n(self) -> int:
@@ -140,11 +142,9 @@ def gains_data(curves: Curves, points: int = 101) -> pd.DataFrame:
 
 def gains_spec(curves: Curves) -> dict:
     """The gains chart's Vega-Lite spec, built once per set of curves (the marker moves later)."""
-    spec = getattr(curves, "_gains_spec", None)
-    if spec is None:
-        spec = charts.gains_chart(gains_data(curves), 0.0).to_dict()
-        curves._gains_spec = spec
-    return spec
+    if curves.gains is None:
+        curves.gains = charts.gains_chart(gains_data(curves), 0.0).to_dict()
+    return curves.gains
 
 
 def net_data(result: LiftResult, points: int = 300, extra: tuple[int, ...] = ()) -> pd.DataFrame:
@@ -282,7 +282,7 @@ def lift_finding(result: LiftResult) -> Finding:
         Fact("status_quo_saved", sq.saved if sq else None, "customers", fmt_count(sq.saved) if sq else "n/a"),
         Fact("extra_vs_status_quo", extra_sq, "customers", fmt_count(extra_sq) if extra_sq is not None else "n/a"),
     )
-    T = {n: x.text for n, x in f.items()}
+    T = texts(f)
     headline = (
         f"Of every {per} customers we call, {T['hit_per']} {_were(T['hit_per'])} about to leave; we reach {T['share_reached']} in 10 of "
         f"all leavers, {T['lift']} better than calling at random."
@@ -338,7 +338,7 @@ def best_depth_finding(result: LiftResult) -> Finding:
         Fact("current_net", result.model.net, cur, fmt_money(result.model.net, cur)),
         Fact("capacity", cap, "customers", fmt_count(cap) if cap is not None else "no limit"),
     )
-    T = {n: x.text for n, x in f.items()}
+    T = texts(f)
     within = f" within marketing's capacity of {T['capacity']}" if cap is not None else ""
     unlimited = result.curves.model.best_count(replace(a, capacity=None))
     capped = cap is not None and unlimited > cap
@@ -346,7 +346,7 @@ def best_depth_finding(result: LiftResult) -> Finding:
         free = result.curves.model.outcome(unlimited, a)
         f["unlimited_contacts"] = Fact("unlimited_contacts", unlimited, "customers", fmt_count(unlimited))
         f["unlimited_net"] = Fact("unlimited_net", free.net, cur, fmt_money(free.net, cur))
-        T = {n: x.text for n, x in f.items()}
+        T = texts(f)
     if result.best == 0:
         title = "At these assumptions no list size pays for itself"
         headline = (f"Every list size costs more than the customers it keeps are worth{within}. "
@@ -373,9 +373,9 @@ def best_depth_finding(result: LiftResult) -> Finding:
         title=title,
         headline=headline,
         bullets=bullets,
-        chart=lambda: charts.net_value_chart(net_data(result, extra=(unlimited,)), result.best, result.contacts, cur,
-                                     capacity=cap, unlimited_best=unlimited if capped else None,
-                                     labels=_net_labels(T, capped)),
+        chart=lambda: charts.net_value_chart(net_data(result, extra=(unlimited,)), result.best, result.contacts,
+                                             _net_labels(T, capped), cur, capacity=cap,
+                                             unlimited_best=unlimited if capped else None),
         facts=f,
         caveats=["The best size moves with the assumptions: a higher cost per contact makes it shorter, a "
                  "more valuable customer or a stronger offer makes it longer."],
@@ -425,7 +425,7 @@ def comparison_finding(result: LiftResult) -> Finding:
              fmt_ratio(p.churners_reached / sq_reached) if sq_reached else "n/a"),
         Fact("random_reached", result.random.churners_reached, "customers", fmt_count(result.random.churners_reached)),
     )
-    T = {n: x.text for n, x in f.items()}
+    T = texts(f)
     if sq_reached:
         title = (f"The model finds {T['vs_status_quo']} as many leavers as today's rule with the same "
                  f"{fmt_count(k)} calls")
@@ -466,7 +466,7 @@ def segment_finding(result: LiftResult, column: str, column_label: str | None = 
         Fact("share_list", float(wide.loc[top, "Contact list"]), "share", fmt_pct(wide.loc[top, "Contact list"])),
         Fact("share_base", float(wide.loc[top, "All customers"]), "share", fmt_pct(wide.loc[top, "All customers"])),
     )
-    T = {n: x.text for n, x in f.items()}
+    T = texts(f)
     title = f"{name.capitalize()} '{top}' makes up {T['share_list']} of the call list but {T['share_base']} of customers"
     headline = (f"The model's list leans towards {name} '{top}'. Brief the callers: these are the customers "
                 "they will mostly talk to.")

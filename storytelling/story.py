@@ -183,6 +183,11 @@ def facts(*items: Fact) -> dict[str, Fact]:
     return {f.name: f for f in items}
 
 
+def texts(items: dict[str, Fact]) -> dict[str, str]:
+    """The human wording of each fact, by name (for composing sentences from facts)."""
+    return {name: f.text for name, f in items.items()}
+
+
 @dataclass
 class Story:
     """Ordered findings plus what a reader needs to trust them."""
