@@ -63,27 +63,28 @@ if rep.duplicate_keys:
 if rep.labelled_rows is not None and rep.labelled_rows < rep.rows:
     checks.append(f"{fmt_exact(rep.rows - rep.labelled_rows)} rows have no outcome yet (for example this month's "
                   "customers); they are scored but not counted in results.")
-for note in ctx.notes:
-    checks.append(note)
+checks += ctx.notes
 for c in checks:
     st.markdown(f"- {md_escape(c)}")
+
+
+def table(title: str, frame: pd.DataFrame, when_empty: str, config: dict) -> None:
+    st.markdown(title)
+    if frame.empty:
+        st.caption(when_empty)
+    else:
+        st.dataframe(frame, hide_index=True, column_config=config)
+
+
 left, right = st.columns(2)
 with left:
-    st.markdown("**Missing values**")
-    if rep.missing.empty:
-        st.caption("No missing values.")
-    else:
-        st.dataframe(rep.missing, hide_index=True, column_config={
-            "share": st.column_config.NumberColumn("share", format="percent")})
+    table("**Missing values**", rep.missing, "No missing values.",
+          {"share": st.column_config.NumberColumn("share", format="percent")})
 with right:
-    st.markdown("**Unusual values** (far outside the typical range)")
-    if rep.outliers.empty:
-        st.caption("None found.")
-    else:
-        st.dataframe(rep.outliers, hide_index=True, column_config={
-            "count": st.column_config.NumberColumn("rows outside"),
-            "low": st.column_config.NumberColumn("typical from", format="%.4g"),
-            "high": st.column_config.NumberColumn("typical to", format="%.4g")})
+    table("**Unusual values** (far outside the typical range)", rep.outliers, "None found.",
+          {"count": st.column_config.NumberColumn("rows outside"),
+           "low": st.column_config.NumberColumn("typical from", format="%.4g"),
+           "high": st.column_config.NumberColumn("typical to", format="%.4g")})
 
 st.subheader("Preview")
 st.caption(f"First 200 of {fmt_exact(len(raw))} rows.")

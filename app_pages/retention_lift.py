@@ -12,10 +12,17 @@ from storytelling.lift import (
 )
 from storytelling.story import EXECUTIVE, fmt_date, md_escape, texts
 from storytelling.ui import render
-from storytelling.ui.scenario import BY_COUNT, BY_RISK, CONTACTS, POLICY, THRESHOLD, current_result, default_contacts
+from storytelling.ui.scenario import (
+    BOUND,
+    BY_COUNT,
+    BY_RISK,
+    CONTACTS,
+    POLICY,
+    THRESHOLD,
+    current_result,
+    default_contacts,
+)
 from storytelling.ui.state import context
-
-KW = {"bind": "query-params", "persist_state": "session"}
 
 ctx = context()
 st.title("Retention lift")
@@ -32,15 +39,15 @@ st.caption(md_escape(f"If marketing had called the customers the model flags amo
 def what_if() -> None:
     curve = ctx.curves.model
     policy = st.segmented_control("Choose the list by", [BY_COUNT, BY_RISK], default=BY_COUNT, key=POLICY,
-                                  required=True, **KW)
+                                  required=True, **BOUND)
     if policy == BY_RISK:
         top = float(min(100.0, round(curve.sorted_scores[0] * 100 + 0.5, 1)))
         t = st.slider("Contact everyone whose risk of leaving is at least (%)", 0.0, top,
-                      min(5.0, top), step=0.1, key=THRESHOLD, **KW)
+                      min(5.0, top), step=0.1, key=THRESHOLD, **BOUND)
         contacts = curve.count_at_threshold(t / 100)
     else:
         contacts = st.slider("Customers to contact this month", 0, curve.n, default_contacts(ctx),
-                             step=10 if curve.n > 2000 else 1, key=CONTACTS, **KW)
+                             step=10 if curve.n > 2000 else 1, key=CONTACTS, **BOUND)
     result = current_result(ctx, contacts)
     main = lift_finding(result)
     T = texts(main.facts)
@@ -60,7 +67,7 @@ def what_if() -> None:
 
     views = ["Model vs today's rule vs random", "Best list size", "Who gets contacted", "Customers kept"]
     view = st.segmented_control("Show", views, default=views[0], key="view", required=True,
-                                label_visibility="collapsed", **KW)
+                                label_visibility="collapsed", **BOUND)
     if view == views[0]:
         render.finding(comparison_finding(result), ctx.audience, level=4)
     elif view == views[1]:
@@ -68,7 +75,7 @@ def what_if() -> None:
     elif view == views[2]:
         seg_cols = segment_columns(ev, ctx.data.features)
         if seg_cols and contacts > 0:
-            col = st.selectbox("Compare by", seg_cols, format_func=label, key="segment", **KW)
+            col = st.selectbox("Compare by", seg_cols, format_func=label, key="segment", **BOUND)
             render.finding(segment_finding(result, col), ctx.audience, level=4)
         else:
             st.caption("No customer groups to compare (the data has no suitable columns, or nobody is contacted).")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -426,9 +426,6 @@ class CustomerData:
     @property
     def base_rate(self) -> float:
         return float(self.labelled["churned"].mean())
-
-    def with_roles(self, roles: Roles) -> CustomerData:  # pragma: no cover - convenience
-        return replace(self, roles=roles)
 
 
 def _fail_examples(values: pd.Series, n: int = 3) -> str:

@@ -7,6 +7,9 @@ import streamlit as st
 from storytelling.lift import LiftResult, analyse_lift
 from storytelling.ui.state import AppContext
 
+#: Widget options for scenario settings: kept in the page address (shareable) and across pages.
+BOUND = {"bind": "query-params", "persist_state": "session"}
+
 CONTACTS = "contacts"
 THRESHOLD = "threshold"
 POLICY = "policy"

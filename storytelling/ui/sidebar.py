@@ -11,6 +11,7 @@ import streamlit as st
 from storytelling.data import MAX_UPLOAD_BYTES, DataError, excel_sheets
 from storytelling.story import AUDIENCES, EXECUTIVE
 from storytelling.targeting import Assumptions
+from storytelling.ui.scenario import BOUND
 from storytelling.ui.state import SAMPLE_KEY, AppContext, attach_scenario, build_context, fingerprint
 
 DEFAULTS = {
@@ -21,7 +22,6 @@ DEFAULTS = {
     "fixed": 0,
     "capacity": 1000,
 }
-KW = {"bind": "query-params", "persist_state": "session"}
 
 
 def _data_source() -> tuple[str, str, bytes | None, str | None, str | None]:
@@ -56,23 +56,23 @@ def _assumptions(has_value: bool) -> tuple[Assumptions, bool]:
     st.caption("Agree these with marketing; every figure in the story follows them.")
     use_value = has_value and st.toggle(
         "Value each customer by their own monthly charge", value=True, key="use_value",
-        help="Uses the data's monthly value per customer. Off: the same value for everyone.", **KW)
+        help="Uses the data's monthly value per customer. Off: the same value for everyone.", **BOUND)
     if use_value:
         months = st.number_input("Months of charge a kept customer is worth", 1, 120, DEFAULTS["value_months"],
-                                 key="value_months", **KW)
+                                 key="value_months", **BOUND)
         value = DEFAULTS["value"]
     else:
         months = None
         value = st.number_input("Value of keeping one customer ($)", 0, 1_000_000, DEFAULTS["value"], step=50,
-                                key="value", **KW)
+                                key="value", **BOUND)
     cost = st.number_input("Cost per contact ($)", 0.0, 10_000.0, DEFAULTS["cost"], step=0.5, key="cost",
-                           help="Call time plus the cost of the offer.", **KW)
+                           help="Call time plus the cost of the offer.", **BOUND)
     save = st.slider("Share of contacted leavers the offer keeps (%)", 0, 100, DEFAULTS["save"], key="save",
-                     help="From past campaigns or an A/B test. Every 'customers kept' figure scales with it.", **KW)
+                     help="From past campaigns or an A/B test. Every 'customers kept' figure scales with it.", **BOUND)
     fixed = st.number_input("Fixed campaign cost per month ($)", 0, 10_000_000, DEFAULTS["fixed"], step=500,
-                            key="fixed", **KW)
+                            key="fixed", **BOUND)
     capacity = st.number_input("Marketing can contact per month (customers)", 0, 10_000_000, DEFAULTS["capacity"],
-                               step=100, key="capacity", **KW)
+                               step=100, key="capacity", **BOUND)
     a = Assumptions(value_per_saved=float(value), cost_per_contact=float(cost), save_rate=save / 100,
                     fixed_cost=float(fixed), capacity=int(capacity) if capacity else None,
                     value_months=float(months) if months else None)
@@ -85,7 +85,7 @@ def draw() -> AppContext:
         key, name, raw, filename, sheet = _data_source()
         audience = st.segmented_control("Audience", AUDIENCES, default=EXECUTIVE, key="audience", required=True,
                                         help="Executive: customers, money and weeks. Data scientist: adds the "
-                                             "model's figures and method notes.", **KW) or EXECUTIVE
+                                             "model's figures and method notes.", **BOUND) or EXECUTIVE
     ctx = build_context(dataset_key=key, dataset_name=name, raw_bytes=raw, filename=filename, sheet=sheet)
     with st.sidebar:
         a, use_value = _assumptions(ctx.data is not None and ctx.data.has_value)
