@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from storytelling.data import ROLE_LABELS, Roles, health_report
+from storytelling.data import ROLE_LABELS, Roles
 from storytelling.story import fmt_date, fmt_exact, fmt_pct, md_escape
 from storytelling.ui import render
-from storytelling.ui.state import context
+from storytelling.ui.state import context, health
 
 ctx = context()
 st.title("Data")
@@ -43,7 +43,7 @@ with st.form("roles_form"):
                               default=[c for c in roles.features if c in cols], key="role_features")
     st.form_submit_button("Apply", type="primary", on_click=apply_roles)
 
-rep = health_report(raw, roles)
+rep = health(ctx)
 st.subheader("Health report")
 m = st.columns(4)
 m[0].metric("Rows", fmt_exact(rep.rows))
