@@ -45,7 +45,7 @@ with st.form("roles_form"):
 
 rep = health(ctx)
 st.subheader("Health report")
-m = st.columns(4)
+m = st.columns([1, 1, 1.7, 1])
 m[0].metric("Rows", fmt_exact(rep.rows))
 m[1].metric("Customers", fmt_exact(rep.customers) if rep.customers is not None else "n/a")
 if rep.first_date is not None and pd.notna(rep.first_date):

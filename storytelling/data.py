@@ -648,7 +648,8 @@ def health_report(df: pd.DataFrame, roles: Roles) -> HealthReport:
                 continue
             q1, q3 = np.percentile(x, [25, 75])
             iqr = q3 - q1
-            lo, hi = q1 - 3 * iqr, q3 + 3 * iqr
+            # The typical range, never wider than the values that actually occur.
+            lo, hi = max(q1 - 3 * iqr, float(x.min())), min(q3 + 3 * iqr, float(x.max()))
             n = int(((x < lo) | (x > hi)).sum())
             if n and iqr > 0:
                 out_rows.append({"column": str(c), "count": n, "low": float(lo), "high": float(hi)})
