@@ -11,6 +11,7 @@ pages = [
     st.Page("app_pages/data.py", title="Data", icon=":material/table:"),
     st.Page("app_pages/retention_lift.py", title="Retention lift", icon=":material/trending_up:"),
     st.Page("app_pages/backtest.py", title="Backtest", icon=":material/history:"),
+    st.Page("app_pages/drivers.py", title="Drivers", icon=":material/psychology:"),
 ]
 nav = st.navigation(pages)
 sidebar.draw()

@@ -3,11 +3,12 @@
 import streamlit as st
 
 from storytelling.backtest import backtest_findings
+from storytelling.drivers import drivers_finding
 from storytelling.lift import best_depth_finding, comparison_finding, lift_finding, population_finding
 from storytelling.story import fmt_date, md_escape
 from storytelling.ui import render
 from storytelling.ui.scenario import current_result
-from storytelling.ui.state import context, last_backtest
+from storytelling.ui.state import context, last_backtest, last_drivers
 
 ctx = context()
 st.title("The churn story")
@@ -33,6 +34,14 @@ if bt is not None:
 else:
     st.page_link("app_pages/backtest.py", label="Replay the past months on the Backtest page to add "
                  "'had we used the model since…' to this story", icon=":material/history:")
+dr = last_drivers(ctx)
+if dr is not None:
+    with st.container(border=True):
+        render.finding(drivers_finding(dr), ctx.audience, compact=True, level=4)
+        st.caption(f"⚠️ {md_escape(drivers_finding(dr).caveats[0])}")
+else:
+    st.page_link("app_pages/drivers.py", label="See why customers leave on the Drivers page",
+                 icon=":material/psychology:")
 st.page_link("app_pages/retention_lift.py", label="Explore list sizes on the Retention lift page",
              icon=":material/trending_up:")
 for c in ev.notes:

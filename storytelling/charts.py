@@ -240,3 +240,53 @@ def quality_chart(periods: pd.DataFrame, column: str = "top_decile_lift", title:
     ref = alt.Chart(pd.DataFrame({"y": [1.0 if column == "top_decile_lift" else 0.5]})).mark_rule(
         color=POLICY_COLOURS[RANDOM], strokeDash=[6, 4]).encode(y="y:Q")
     return alt.layer(ref, line).properties(width=WIDTH, height=HEIGHT * 0.8)
+
+
+def drivers_chart(table: pd.DataFrame) -> alt.LayerChart:
+    """Horizontal bars: each driver's share of what the model sees, biggest first."""
+    data = table.assign(label=table["share"].map(lambda s: f"{s:.0%}"))
+    y = alt.Y("driver:N", sort=alt.EncodingSortField("share", order="descending"), title=None,
+              axis=alt.Axis(labelLimit=360))
+    base = alt.Chart(data).encode(y=y)
+    bars = base.mark_bar(color=POLICY_COLOURS[MODEL], cornerRadiusEnd=3).encode(
+        x=alt.X("share:Q", title="Share of the differences in risk the model sees", axis=alt.Axis(format="%")),
+        tooltip=[alt.Tooltip("driver:N", title="Driver"), alt.Tooltip("share:Q", title="Share", format=".0%")],
+    )
+    text = base.mark_text(align="left", dx=4, fontSize=13, color="#333").encode(x="share:Q", text="label:N")
+    return (bars + text).properties(width=WIDTH, height=max(120, 34 * len(data)))
+
+
+def band_chart(bands: pd.DataFrame, average: float, name: str) -> alt.LayerChart:
+    """The model's average risk in each band of one column, against the average customer."""
+    data = bands.assign(label=bands["risk"].map(lambda r: f"{r:.1%}"))
+    x = alt.X("band:N", sort=alt.EncodingSortField("order"), title=name[:1].upper() + name[1:],
+              axis=alt.Axis(labelAngle=0, labelLimit=160))
+    base = alt.Chart(data).encode(x=x)
+    bars = base.mark_bar(color=BASE, cornerRadiusEnd=3).encode(
+        y=alt.Y("risk:Q", title="Risk of leaving within a month", axis=alt.Axis(format="%")),
+        tooltip=[alt.Tooltip("band:N", title=name), alt.Tooltip("risk:Q", title="Risk", format=".1%"),
+                 alt.Tooltip("customers:Q", title="Customers in sample", format=",")],
+    )
+    text = base.mark_text(dy=-8, fontSize=13, color="#333").encode(y="risk:Q", text="label:N")
+    avg = pd.DataFrame({"risk": [average], "label": [f"Average customer {average:.1%}"]})
+    rule = alt.Chart(avg).mark_rule(color=WARN, strokeDash=[6, 4], strokeWidth=2).encode(y="risk:Q")
+    rule_text = alt.Chart(avg).mark_text(align="left", dx=4, dy=-8, color=WARN, fontSize=12, x=0).encode(
+        y="risk:Q", text="label:N")
+    return (bars + text + rule + rule_text).properties(width=WIDTH, height=HEIGHT)
+
+
+def waterfall_chart(steps: pd.DataFrame) -> alt.LayerChart:
+    """From the average customer's risk, step by step, to this customer's risk (percentage points)."""
+    colours = {"average": "#8C8C8C", "raises": WARN, "lowers": ACCENT, "customer": POLICY_COLOURS[MODEL]}
+    domain = [k for k in colours if k in set(steps["kind"])]
+    data = steps.assign(mid=(steps["start"] + steps["end"]) / 2, right=steps[["start", "end"]].max(axis=1))
+    y = alt.Y("label:N", sort=alt.EncodingSortField("order"), title=None, axis=alt.Axis(labelLimit=360))
+    base = alt.Chart(data).encode(y=y)
+    bars = base.mark_bar(cornerRadius=2).encode(
+        x=alt.X("start:Q", title="Risk of leaving within a month (%)"), x2="end:Q",
+        color=alt.Color("kind:N", scale=alt.Scale(domain=domain, range=[colours[k] for k in domain]),
+                        legend=None),
+        tooltip=[alt.Tooltip("label:N", title="Step"), alt.Tooltip("text:N", title="Change")],
+    )
+    text = base.mark_text(align="left", dx=4, fontSize=13, color="#333").encode(x="right:Q", text="text:N")
+    return (bars + text).properties(width=WIDTH, height=max(160, 32 * len(data)))

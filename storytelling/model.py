@@ -1,7 +1,7 @@
 """Baseline churn model and the time-aware evaluation set.
 
 When the data has a score column the scores are used as given. Otherwise a scikit-learn
-pipeline (``HistGradientBoostingClassifier`` with native categorical handling) is trained on
+pipeline (ordinal-encoded text columns, ``HistGradientBoostingClassifier``) is trained on
 older snapshots whose labels were already known when the evaluated snapshot was taken, and it
 scores that snapshot (the hold-out month). Nothing from the hold-out month, or from any month
 whose outcome was still unknown at the time, is used for training.
@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # scikit-learn is imported only when a model is trained (it t
 #: Above this ranking quality the results look too good to be true (possible leakage).
 SUSPICIOUS_AUC = 0.95
 #: Bump when the model or the evaluation changes, so cached scores are not reused.
-MODEL_VERSION = "hgb-1"
+MODEL_VERSION = "hgb-2"
 
 
 def categorical_columns(X: pd.DataFrame) -> list[str]:
@@ -35,7 +35,7 @@ def categorical_columns(X: pd.DataFrame) -> list[str]:
 
 
 def make_pipeline(X: pd.DataFrame, *, seed: int = 0) -> Pipeline:
-    """Ordinal-encode text columns, then gradient-boosted trees that treat them as categories."""
+    """Ordinal-encode text columns, then gradient-boosted trees."""
     from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.pipeline import Pipeline
@@ -61,7 +61,9 @@ def make_pipeline(X: pd.DataFrame, *, seed: int = 0) -> Pipeline:
         max_leaf_nodes=31,
         min_samples_leaf=80,
         l2_regularization=1.0,
-        categorical_features=list(range(len(cats))) or None,
+        # Categories enter as ordinal codes split like numbers, not as native categorical splits:
+        # as accurate here, and SHAP's tree explainer handles them exactly (it mis-adds native ones).
+        categorical_features=None,
         early_stopping=False,
         random_state=seed,
     )
@@ -69,7 +71,12 @@ def make_pipeline(X: pd.DataFrame, *, seed: int = 0) -> Pipeline:
 
 
 def feature_frame(data: CustomerData, rows: pd.DataFrame) -> pd.DataFrame:
-    X = rows[data.features].copy()
+    return model_input(rows, data.features)
+
+
+def model_input(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The columns a model reads, with categories as text and yes/no as 0/1."""
+    X = rows[columns].copy()
     for c in X.columns:
         if isinstance(X[c].dtype, pd.CategoricalDtype):
             X[c] = X[c].astype("object")
@@ -201,16 +208,16 @@ def evaluate_cached(data: CustomerData, *, horizon_days: int = 30, seed: int = 0
                     directory: Path | None = None) -> Evaluation:
     """:func:`evaluate`, with the baseline model's scores kept on disk between app starts.
 
-    Only the scores and the summary figures are stored (Parquet + JSON, keyed by a fingerprint
-    of the data and the model version). The fitted model itself is not stored; pages that need
-    it (drivers) train it again on demand.
+    The scores and summary figures are stored as Parquet + JSON and the fitted model as a
+    ``.skops`` file (data, not pickle), keyed by a fingerprint of the data and the model version.
+    The model is read back only when a page needs it (:func:`baseline_model`, for the drivers).
     """
     if data.has_score or not data.features:
         return evaluate(data, horizon_days=horizon_days, seed=seed)
     directory = directory or cache_dir()
     key = data_fingerprint(data, horizon_days, seed)
     scores_path, meta_path = directory / f"{key}.parquet", directory / f"{key}.json"
-    if scores_path.exists() and meta_path.exists():
+    if scores_path.exists() and meta_path.exists() and (directory / f"{key}.skops").exists():
         try:
             meta = json.loads(meta_path.read_text())
             scores = pd.read_parquet(scores_path)
@@ -218,8 +225,17 @@ def evaluate_cached(data: CustomerData, *, horizon_days: int = 30, seed: int = 0
         except Exception:  # a damaged cache is ignored and rewritten
             pass
     ev = evaluate(data, horizon_days=horizon_days, seed=seed)
+    _save(ev, directory, key)
+    return ev
+
+
+def _save(ev: Evaluation, directory: Path, key: str) -> None:
+    from storytelling.modelfile import dump_skops
+
+    scores_path, meta_path = directory / f"{key}.parquet", directory / f"{key}.json"
     try:
         directory.mkdir(parents=True, exist_ok=True)
+        (directory / f"{key}.skops").write_bytes(dump_skops(ev.model))
         parts = [pd.DataFrame({"part": "hold", "row": ev.frame["_row"], "score": ev.frame["score"]})]
         if ev.current is not None:
             parts.append(pd.DataFrame({"part": "current", "row": ev.current["_row"], "score": ev.current["score"]}))
@@ -230,7 +246,34 @@ def evaluate_cached(data: CustomerData, *, horizon_days: int = 30, seed: int = 0
         }))
     except OSError:
         pass  # a read-only home is fine: we just retrain next time
-    return ev
+
+
+def baseline_model(data: CustomerData, evaluation: Evaluation, *, horizon_days: int = 30, seed: int = 0,
+                   directory: Path | None = None) -> Pipeline:
+    """The fitted baseline model behind ``evaluation``.
+
+    Scores loaded from the disk cache come without the model; it is read from the same cache
+    (a ``.skops`` file: data, checked type by type, never unpickled) or, failing that, trained again.
+    """
+    if evaluation.model is not None:
+        return evaluation.model
+    if evaluation.source != "baseline":
+        raise DataError("These scores come from the data, not from a model trained here.")
+    from storytelling.modelfile import load_skops
+
+    directory = directory or cache_dir()
+    key = data_fingerprint(data, horizon_days, seed)
+    path = directory / f"{key}.skops"
+    if path.exists():
+        try:
+            evaluation.model = load_skops(path.read_bytes())
+            return evaluation.model
+        except (DataError, OSError):
+            pass  # damaged: train again
+    ev = evaluate(data, horizon_days=horizon_days, seed=seed)
+    _save(ev, directory, key)
+    evaluation.model = ev.model
+    return ev.model
 
 
 def _rebuild(data: CustomerData, meta: dict, scores: pd.DataFrame) -> Evaluation:

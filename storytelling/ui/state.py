@@ -13,6 +13,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -27,8 +28,18 @@ from storytelling.data import (
     load_table,
     prepare,
 )
+from storytelling.drivers import (
+    CustomerExplainer,
+    DriverModel,
+    DriverResult,
+    as_driver_model,
+    explain_model,
+    fit_stand_in,
+)
+from storytelling.glossary import Glossary
 from storytelling.lift import Curves, build_curves
-from storytelling.model import Evaluation, evaluate_cached
+from storytelling.model import Evaluation, baseline_model, evaluate_cached, feature_frame, model_input
+from storytelling.modelfile import check_predicts, load_model_path, load_model_upload, model_columns
 from storytelling.sample import load_sample
 from storytelling.story import EXECUTIVE
 from storytelling.targeting import Assumptions
@@ -37,6 +48,8 @@ SAMPLE_KEY = "sample"
 CTX = "_story_context"
 FRESH = "_story_context_fresh"
 BACKTEST = "_story_backtest"
+GLOSSARY_EDITS = "glossary_edits"
+DRIVERS = "_story_drivers"
 
 
 @dataclass
@@ -55,6 +68,7 @@ class AppContext:
     curves: Curves | None = None
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    glossary: Glossary | None = None
 
     @property
     def ready(self) -> bool:
@@ -124,8 +138,7 @@ def _backtest_summary(key: str, roles_json: str, cutoffs: tuple, horizon_days: i
 
 
 def _backtest_args(ctx: AppContext, cutoffs: list, horizon_days: int, window: str, window_months: int) -> tuple:
-    roles_json = json.dumps(ctx.roles.to_dict(), sort_keys=True)
-    return (ctx.dataset_key, roles_json, tuple(pd.Timestamp(c) for c in cutoffs), horizon_days, window, window_months)
+    return (ctx.dataset_key, _roles_json(ctx), tuple(pd.Timestamp(c) for c in cutoffs), horizon_days, window, window_months)
 
 
 def backtest(ctx: AppContext, *, cutoffs: list, window: str = "expanding", window_months: int = 12,
@@ -173,6 +186,122 @@ def health(ctx: AppContext) -> HealthReport:
     return _health(ctx.dataset_key, json.dumps(roles.to_dict(), sort_keys=True), ctx.raw)
 
 
+@st.cache_resource(show_spinner=False, max_entries=6)
+def _glossary(key: str, roles_json: str, _data: CustomerData) -> Glossary:
+    return Glossary.infer(_data.frame, _data.features)
+
+
+def set_glossary_edits(ctx: AppContext, edits: dict[str, dict]) -> None:
+    """Remember the user's names for this data set (they feed every page and export)."""
+    st.session_state.setdefault(GLOSSARY_EDITS, {})[ctx.dataset_key] = edits
+    ctx.glossary = _glossary(ctx.dataset_key, _roles_json(ctx), ctx.data).with_edits(edits)
+
+
+def _roles_json(ctx: AppContext) -> str:
+    return json.dumps(ctx.roles.to_dict(), sort_keys=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Drivers
+
+BASELINE, STAND_IN, UPLOADED, CONFIGURED = "baseline", "stand-in", "uploaded", "configured"
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _baseline_driver_model(key: str, roles_json: str, _data: CustomerData, _ev: Evaluation) -> DriverModel:
+    return as_driver_model(baseline_model(_data, _ev), _data.features)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _stand_in(key: str, roles_json: str, _data: CustomerData, _ev: Evaluation) -> DriverModel:
+    return fit_stand_in(feature_frame(_data, _ev.frame), _ev.frame["score"].to_numpy())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _file_model(key: str, roles_json: str, model_key: str, _raw: bytes | None, name: str, path: str | None,
+                allow_pickle: bool, _data: CustomerData, _ev: Evaluation) -> DriverModel:
+    model = load_model_path(path, allow_pickle=allow_pickle) if path else load_model_upload(_raw, name)
+    cols = model_columns(model, list(_ev.frame.columns))
+    check_predicts(model, _ev.frame[cols])
+    return as_driver_model(model, cols, source="file", label=f"your model ({name})")
+
+
+def driver_model(ctx: AppContext, source: str, *, raw: bytes | None = None, name: str = "",
+                 path: str | None = None, allow_pickle: bool = False) -> tuple[str, DriverModel]:
+    """(a key naming the model, the model ready for the explainers), cached across sessions."""
+    rj = _roles_json(ctx)
+    if source == BASELINE:
+        return BASELINE, _baseline_driver_model(ctx.dataset_key, rj, ctx.data, ctx.evaluation)
+    if source == STAND_IN:
+        return STAND_IN, _stand_in(ctx.dataset_key, rj, ctx.data, ctx.evaluation)
+    model_key = f"{source}:{fingerprint(raw) if raw else path}"
+    return model_key, _file_model(ctx.dataset_key, rj, model_key, raw, name, path, allow_pickle, ctx.data,
+                                  ctx.evaluation)
+
+
+def _risk_for(ctx: AppContext, dm: DriverModel, frame: pd.DataFrame, X: pd.DataFrame):
+    """The data's own scores for its model (or the baseline's); a file model scores afresh."""
+    if dm.source in (BASELINE, STAND_IN) and "score" in frame:
+        return frame["score"].to_numpy()
+    return dm.predict(X)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _drivers(key: str, roles_json: str, model_key: str, glossary_json: str, _ctx: AppContext,
+             _dm: DriverModel) -> DriverResult:
+    frame = _ctx.evaluation.frame
+    X = model_input(frame, _dm.columns)
+    return explain_model(_dm, X, risk=_risk_for(_ctx, _dm, frame, X), glossary=_ctx.glossary)
+
+
+def drivers(ctx: AppContext, model_key: str, dm: DriverModel) -> DriverResult:
+    """Global drivers on the evaluated month (SHAP cached on the model; sentences per glossary)."""
+    gj = _glossary_json(ctx)
+    result = _drivers(ctx.dataset_key, _roles_json(ctx), model_key, gj, ctx, dm)
+    st.session_state[DRIVERS] = {"dataset": ctx.dataset_key, "roles": _roles_json(ctx), "glossary": gj,
+                                 "result": result}
+    return result
+
+
+def _glossary_json(ctx: AppContext) -> str:
+    return json.dumps(ctx.glossary.to_frame().to_dict("records"), sort_keys=True)
+
+
+def last_drivers(ctx: AppContext) -> DriverResult | None:
+    """The drivers last shown in this session for this data, if still cached (never computed here)."""
+    choice = st.session_state.get(DRIVERS)
+    if not choice or (choice["dataset"], choice["roles"], choice["glossary"]) != (
+            ctx.dataset_key, _roles_json(ctx), _glossary_json(ctx)):
+        return None
+    return choice["result"]
+
+
+@dataclass
+class CustomerSet:
+    """The customers one can pick on the Drivers page, riskiest first."""
+
+    frame: pd.DataFrame  # customer_id, risk, and the model's columns
+    X: pd.DataFrame
+    explainer: CustomerExplainer
+    label: str
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _customer_set(key: str, roles_json: str, model_key: str, _ctx: AppContext, _dm: DriverModel) -> CustomerSet:
+    ev = _ctx.evaluation
+    frame, label = (ev.current, "today's customers") if ev.current is not None else (ev.frame, "the evaluated month")
+    X = model_input(frame, _dm.columns)
+    risk = _risk_for(_ctx, _dm, frame, X)
+    order = np.argsort(-np.asarray(risk), kind="stable")
+    picked = pd.DataFrame({"customer_id": frame["customer_id"].astype(str).to_numpy()[order], "risk": risk[order]})
+    return CustomerSet(frame=picked.assign(_pos=order), X=X, explainer=CustomerExplainer(_dm, X, risk=risk),
+                       label=label)
+
+
+def customer_set(ctx: AppContext, model_key: str, dm: DriverModel) -> CustomerSet:
+    return _customer_set(ctx.dataset_key, _roles_json(ctx), model_key, ctx, dm)
+
+
 def fingerprint(raw: bytes) -> str:
     return hashlib.sha1(raw).hexdigest()[:16]
 
@@ -192,6 +321,8 @@ def build_context(*, dataset_key: str, dataset_name: str, raw_bytes: bytes | Non
         ctx.data = _prepared(dataset_key, roles_json, ctx.raw)
         ctx.evaluation = _evaluation(dataset_key, roles_json, ctx.data)
         ctx.notes = list(ctx.data.notes)
+        edits = st.session_state.get(GLOSSARY_EDITS, {}).get(dataset_key, {})
+        ctx.glossary = _glossary(dataset_key, roles_json, ctx.data).with_edits(edits)
     except DataError as exc:
         ctx.error = str(exc)
         ctx.data = ctx.evaluation = None
@@ -205,7 +336,7 @@ def attach_scenario(ctx: AppContext, assumptions: Assumptions, *, use_value: boo
     """Add the business assumptions and build the (cached) targeting curves."""
     ctx.assumptions, ctx.audience, ctx.currency = assumptions, audience, currency
     if ctx.evaluation is not None:
-        roles_json = json.dumps(ctx.roles.to_dict(), sort_keys=True)
+        roles_json = _roles_json(ctx)
         ctx.curves = _curves(ctx.dataset_key, roles_json, bool(use_value and ctx.data.has_value), ctx.evaluation)
     return ctx
 

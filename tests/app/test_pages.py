@@ -15,7 +15,8 @@ from storytelling.targeting import Assumptions
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
-PAGES = ["app_pages/overview.py", "app_pages/data.py", "app_pages/retention_lift.py", "app_pages/backtest.py"]
+PAGES = ["app_pages/overview.py", "app_pages/data.py", "app_pages/retention_lift.py", "app_pages/backtest.py",
+         "app_pages/drivers.py"]
 
 
 @pytest.fixture()
@@ -164,3 +165,85 @@ def test_backtest_is_cached_and_joins_the_overview(monkeypatch):
     at.session_state["cost"] = 20.0
     at.switch_page("app_pages/overview.py").run()
     assert title3 in [m.value.lstrip("# ") for m in at.markdown]
+
+
+def test_drivers_page_explains_and_joins_the_overview():
+    at = fresh("app_pages/drivers.py")
+    assert not at.exception and not at.error
+    text = page_text(at)
+    assert "say most about who leaves" in text
+    assert "not proof of what makes customers leave" in "\n".join(i.value for i in at.info)
+    first = at.selectbox(key="customer").value
+    assert f"Customer {first}'s risk of leaving within a month is" in text
+    # picking another customer explains that one
+    other = at.selectbox(key="customer").options[5].split(" · ")[0]
+    at.selectbox(key="customer").set_value(other).run()
+    assert not at.exception
+    assert f"Customer {other}'s risk of leaving" in page_text(at)
+    # the drivers join the Overview
+    at.switch_page("app_pages/overview.py").run()
+    assert "say most about who leaves" in page_text(at)
+
+
+def test_glossary_edit_changes_the_sentences():
+    at = fresh("app_pages/drivers.py")
+    assert "whose tenure is" in page_text(at)
+    from storytelling.ui.state import GLOSSARY_EDITS
+    key = next(iter(at.session_state[GLOSSARY_EDITS])) if GLOSSARY_EDITS in at.session_state else "sample"
+    at.session_state[GLOSSARY_EDITS] = {key: {"tenure_months": {"name": "time with us", "unit": "months"}}}
+    at.run()
+    assert not at.exception
+    text = page_text(at)
+    assert "whose time with us is" in text and "whose tenure is" not in text
+
+
+def _upload_model(at, name: str, content: bytes):
+    at.radio(key="drivers_model").set_value("uploaded").run()
+    at.file_uploader(key="model_upload").upload(name, content).run()
+    return at
+
+
+def test_uploaded_skops_model_is_explained():
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+
+    df = load_sample()
+    df = df[df["churned_next_30d"].notna()].tail(3000)
+    cols = ["tenure_months", "support_tickets_90d", "usage_trend_pct"]
+    model = LogisticRegression(max_iter=500).fit(df[cols], df["churned_next_30d"].astype(int))
+    at = _upload_model(fresh("app_pages/drivers.py"), "mine.skops", sio.dumps(model))
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    text = page_text(at)
+    assert "say most about who leaves" in text and "risk of leaving within a month is" in text
+
+
+def test_unsafe_or_broken_model_upload_gives_a_message():
+    import os
+
+    import skops.io as sio
+    from sklearn.preprocessing import FunctionTransformer
+
+    at = _upload_model(fresh("app_pages/drivers.py"), "evil.skops", sio.dumps(FunctionTransformer(os.getcwd)))
+    assert not at.exception
+    assert any("for safety" in e.value for e in at.error)
+
+
+def test_scores_without_a_model_offer_a_stand_in(monkeypatch):
+    from storytelling.ui import state
+
+    df = load_sample()
+    df = df[df["snapshot_date"] >= df["snapshot_date"].max() - pd.DateOffset(months=2)].copy()
+    df["churn_score"] = (0.02 + 0.3 * (df["contract"] == "Month-to-month") / (1 + df["tenure_months"] / 12)).astype(float)
+    monkeypatch.setattr(state, "load_sample", lambda: df)
+    state._load_raw.clear()
+    try:
+        at = fresh("app_pages/drivers.py")
+        assert not at.exception and not at.error
+        assert at.radio(key="drivers_model").value == "stand-in"
+        at.button[0].click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        text = page_text(at)
+        assert "stand-in model that imitates your scores" in text
+        assert "say most about who leaves" in text
+    finally:
+        state._load_raw.clear()

@@ -1,0 +1,746 @@
+"""Why customers leave, and why one customer is at risk, in plain words.
+
+Global drivers: SHAP values (the tree explainer for gradient-boosted trees, a permutation
+explainer for any other model) on a sample of customers stratified by risk, so the cost does not
+grow with the data; the ranking is repeated on a second, independent sample to say how stable it
+is. SHAP only ranks the drivers: every sentence is backed by the model's average risk of the
+customers in each band or category of the column ("about 3x as likely to leave"), never by raw
+SHAP units.
+
+One customer: SHAP values in probability points against a background of 1,000 customers (one
+from each risk stratum), so the contributions add up exactly to this customer's risk minus the
+average risk of the background.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from storytelling import charts
+from storytelling.data import DataError
+from storytelling.glossary import Glossary, Term
+from storytelling.story import (
+    Fact,
+    Finding,
+    facts,
+    fmt_count,
+    fmt_pct,
+    fmt_ratio,
+    round_sig,
+    texts,
+)
+
+HORIZON = "within a month"
+BACKGROUND_SIZE = 1000
+BAND_SAMPLE = 20_000
+GENERIC_SAMPLE = 300  # global sample for models without a tree explainer (each row costs ~100 model calls)
+MIN_BAND_SHARE = 0.03
+CAUSE_CAVEAT = (
+    "These are patterns the model uses to spot who is likely to leave, not proof of what makes customers "
+    "leave. For example, discounts often go to customers who are already at risk, so 'has a discount' can "
+    "look like a reason to leave. Test a change (an A/B test) before treating a driver as a cause."
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Making a model explainable
+
+
+@dataclass
+class DriverModel:
+    """A model with what the explainers need.
+
+    ``predict`` maps the feature frame to risk (0-1). For the tree route, ``tree`` is a fitted
+    HistGradientBoosting estimator and ``transform`` maps the feature frame to its numeric input
+    (one column per feature, in ``columns`` order); without ``tree`` a model-agnostic permutation
+    explainer is used. ``output`` is the tree explainer's model output that equals the risk.
+    """
+
+    predict: Callable[[pd.DataFrame], np.ndarray]
+    columns: list[str]
+    tree: Any = None
+    transform: Callable[[pd.DataFrame], np.ndarray] | None = None
+    output: str = "probability"
+    source: str = "baseline"
+    label: str = "the baseline model"
+    notes: list[str] = field(default_factory=list)
+    memo: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def global_unit(self) -> str:
+        if self.tree is None:
+            return "probability points"
+        return "log-odds" if self.output == "probability" else "score points"
+
+
+_TREE_TYPES = ("HistGradientBoostingClassifier", "HistGradientBoostingRegressor")
+
+
+def _tree_route(model: Any, columns: list[str]) -> tuple[Any, Callable] | None:
+    """(tree, transform) when shap's tree explainer is exact for this model, else None."""
+    from sklearn.pipeline import Pipeline
+
+    est, prep = (model[-1], model[:-1]) if isinstance(model, Pipeline) else (model, None)
+    if type(est).__name__ not in _TREE_TYPES:
+        return None
+    if getattr(est, "is_categorical_", None) is not None and np.any(est.is_categorical_):
+        return None  # native categorical splits: shap does not add up for them
+    if prep is None:
+        return est, lambda X: X[columns].to_numpy(dtype=float)
+    try:
+        out = [str(c) for c in prep.get_feature_names_out()]
+    except Exception:
+        return None
+    if sorted(out) != sorted(columns):
+        return None  # one-hot or other expansions: explain the whole pipeline instead
+    order = [out.index(c) for c in columns]
+    return est, lambda X: np.asarray(prep.transform(X[columns]), dtype=float)[:, order]
+
+
+def as_driver_model(model: Any, columns: list[str], *, source: str = "baseline", label: str | None = None) -> DriverModel:
+    """Wrap a fitted scikit-learn classifier (or a risk regressor) for the explainers."""
+    if isinstance(model, DriverModel):
+        return model
+    if hasattr(model, "predict_proba"):
+        def predict(X: pd.DataFrame) -> np.ndarray:
+            return model.predict_proba(X[columns])[:, 1]
+        output = "probability"
+    else:
+        def predict(X: pd.DataFrame) -> np.ndarray:
+            return np.clip(model.predict(X[columns]), 0.0, 1.0)
+        output = "raw"
+    route = _tree_route(model, columns)
+    tree, transform = route if route else (None, None)
+    return DriverModel(predict=predict, columns=list(columns), tree=tree, transform=transform, output=output,
+                       source=source, label=label or ("the baseline model" if source == "baseline" else "your model"))
+
+
+def fit_stand_in(X: pd.DataFrame, scores: np.ndarray, *, seed: int = 0, max_rows: int = 200_000) -> DriverModel:
+    """A tree model that imitates given scores from the features, for data with scores but no model.
+
+    Its fidelity (rank correlation with the given scores on a fifth of the rows it did not see)
+    is stored in ``notes`` and in ``memo['fidelity']``.
+    """
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.pipeline import Pipeline
+
+    from storytelling.model import make_pipeline
+
+    rng = np.random.default_rng(seed)
+    pos = rng.permutation(len(X))[:max_rows]
+    cut = int(len(pos) * 0.8)
+    fit_pos, check_pos = pos[:cut], pos[cut:]
+    base = make_pipeline(X)
+    reg = HistGradientBoostingRegressor(learning_rate=0.1, max_iter=150, max_leaf_nodes=31, min_samples_leaf=40,
+                                        random_state=seed)
+    pipe = Pipeline([("prep", base[0]), ("model", reg)])
+    y = np.asarray(scores, dtype=float)
+    pipe.fit(X.iloc[fit_pos], y[fit_pos])
+    dm = as_driver_model(pipe, list(X.columns), source="stand-in",
+                         label="a stand-in model that imitates your scores")
+    check = check_pos if len(check_pos) >= 50 else fit_pos
+    fid = float(pd.Series(dm.predict(X.iloc[check])).corr(pd.Series(y[check]), method="spearman"))
+    dm.memo["fidelity"] = fid
+    dm.notes.append(
+        "The data has scores but no model, so these drivers come from a stand-in model fitted to imitate the "
+        f"scores from the customer columns. It orders customers almost as the scores do (agreement {fid:.2f} "
+        "out of 1 on customers it was not fitted on)."
+    )
+    return dm
+
+
+# ---------------------------------------------------------------------------------------------
+# Samples
+
+
+def stratified_positions(risk: np.ndarray, size: int, *, seed: int = 0, draw: int = 0) -> np.ndarray:
+    """``size`` positions, one random customer from each of ``size`` equal strata of risk.
+
+    ``draw=1`` picks another customer from each stratum (the two draws never overlap when strata
+    hold at least two customers), for an independent second sample.
+    """
+    n = len(risk)
+    if size >= n:
+        return np.arange(n)
+    order = np.argsort(np.asarray(risk, dtype=float), kind="stable")
+    edges = np.linspace(0, n, size + 1).astype(int)
+    lo, width = edges[:-1], np.diff(edges)
+    u = np.random.default_rng(seed).random((2, size))
+    offset = np.minimum((u[0] * width).astype(int), width - 1)
+    if draw:  # another customer of the same stratum, uniformly among the others
+        other = np.minimum((u[1] * (width - 1)).astype(int), np.maximum(width - 2, 0))
+        offset = np.where(width > 1, (offset + 1 + other) % width, offset)
+    return np.sort(order[lo + offset])
+
+
+def _risk(dm: DriverModel, X: pd.DataFrame, risk: np.ndarray | None) -> np.ndarray:
+    if risk is not None:
+        r = np.asarray(risk, dtype=float)
+        if len(r) != len(X):
+            raise ValueError("risk must have one value per row of X")
+        return r
+    return dm.predict(X)
+
+
+class _Codec:
+    """Numeric codes for a mixed-type frame (for model-agnostic explainers) and back."""
+
+    def __init__(self, frames: list[pd.DataFrame], columns: list[str]):
+        self.columns = columns
+        self.cats = {}
+        for c in columns:
+            if not pd.api.types.is_numeric_dtype(frames[0][c]) or pd.api.types.is_bool_dtype(frames[0][c]):
+                self.cats[c] = pd.Index(pd.unique(pd.concat([f[c] for f in frames]).dropna()))
+
+    def encode(self, X: pd.DataFrame) -> np.ndarray:
+        cols = []
+        for c in self.columns:
+            if c in self.cats:
+                codes = self.cats[c].get_indexer(X[c]).astype(float)
+                codes[codes < 0] = np.nan
+                cols.append(codes)
+            else:
+                cols.append(X[c].to_numpy(dtype=float))
+        return np.column_stack(cols)
+
+    def decode(self, Z: np.ndarray) -> pd.DataFrame:
+        out = {}
+        for j, c in enumerate(self.columns):
+            if c in self.cats:
+                z = Z[:, j]
+                ok = ~np.isnan(z)
+                vals = np.full(len(z), None, dtype=object)
+                vals[ok] = np.asarray(self.cats[c], dtype=object)[z[ok].astype(int)]
+                out[c] = vals
+            else:
+                out[c] = Z[:, j]
+        return pd.DataFrame(out)
+
+
+def _shap_values(dm: DriverModel, rows: pd.DataFrame, *, background: pd.DataFrame | None, probability: bool
+                 ) -> tuple[np.ndarray, float]:
+    """(SHAP values per row and column, expected value) for ``rows``.
+
+    ``probability`` asks for contributions in risk units against ``background`` (interventional);
+    otherwise the tree explainer's fast path-dependent values in the model's raw units.
+    """
+    import shap
+
+    if dm.tree is not None:
+        Z = dm.transform(rows)
+        if probability:
+            bg = dm.transform(background)
+            masker = shap.maskers.Independent(bg, max_samples=len(bg))
+            ex = shap.TreeExplainer(dm.tree, data=masker, feature_perturbation="interventional",
+                                    model_output=dm.output)
+        else:
+            ex = shap.TreeExplainer(dm.tree, feature_perturbation="tree_path_dependent")
+        sv = np.asarray(ex.shap_values(Z, check_additivity=False))
+        ev = float(np.ravel(ex.expected_value)[0])
+        return sv.reshape(len(rows), -1), ev
+    codec = _Codec([rows, background], dm.columns)
+    bgz = codec.encode(background)
+    ex = shap.PermutationExplainer(lambda Z: dm.predict(codec.decode(Z)),
+                                   shap.maskers.Independent(bgz, max_samples=len(bgz)), seed=0)
+    res = ex(codec.encode(rows), max_evals=2 * len(dm.columns) + 1, silent=True)
+    return np.asarray(res.values).reshape(len(rows), -1), float(np.ravel(res.base_values)[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Bands: how the model's average risk changes across a column's values
+
+
+def _nice(x: float) -> float:
+    return float(round_sig(x, 2)) if x else 0.0
+
+
+def _range_text(term: Term, lo: float, hi: float) -> str:
+    if term.unit and term.unit not in ("%",) and not any(term.unit.startswith(s) for s in "$€£¥"):
+        return f"{Term(term.column, term.name).number(lo)} to {term.number(hi)}"
+    return f"{term.number(lo)} to {term.number(hi)}"
+
+
+def bands(term: Term, values: pd.Series, risk: np.ndarray) -> pd.DataFrame:
+    """Customers, share and the model's average risk per band of a column.
+
+    Columns: ``band`` (value text), ``who`` (phrase after 'customers': "whose tenure is under 6
+    months"), ``customers``, ``share``, ``risk``, ``order``.
+    """
+    v = values.reset_index(drop=True)
+    r = pd.Series(np.asarray(risk, dtype=float))
+    n = len(v)
+    missing = v.isna().to_numpy()
+    key = pd.Series(np.empty(n, dtype=object))
+    labels: dict[str, tuple[str, int]] = {}  # key -> (who, order)
+    name = term.name
+    if term.kind == "flag" or pd.api.types.is_bool_dtype(v):
+        b = v.astype("boolean")
+        key[:] = np.where(b.fillna(False).to_numpy(), "yes", "no")
+        labels = {"yes": (f"with {name}", 1), "no": (f"without {name}", 0)}
+    elif term.kind == "category" or not pd.api.types.is_numeric_dtype(v):
+        s = v.astype("string")
+        counts = s.value_counts()
+        small = set(counts[(counts < max(30, 0.01 * n))].index)
+        key[:] = np.where(s.isin(small).fillna(False).to_numpy(), "other", s.fillna("").to_numpy())
+        for i, cat in enumerate(counts.index):
+            if cat not in small:
+                labels[str(cat)] = (f"whose {name} is {cat}", i)
+        if small:
+            labels["other"] = (f"whose {name} is something else", len(counts))
+    else:
+        x = v.to_numpy(dtype=float)
+        ok = x[~missing]
+        uniq, cnt = np.unique(ok, return_counts=True)
+        if len(uniq) <= 8 and np.all(uniq == np.round(uniq)):
+            groups = [[u] for u in uniq]
+            share = list(cnt / max(len(ok), 1))
+            while len(groups) > 2 and share[-1] < MIN_BAND_SHARE:  # fold a thin top tail: "3 or more"
+                top_g, top_s = groups.pop(), share.pop()
+                groups[-1] = groups[-1] + top_g
+                share[-1] = share[-1] + top_s
+            while len(groups) > 2 and share[0] < MIN_BAND_SHARE:  # and a thin bottom one: "1 or fewer"
+                low_g, low_s = groups.pop(0), share.pop(0)
+                groups[0] = low_g + groups[0]
+                share[0] = share[0] + low_s
+            edges = [g[0] for g in groups[1:]]
+            texts_ = []
+            for i, g in enumerate(groups):
+                if len(g) == 1:
+                    texts_.append(term.number(g[0]))
+                elif i == len(groups) - 1:
+                    texts_.append(f"{term.number(g[0])} or more")
+                else:
+                    texts_.append(f"{term.number(g[-1])} or fewer")
+        else:
+            qs = np.nanquantile(ok, [0.2, 0.4, 0.6, 0.8]) if len(ok) else []
+            edges = sorted({_nice(q) for q in qs if uniq[0] < _nice(q) <= uniq[-1]})
+            texts_ = []
+            for i in range(len(edges) + 1):
+                if i == 0:
+                    texts_.append(f"under {term.number(edges[0])}" if edges else "any")
+                elif i == len(edges):
+                    texts_.append(f"{term.number(edges[-1])} or more")
+                else:
+                    texts_.append(_range_text(term, edges[i - 1], edges[i]))
+        idx = np.searchsorted(np.asarray(edges, dtype=float), x, side="right")
+        key[:] = [texts_[i] for i in np.clip(idx, 0, len(texts_) - 1)]
+        labels = {t: (f"whose {name} is {t}", i) for i, t in enumerate(texts_)}
+    if missing.any() and term.kind != "flag":
+        key[missing] = "not recorded"
+        labels["not recorded"] = (f"whose {name} is not recorded", len(labels) + 1)
+    df = pd.DataFrame({"band": key, "risk": r})
+    g = df.groupby("band", sort=False).agg(customers=("risk", "size"), risk=("risk", "mean")).reset_index()
+    g["share"] = g["customers"] / max(n, 1)
+    g["who"] = g["band"].map(lambda k: labels.get(k, (f"whose {name} is {k}", 99))[0])
+    g["order"] = g["band"].map(lambda k: labels.get(k, ("", 99))[1])
+    return g.sort_values("order").reset_index(drop=True)[["band", "who", "customers", "share", "risk", "order"]]
+
+
+def likelihood_text(hi: float, lo: float) -> str:
+    """'about 3x as likely to leave as' / 'about 40% more likely to leave than'."""
+    ratio = hi / lo if lo > 0 else math.inf
+    if ratio >= 1.5:
+        return f"about {fmt_ratio(ratio)} as likely to leave as" if math.isfinite(ratio) else "far more likely to leave than"
+    return f"about {round((ratio - 1) * 100):.0f}% more likely to leave than"
+
+
+# ---------------------------------------------------------------------------------------------
+# Global drivers
+
+
+@dataclass
+class Driver:
+    column: str
+    name: str
+    importance: float  # mean |SHAP| in the model's units
+    share: float  # of the summed importance
+    direction: str  # "up" (higher -> more risk), "down", "mixed", "category"
+    bands: pd.DataFrame
+    high: str  # who-phrase of the riskiest band
+    low: str
+    high_risk: float
+    low_risk: float
+    sentence: str
+
+
+@dataclass
+class DriverResult:
+    drivers: list[Driver]
+    sample_size: int
+    second_sample_size: int
+    stability: float  # rank correlation of the importances between two independent samples
+    top_agree: int  # how many of the top 5 are the same in both samples
+    average_risk: float
+    unit: str
+    model_label: str
+    model_source: str
+    customers: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame({
+            "rank": range(1, len(self.drivers) + 1),
+            "column": [d.column for d in self.drivers],
+            "driver": [d.name for d in self.drivers],
+            "share": [d.share for d in self.drivers],
+            "importance": [d.importance for d in self.drivers],
+            "direction": [d.direction for d in self.drivers],
+            "riskiest": [d.high for d in self.drivers],
+            "riskiest_risk": [d.high_risk for d in self.drivers],
+            "safest": [d.low for d in self.drivers],
+            "safest_risk": [d.low_risk for d in self.drivers],
+            "sentence": [d.sentence for d in self.drivers],
+        })
+
+    def driver(self, column: str) -> Driver:
+        for d in self.drivers:
+            if d.column == column:
+                return d
+        raise KeyError(column)
+
+
+def driver_sentence(term: Term, b: pd.DataFrame) -> tuple[str, str, str, float, float]:
+    """(sentence, riskiest who, safest who, their risks) from a column's bands."""
+    big = b[(b["share"] >= MIN_BAND_SHARE) & (b["customers"] >= 30)]
+    if len(big) < 2:
+        big = b
+    hi, lo = big.loc[big["risk"].idxmax()], big.loc[big["risk"].idxmin()]
+    name = term.name
+    if len(big) < 2 or lo["risk"] <= 0 or hi["risk"] / lo["risk"] < 1.15:
+        rng = f"between {fmt_pct(lo['risk'])} and {fmt_pct(hi['risk'])}"
+        s = f"The risk of leaving changes little with {name} on its own ({rng} {HORIZON} across its values)."
+    else:
+        # the second band of a number reads without repeating the name: "... as those with 0"
+        second = f"with {lo['band']}" if term.kind == "number" and lo["band"] != "not recorded" else lo["who"]
+        s = (f"Customers {hi['who']} are {likelihood_text(hi['risk'], lo['risk'])} those {second} "
+             f"({fmt_pct(hi['risk'])} vs {fmt_pct(lo['risk'])} {HORIZON}).")
+    return s, str(hi["who"]), str(lo["who"]), float(hi["risk"]), float(lo["risk"])
+
+
+def _direction(term: Term, values: pd.Series, shap_col: np.ndarray) -> str:
+    if term.kind != "number" or not pd.api.types.is_numeric_dtype(values):
+        return "category"
+    x = pd.Series(values.to_numpy(dtype=float))
+    ok = x.notna().to_numpy()
+    if ok.sum() < 10 or x[ok].nunique() < 2 or np.std(shap_col[ok]) == 0:
+        return "mixed"
+    rho = x[ok].corr(pd.Series(shap_col[ok]), method="spearman")
+    return "up" if rho > 0.3 else "down" if rho < -0.3 else "mixed"
+
+
+def _importance(dm: DriverModel, X: pd.DataFrame, pos: np.ndarray, bg: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    rows = X.iloc[pos].reset_index(drop=True)
+    key = ("imp", tuple(dm.columns), hashlib.sha1(pd.util.hash_pandas_object(rows, index=False).to_numpy()
+                                                   .tobytes()).hexdigest())
+    if key not in dm.memo:
+        sv, _ = _shap_values(dm, rows, background=bg, probability=dm.tree is None)
+        dm.memo[key] = (np.abs(sv).mean(axis=0), sv)
+    return dm.memo[key]
+
+
+def explain_model(model: Any, X: pd.DataFrame, *, sample_size: int = 2000, seed: int = 0,
+                  risk: np.ndarray | None = None, glossary: Glossary | None = None) -> DriverResult:
+    """Ranked drivers with one plain sentence each, and how stable the ranking is.
+
+    ``model`` is a fitted scikit-learn classifier (or a :class:`DriverModel`); ``X`` the feature
+    frame of the customers to describe; ``risk`` their scores when already known (saves scoring
+    every row). SHAP runs on ``sample_size`` customers, one from each risk stratum, and again on
+    an independent sample of the same size for the stability figure.
+    """
+    if len(X) == 0:
+        raise DataError("There are no customers to explain.")
+    dm = as_driver_model(model, list(X.columns))
+    cols = dm.columns
+    glossary = glossary or Glossary.infer(X, cols)
+    r = _risk(dm, X, risk)
+    size = sample_size if dm.tree is not None else min(sample_size, GENERIC_SAMPLE)
+    size = min(size, len(X))
+    pos_a = stratified_positions(r, size, seed=seed)
+    pos_b = stratified_positions(r, size, seed=seed, draw=1)
+    bg = X.iloc[stratified_positions(r, min(100, len(X)), seed=seed + 7)].reset_index(drop=True)
+    imp_a, sv_a = _importance(dm, X, pos_a, bg)
+    imp_b, _ = _importance(dm, X, pos_b, bg)
+    stability = float(pd.Series(imp_a).corr(pd.Series(imp_b), method="spearman")) if len(cols) > 2 else 1.0
+    top_a, top_b = np.argsort(-imp_a)[:5], np.argsort(-imp_b)[:5]
+    top_agree = len(set(top_a) & set(top_b))
+
+    band_pos = stratified_positions(r, min(BAND_SAMPLE, len(X)), seed=seed + 3)
+    band_rows = X.iloc[band_pos]
+    band_risk = r[band_pos]
+    total = float(imp_a.sum()) or 1.0
+    drivers = []
+    rows_a = X.iloc[pos_a].reset_index(drop=True)
+    for j in np.argsort(-imp_a, kind="stable"):
+        c = cols[j]
+        term = glossary.term(c)
+        b = bands(term, band_rows[c], band_risk)
+        sentence, hi, lo, hr, lr = driver_sentence(term, b)
+        drivers.append(Driver(column=c, name=term.name, importance=float(imp_a[j]), share=float(imp_a[j]) / total,
+                              direction=_direction(term, rows_a[c], sv_a[:, j]), bands=b, high=hi, low=lo,
+                              high_risk=hr, low_risk=lr, sentence=sentence))
+    return DriverResult(drivers=drivers, sample_size=len(pos_a), second_sample_size=len(pos_b),
+                        stability=stability, top_agree=top_agree, average_risk=float(band_risk.mean()),
+                        unit=dm.global_unit, model_label=dm.label, model_source=dm.source, customers=len(X),
+                        notes=list(dm.notes))
+
+
+# ---------------------------------------------------------------------------------------------
+# One customer
+
+
+@dataclass
+class CustomerExplanation:
+    customer: str
+    risk: float
+    average_risk: float
+    contributions: pd.DataFrame  # column, name, value, points (probability points, sums to risk - average)
+    summary: str
+    background_size: int
+
+    @property
+    def gap(self) -> float:
+        return self.risk - self.average_risk
+
+
+class CustomerExplainer:
+    """Explains single customers against a fixed background (built once, reused per customer)."""
+
+    def __init__(self, model: Any, X: pd.DataFrame, *, risk: np.ndarray | None = None,
+                 background_size: int = BACKGROUND_SIZE, seed: int = 0):
+        self.dm = as_driver_model(model, list(X.columns))
+        r = _risk(self.dm, X, risk)
+        size = background_size if self.dm.tree is not None else min(background_size, 200)
+        self.background = X.iloc[stratified_positions(r, min(size, len(X)), seed=seed + 11)].reset_index(drop=True)
+        self._explainer = None
+
+    def explain(self, x: pd.DataFrame, *, customer: str = "This customer", glossary: Glossary | None = None,
+                top: int = 3) -> CustomerExplanation:
+        import shap
+
+        x = x[self.dm.columns].reset_index(drop=True)
+        glossary = glossary or Glossary.infer(self.background, self.dm.columns)
+        if self.dm.tree is not None:
+            if self._explainer is None:
+                bg = self.dm.transform(self.background)
+                self._explainer = shap.TreeExplainer(
+                    self.dm.tree, data=shap.maskers.Independent(bg, max_samples=len(bg)),
+                    feature_perturbation="interventional", model_output=self.dm.output)
+            sv = np.asarray(self._explainer.shap_values(self.dm.transform(x), check_additivity=False)).reshape(1, -1)
+            base = float(np.ravel(self._explainer.expected_value)[0])
+        else:
+            sv, base = _shap_values(self.dm, x, background=self.background, probability=True)
+        risk = float(self.dm.predict(x)[0])
+        contrib = pd.DataFrame({
+            "column": self.dm.columns,
+            "name": [glossary.name(c) for c in self.dm.columns],
+            "value": [glossary.value(c, x.at[0, c]) for c in self.dm.columns],
+            "points": sv[0] * 100,
+        })
+        contrib = contrib.reindex(contrib["points"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+        return CustomerExplanation(customer=customer, risk=risk, average_risk=base, contributions=contrib,
+                                   summary=customer_summary(customer, risk, base, contrib, top=top),
+                                   background_size=len(self.background))
+
+
+def explain_customer(model: Any, X: pd.DataFrame, row: int | pd.DataFrame, *, risk: np.ndarray | None = None,
+                     glossary: Glossary | None = None, customer: str | None = None,
+                     explainer: CustomerExplainer | None = None) -> CustomerExplanation:
+    """One customer's risk, the average risk, and contributions in probability points.
+
+    ``row`` is a position in ``X`` or a one-row frame. The contributions add up to
+    ``risk - average_risk``, where the average is over a background of up to 1,000 customers of
+    ``X`` (one from each risk stratum).
+    """
+    explainer = explainer or CustomerExplainer(model, X, risk=risk)
+    x = X.iloc[[row]] if isinstance(row, (int, np.integer)) else row
+    return explainer.explain(x, customer=customer or "This customer", glossary=glossary)
+
+
+def fmt_points(p: float) -> str:
+    """Probability points: +9 points, +0.4 points, -2.5 points."""
+    sign = "+" if p >= 0 else "−"
+    a = abs(p)
+    s = f"{a:.0f}" if a >= 10 else f"{a:.1f}".rstrip("0").rstrip(".") if a >= 0.05 else "0"
+    return f"{sign}{s} {'point' if s == '1' else 'points'}"
+
+
+def _reason(row) -> str:
+    return f"their {row['name']} ({row['value']}, {fmt_points(row['points'])})"
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def customer_summary(customer: str, risk: float, average: float, contrib: pd.DataFrame, *, top: int = 3) -> str:
+    """Two or three sentences: the risk against the average, the main reasons, what lowers it."""
+    gap = (risk - average) * 100
+    ratio = risk / average if average > 0 else math.inf
+    if ratio >= 1.5:
+        rel = f"about {fmt_ratio(ratio)} the average of {fmt_pct(average)}"
+    elif ratio <= 1 / 1.5:
+        rel = f"well below the average of {fmt_pct(average)}"
+    else:
+        rel = f"close to the average of {fmt_pct(average)}"
+    first = f"{customer}'s risk of leaving {HORIZON} is {fmt_pct(risk)}, {rel}."
+    sign = 1 if gap >= 0 else -1
+    threshold = max(0.3, 0.1 * abs(gap))
+    main = contrib[(contrib["points"] * sign > 0) & (contrib["points"].abs() >= threshold)].head(top)
+    counter = contrib[(contrib["points"] * sign < 0) & (contrib["points"].abs() >= threshold)].head(1)
+    parts = [first]
+    if len(main):
+        parts.append(f"{'Mainly' if sign > 0 else 'It is low mainly'} because of "
+                     f"{_join([_reason(r) for _, r in main.iterrows()])}.")
+    if len(counter):
+        r = counter.iloc[0]
+        verb = "lowers" if r["points"] < 0 else "raises"
+        parts.append(f"Their {r['name']} ({r['value']}) {verb} it by {fmt_points(abs(r['points']))[1:]}.")
+    return " ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings
+
+
+def _method_notes(result: DriverResult) -> list[str]:
+    return [
+        f"Drivers ranked by the average size of each column's SHAP value for {result.model_label}, on "
+        f"{fmt_count(result.sample_size, people=False)} customers sampled evenly across the risk range "
+        f"(of {fmt_count(result.customers, people=False)}).",
+        "Each sentence compares the model's average predicted risk of the customers in the riskiest and the "
+        "safest band (or category) of the column; bands holding under 3% of customers are not compared.",
+        f"Stability: the ranking repeated on a second, independent sample of "
+        f"{fmt_count(result.second_sample_size, people=False)} customers agrees at {result.stability:.2f} "
+        f"(rank correlation); {result.top_agree} of the top 5 are the same.",
+        *result.notes,
+    ]
+
+
+def stability_text(result: DriverResult) -> str:
+    if result.top_agree >= 4 and result.stability >= 0.8:
+        return (f"The order is stable: a second, independent sample of customers gives the same top "
+                f"{'5' if result.top_agree == 5 else 'drivers, give or take one'}.")
+    return ("The order below the first few drivers is not stable: a second sample of customers ranks them "
+            "differently, so treat close neighbours as equally important.")
+
+
+def drivers_finding(result: DriverResult, *, top: int = 3) -> Finding:
+    """The top drivers, each as a sentence a marketing lead can read aloud."""
+    tops = result.drivers[:top]
+    names = [d.name for d in tops]
+    share_top = sum(d.share for d in tops)
+    f = facts(
+        Fact("top_driver", tops[0].name, "", tops[0].name),
+        Fact("top_share", share_top, "share", fmt_pct(share_top)),
+        Fact("average_risk", result.average_risk, "share", fmt_pct(result.average_risk)),
+        Fact("sample_size", result.sample_size, "customers", fmt_count(result.sample_size)),
+        Fact("stability", result.stability, "correlation", f"{result.stability:.2f}"),
+        *[Fact(f"driver_{i + 1}", d.name, "", d.name) for i, d in enumerate(tops)],
+        *[Fact(f"driver_{i + 1}_ratio", d.high_risk / d.low_risk if d.low_risk > 0 else math.inf, "ratio",
+               fmt_ratio(d.high_risk / d.low_risk) if d.low_risk > 0 else "n/a") for i, d in enumerate(tops)],
+    )
+    title = f"{_join([n[0].upper() + n[1:] if i == 0 else n for i, n in enumerate(names)])} say most about who leaves"
+    caveats = [CAUSE_CAVEAT]
+    if not (result.top_agree >= 4 and result.stability >= 0.8):
+        caveats.append(stability_text(result))
+    if result.model_source == "stand-in":
+        caveats.append("These drivers describe a stand-in model that imitates your scores, not your model itself.")
+    return Finding(
+        key="drivers",
+        title=title,
+        headline=tops[0].sentence,
+        bullets=[d.sentence for d in tops[1:]] + [
+            f"Together these {len(tops)} explain about {f['top_share'].text} of the differences in risk the model "
+            "sees between customers.", stability_text(result)],
+        chart=lambda: charts.drivers_chart(result.table.head(8)),
+        facts=f,
+        caveats=caveats,
+        notes=_method_notes(result),
+        technical=[f"Mean |SHAP| ({result.unit}): " + ", ".join(f"{d.column} {d.importance:.3f}"
+                                                               for d in result.drivers[:6]) + "."],
+    )
+
+
+def driver_detail_finding(result: DriverResult, column: str) -> Finding:
+    """How the model's risk changes across one column's values."""
+    d = result.driver(column)
+    b = d.bands
+    f = facts(
+        Fact("riskiest", d.high, "", d.high),
+        Fact("riskiest_risk", d.high_risk, "share", fmt_pct(d.high_risk)),
+        Fact("safest", d.low, "", d.low),
+        Fact("safest_risk", d.low_risk, "share", fmt_pct(d.low_risk)),
+        Fact("average_risk", result.average_risk, "share", fmt_pct(result.average_risk)),
+    )
+    T = texts(f)
+    bullets = [f"{str(r['band'])[:1].upper() + str(r['band'])[1:]}: {fmt_pct(r['risk'])} risk, "
+               f"{fmt_pct(r['share'])} of customers." for _, r in b.iterrows()]
+    direction = {"up": f"The higher the {d.name}, the higher the risk.",
+                 "down": f"The higher the {d.name}, the lower the risk.",
+                 "mixed": f"Risk does not simply rise or fall with {d.name}."}.get(d.direction)
+    return Finding(
+        key=f"driver:{column}",
+        title=d.sentence.rstrip("."),
+        headline=(direction + " " if direction else "") + f"The average customer's risk is {T['average_risk']}.",
+        bullets=bullets,
+        chart=lambda: charts.band_chart(b, result.average_risk, d.name),
+        facts=f,
+        caveats=[CAUSE_CAVEAT],
+        notes=[f"Average predicted risk of the customers in each band of '{column}' "
+               "(a stratified sample of up to 20,000 customers)."],
+        technical=[f"Rank {result.drivers.index(d) + 1} of {len(result.drivers)}; mean |SHAP| {d.importance:.3f} "
+                   f"({result.unit})."],
+    )
+
+
+def waterfall_data(expl: CustomerExplanation, *, steps: int = 6) -> pd.DataFrame:
+    """Average risk, the biggest contributions, the rest, this customer's risk (in %)."""
+    c = expl.contributions
+    head, rest = c.head(steps), c.iloc[steps:]
+    rows = [{"label": "Average customer", "start": 0.0, "end": expl.average_risk * 100, "kind": "average",
+             "text": fmt_pct(expl.average_risk)}]
+    level = expl.average_risk * 100
+    items = [(f"{r['name']} = {r['value']}", r["points"]) for _, r in head.iterrows()]
+    if len(rest):
+        items.append((f"{len(rest)} other factors", float(rest["points"].sum())))
+    for lab, p in items:
+        rows.append({"label": lab, "start": level, "end": level + p, "kind": "raises" if p >= 0 else "lowers",
+                     "text": fmt_points(p)})
+        level += p
+    rows.append({"label": f"{expl.customer}", "start": 0.0, "end": expl.risk * 100, "kind": "customer",
+                 "text": fmt_pct(expl.risk)})
+    out = pd.DataFrame(rows)
+    out["order"] = range(len(out))
+    return out
+
+
+def customer_finding(expl: CustomerExplanation) -> Finding:
+    f = facts(
+        Fact("risk", expl.risk, "share", fmt_pct(expl.risk)),
+        Fact("average_risk", expl.average_risk, "share", fmt_pct(expl.average_risk)),
+        Fact("customer", expl.customer, "", expl.customer),
+    )
+    data = waterfall_data(expl)
+    top = expl.contributions.head(5)
+    return Finding(
+        key="customer",
+        title=f"Why {expl.customer} is {'at risk' if expl.gap > 0 else 'unlikely to leave'}",
+        headline=expl.summary,
+        bullets=[f"{r['name'][:1].upper() + r['name'][1:]} = {r['value']}: {fmt_points(r['points'])}"
+                 for _, r in top.iterrows()],
+        chart=lambda: charts.waterfall_chart(data),
+        facts=f,
+        caveats=[CAUSE_CAVEAT],
+        notes=[f"Contributions in percentage points of risk (interventional SHAP values on the probability scale) "
+               f"against {fmt_count(expl.background_size, people=False)} customers sampled evenly across the risk "
+               "range; they add up to this customer's risk minus their average risk."],
+    )
+
