@@ -232,6 +232,67 @@ def bench_backtest(cutoffs: int = 12) -> None:
     row("backtest page, cached rerun (new session, AppTest)", f"{el * 1000:.0f} ms", "<= 1 s", el <= 1)
 
 
+def bench_drivers(n: int) -> None:
+    """Drivers page on the sample (AppTest, new session) and the drivers work on n customers,
+    next to a plain SHAP run over every customer for scale."""
+    import pandas as pd
+    import shap
+    from streamlit.testing.v1 import AppTest
+
+    from storytelling.data import prepare
+    from storytelling.drivers import CustomerExplainer, as_driver_model, explain_model
+    from storytelling.model import baseline_model, evaluate_cached, feature_frame, make_pipeline, model_input
+    from storytelling.sample import load_sample
+    from storytelling.ui import state
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()  # data and scores in memory, as after the first page
+    for f in (state._baseline_driver_model, state._drivers, state._customer_set):
+        f.clear()
+    t = time.perf_counter()
+    at.switch_page("app_pages/drivers.py").run()
+    el = time.perf_counter() - t
+    assert not at.exception, at.exception
+    row("drivers page ready on the sample (model read from disk, SHAP, customer)", f"{el:.1f} s", "<= 5 s", el <= 5)
+
+    data = prepare(load_sample())
+    ev = evaluate_cached(data)
+    X0 = feature_frame(data, ev.frame)
+    t = time.perf_counter()
+    model = baseline_model(data, ev)
+    tree = as_driver_model(model, data.features)
+    shap.TreeExplainer(tree.tree).shap_values(tree.transform(X0))
+    full_sample = time.perf_counter() - t
+    row(f"  for scale: plain SHAP on all {len(X0):,} customers of the month", f"{full_sample:.1f} s")
+
+    rng = np.random.default_rng(0)
+    big = ev.frame.iloc[rng.integers(0, len(ev.frame), n)].reset_index(drop=True)
+    for c in ("tenure_months", "usage_trend_pct", "monthly_charge"):
+        big[c] = big[c] + rng.normal(0, 1, n).round()
+    big["customer_id"] = [f"B{i}" for i in range(n)]
+    fit = big.sample(200_000, random_state=0)
+    Xf = model_input(fit, data.features)
+    big_model = make_pipeline(Xf).fit(Xf, fit["churned"].astype(int))
+    big["score"] = big_model.predict_proba(model_input(big, data.features))[:, 1]
+    gc.collect()
+    t = time.perf_counter()
+    dm = as_driver_model(big_model, data.features)
+    X = model_input(big, data.features)
+    res = explain_model(dm, X, risk=big["score"].to_numpy())
+    order = np.argsort(-big["score"].to_numpy(), kind="stable")
+    ce = CustomerExplainer(dm, X, risk=big["score"].to_numpy())
+    ce.explain(X.iloc[[int(order[0])]], customer="B")
+    el = time.perf_counter() - t
+    row(f"drivers page work on {n:,} customers ({res.sample_size:,} + {res.second_sample_size:,} explained)",
+        f"{el:.1f} s", "<= 5 s", el <= 5)
+    m = 50_000
+    t = time.perf_counter()
+    shap.TreeExplainer(dm.tree).shap_values(dm.transform(X.iloc[:m]))
+    per_row = (time.perf_counter() - t) / m
+    row(f"  for scale: plain SHAP on all {n:,} customers (timed on {m:,})", f"{per_row * n:.0f} s")
+    del big, X, pd
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true")
@@ -244,6 +305,7 @@ def main() -> None:
     bench_page(reruns=5 if args.quick else 10)
     bench_browser(moves=5 if args.quick else 10)
     bench_backtest(cutoffs=6 if args.quick else 12)
+    bench_drivers(n)
     bench_memory(n)
     print("  " + "-" * 113)
     over = [r for r in ROWS if r[3] == "OVER"]
