@@ -62,6 +62,13 @@ def test_walk_every_page(server, page):
     no_exception(page)
     shot(page, "backtest", height=3400)
 
+    page.get_by_role("link", name="Drivers").first.click()
+    expect(page.get_by_text(re.compile("say most about who leaves"))).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile(r"risk of leaving within a month is"))).to_be_visible(timeout=TIMEOUT)
+    wait_ready(page)
+    no_exception(page)
+    shot(page, "drivers", height=3400)
+
 
 def test_slider_moves_the_numbers_and_the_link(server, page):
     page.goto(server + "/retention_lift", timeout=TIMEOUT)
