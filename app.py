@@ -12,6 +12,7 @@ pages = [
     st.Page("app_pages/retention_lift.py", title="Retention lift", icon=":material/trending_up:"),
     st.Page("app_pages/backtest.py", title="Backtest", icon=":material/history:"),
     st.Page("app_pages/drivers.py", title="Drivers", icon=":material/psychology:"),
+    st.Page("app_pages/ab_test.py", title="A/B test", icon=":material/science:"),
 ]
 nav = st.navigation(pages)
 sidebar.draw()

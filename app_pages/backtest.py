@@ -69,6 +69,8 @@ for f in findings:
     with st.container(border=True):
         render.finding(f, ctx.audience, level=3, caveats=False)
 render.caveat_box(findings[0].caveats)
+st.page_link("app_pages/ab_test.py", label="Plan the A/B test that shows how customers react to being called",
+             icon=":material/science:")
 
 st.subheader("Month by month")
 p = result.periods

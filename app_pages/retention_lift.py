@@ -63,6 +63,7 @@ def what_if() -> None:
     st.markdown(render.bullets_md(main.bullets_for(ctx.audience)))
     for c in main.caveats:
         st.caption(f"⚠️ {md_escape(c)}")
+    st.page_link("app_pages/ab_test.py", label="Plan the A/B test that confirms these figures", icon=":material/science:")
     st.caption("Share this scenario: the page address holds the list size and the assumptions.")
 
     views = ["Model vs today's rule vs random", "Best list size", "Who gets contacted", "Customers kept"]

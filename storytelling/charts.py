@@ -290,3 +290,19 @@ def waterfall_chart(steps: pd.DataFrame) -> alt.LayerChart:
     )
     text = base.mark_text(align="left", dx=4, fontSize=13, color="#333").encode(x="right:Q", text="text:N")
     return (bars + text).properties(width=WIDTH, height=max(160, 32 * len(data)))
+
+
+def power_chart(by_n: pd.DataFrame, by_effect: pd.DataFrame, planned_n: int, power: float) -> alt.HConcatChart:
+    """The chance the test catches the effect: against customers per group, and against the effect."""
+    y = alt.Y("power:Q", title="Chance the test shows the effect", axis=alt.Axis(format="%"),
+              scale=alt.Scale(domain=[0, 1]))
+    line_n = alt.Chart(by_n).mark_line(color=POLICY_COLOURS[MODEL]).encode(
+        x=alt.X("customers:Q", title="Customers in the comparison group", axis=alt.Axis(format=",.0f")), y=y,
+        tooltip=[alt.Tooltip("customers:Q", format=","), alt.Tooltip("power:Q", format=".0%")])
+    mark = pd.DataFrame({"customers": [planned_n], "power": [power]})
+    pt = alt.Chart(mark).mark_point(color=WARN, size=120, filled=True).encode(x="customers:Q", y="power:Q")
+    line_e = alt.Chart(by_effect.assign(effect=by_effect["effect"] * 100)).mark_line(color=ACCENT).encode(
+        x=alt.X("effect:Q", title="Fewer leavers per 100 customers (true effect)"), y=y,
+        tooltip=[alt.Tooltip("effect:Q", format=".2f"), alt.Tooltip("power:Q", format=".0%")])
+    w = WIDTH // 2 - 20
+    return alt.hconcat((line_n + pt).properties(width=w, height=260), line_e.properties(width=w, height=260))

@@ -302,6 +302,48 @@ def customer_set(ctx: AppContext, model_key: str, dm: DriverModel) -> CustomerSe
     return _customer_set(ctx.dataset_key, _roles_json(ctx), model_key, ctx, dm)
 
 
+# ---------------------------------------------------------------------------------------------
+# A/B test results
+
+AB = "_story_ab"
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _ab_counts(key: str, _raw: bytes | None, name: str | None) -> tuple[int, int, int, int]:
+    from storytelling.abtest import results_from_table
+    from storytelling.sample import load_sample_ab
+
+    return results_from_table(load_sample_ab() if _raw is None else load_table(_raw, name))
+
+
+def ab_results(raw: bytes | None, name: str | None, *, sample: bool) -> tuple[int, int, int, int] | None:
+    """Counts per group from an uploaded results file, or from the sample's A/B file."""
+    if raw is None:
+        return _ab_counts(SAMPLE_KEY, None, None) if sample else None
+    return _ab_counts(fingerprint(raw), raw, name)
+
+
+def ab_readout_finding(ctx: AppContext, readout, design_key: str):
+    """The readout in words, worth priced under the current scenario (page and Overview alike)."""
+    from storytelling.abtest import readout_finding
+    from storytelling.ui.scenario import current_result
+
+    lift = current_result(ctx)
+    per_month = ctx.curves.n if design_key == "everyone" else lift.contacts
+    value_per_kept = lift.model.value / lift.model.saved if lift.model.saved > 0 else ctx.assumptions.value_per_saved
+    st.session_state[AB] = {"dataset": ctx.dataset_key, "readout": readout, "design": design_key}
+    return readout_finding(readout, customers_per_month=per_month, value_per_kept=value_per_kept,
+                           cost_per_month=ctx.assumptions.cost(lift.contacts), currency=ctx.currency)
+
+
+def last_ab(ctx: AppContext):
+    """The A/B readout last shown in this session for this data, re-priced now (or None)."""
+    choice = st.session_state.get(AB)
+    if not choice or choice["dataset"] != ctx.dataset_key:
+        return None
+    return ab_readout_finding(ctx, choice["readout"], choice["design"])
+
+
 def fingerprint(raw: bytes) -> str:
     return hashlib.sha1(raw).hexdigest()[:16]
 

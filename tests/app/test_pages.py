@@ -16,7 +16,7 @@ from storytelling.targeting import Assumptions
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 PAGES = ["app_pages/overview.py", "app_pages/data.py", "app_pages/retention_lift.py", "app_pages/backtest.py",
-         "app_pages/drivers.py"]
+         "app_pages/drivers.py", "app_pages/ab_test.py"]
 
 
 @pytest.fixture()
@@ -247,3 +247,53 @@ def test_scores_without_a_model_offer_a_stand_in(monkeypatch):
         assert "say most about who leaves" in text
     finally:
         state._load_raw.clear()
+
+
+def test_ab_page_plans_and_reads_the_sample_test():
+    from storytelling.abtest import read_test, results_from_table
+    from storytelling.sample import load_sample_ab
+
+    at = fresh("app_pages/ab_test.py")
+    assert not at.exception and not at.error
+    text = page_text(at)
+    assert "A fair test needs" in text and "Splitting everyone dilutes the effect" in text
+    expected = read_test(*results_from_table(load_sample_ab()))
+    assert expected.verdict.split(":")[0] in text
+    # switching the design changes the plan
+    before = next(m.value for m in at.markdown if "A fair test needs" in m.value)
+    at.radio(key="ab_design").set_value("everyone").run()
+    after = next(m.value for m in at.markdown if "A fair test needs" in m.value)
+    assert not at.exception and before != after
+    # the readout joins the Overview
+    at.switch_page("app_pages/overview.py").run()
+    assert expected.verdict.split(":")[0] in page_text(at)
+
+
+def test_ab_counts_entry_warns_about_a_broken_split():
+    at = fresh("app_pages/ab_test.py", audience="Data scientist")
+    at.segmented_control(key="ab_entry").set_value("Enter counts").run()
+    assert not at.exception
+    at.number_input(key="ab_cn").set_value(5000)
+    at.number_input(key="ab_cc").set_value(750)
+    at.number_input(key="ab_tn").set_value(6000)
+    at.number_input(key="ab_tc").set_value(600).run()
+    assert not at.exception
+    assert any("not the size the split planned" in w.value for w in at.warning)
+    assert "p-value" in page_text(at)
+
+
+def test_ab_upload_of_results():
+    at = fresh("app_pages/ab_test.py")
+    csv = "group,churned\n" + "control,1\n" * 30 + "control,0\n" * 170 + "test,1\n" * 10 + "test,0\n" * 190
+    at.file_uploader(key="ab_upload").upload("results.csv", csv.encode()).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "30 of 200 left" in page_text(at)
+    at.file_uploader(key="ab_upload").clear()
+    bad = fresh("app_pages/ab_test.py")
+    bad.file_uploader(key="ab_upload").upload("r.csv", b"group,churned\nx,1\ny,0\n").run()
+    assert not bad.exception and any("control or test" in e.value for e in bad.error)
+
+
+def test_backtest_caveat_links_to_the_ab_page():
+    at = fresh("app_pages/backtest.py")
+    assert any(p.proto.page == "ab_test" and "A/B test" in p.proto.label for p in at.get("page_link"))

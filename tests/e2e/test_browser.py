@@ -69,6 +69,14 @@ def test_walk_every_page(server, page):
     no_exception(page)
     shot(page, "drivers", height=3400)
 
+    page.get_by_role("link", name="A/B test").first.click()
+    expect(page.get_by_text(re.compile("A fair test needs"))).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile("No clear effect yet|The campaign worked|The campaign backfired")).first
+           ).to_be_visible(timeout=TIMEOUT)
+    wait_ready(page)
+    no_exception(page)
+    shot(page, "ab_test", height=2600)
+
 
 def test_slider_moves_the_numbers_and_the_link(server, page):
     page.goto(server + "/retention_lift", timeout=TIMEOUT)

@@ -1,0 +1,111 @@
+"""A/B test: plan a fair test of the model-driven campaign, then read its result in words."""
+
+import streamlit as st
+
+from storytelling.abtest import designs, plan_finding, plan_test, power_finding, read_test
+from storytelling.data import DataError
+from storytelling.story import md_escape
+from storytelling.ui import render
+from storytelling.ui.scenario import current_result
+from storytelling.ui.state import SAMPLE_KEY, ab_readout_finding, ab_results, context
+
+ctx = context()
+st.title("A/B test")
+if not ctx.ready:
+    render.error(ctx.error or "No data loaded.")
+    st.stop()
+st.caption("A replay of the past cannot show how customers react to being called; a test can. Plan it here, then "
+           "read the result.")
+
+ev, a = ctx.evaluation, ctx.assumptions
+lift = current_result(ctx)
+churn = float(ev.frame["churned"].mean())
+share = lift.contacts / ctx.curves.n if ctx.curves.n else 0.0
+if lift.contacts == 0 or lift.point.hit_rate <= 0 or a.save_rate <= 0:
+    render.error("The current scenario calls nobody (or the offer keeps nobody), so there is no effect to test. "
+                 "Set a list size on the Retention lift page and the share the offer keeps in the sidebar.")
+    st.stop()
+
+st.markdown("### Plan the test")
+st.caption(md_escape(f"Prefilled from the current scenario: calling the top {lift.contacts:,} of {ctx.curves.n:,} "
+                     f"customers, of whom {lift.point.hit_rate:.0%} are about to leave, with an offer that keeps "
+                     f"{a.save_rate:.0%} of contacted leavers."))
+c1, c2, c3, c4 = st.columns(4)
+design_key = c1.radio("Who enters the test", ["picks", "everyone"], key="ab_design", persist_state="session",
+                      format_func={"picks": "Only the model's picks", "everyone": "All customers"}.get)
+confidence = c2.selectbox("Confidence", [0.90, 0.95, 0.99], index=1, format_func="{:.0%}".format, key="ab_conf",
+                          persist_state="session")
+power = c3.selectbox("Chance to catch a real effect", [0.8, 0.9], format_func="{:.0%}".format, key="ab_power",
+                     persist_state="session")
+sided = c4.radio("Direction", ["two-sided", "one-sided"], key="ab_sided", persist_state="session",
+                 format_func={"two-sided": "Could go either way", "one-sided": "Only a drop counts"}.get)
+c1, c2, c3, c4 = st.columns(4)
+test_share = c1.slider("Customers in the test group (%)", 10, 90, 50, step=5, key="ab_split", persist_state="session",
+                       help="50% is fastest; a 90/10 hold-out keeps most customers in the campaign.")
+ratio = test_share / (100 - test_share)
+per_week_all = ctx.curves.n / (30 / 7)
+options = {d.key: d for d in designs(churn_rate=churn, contact_share=share, hit_rate=lift.point.hit_rate,
+                                     save_rate=a.save_rate, customers_per_week=per_week_all, alpha=1 - confidence,
+                                     power=power, ratio=ratio, alternative=sided)}
+d = options[design_key]
+base = c2.number_input("Churn without the campaign (%)", 0.1, 99.0, round(d.baseline_rate * 100, 2), step=0.1,
+                       key=f"ab_base_{design_key}", persist_state="session")
+mode = c3.segmented_control("Effect as", ["Churn with it", "Relative drop"], default="Churn with it",
+                            key="ab_effect_mode", required=True, persist_state="session")
+if mode == "Relative drop":
+    drop = c3.number_input("Relative drop (%)", 0.1, 99.0, round((1 - d.target_rate / d.baseline_rate) * 100, 1),
+                           step=1.0, key=f"ab_drop_{design_key}", persist_state="session")
+    target = base / 100 * (1 - drop / 100)
+else:
+    target = c3.number_input("Churn with the campaign (%)", 0.01, 99.0, round(d.target_rate * 100, 2), step=0.1,
+                             key=f"ab_target_{design_key}", persist_state="session") / 100
+per_week = c4.number_input("Eligible customers per week", 1, 10_000_000, int(round(d.eligible_per_week)),
+                           key=f"ab_week_{design_key}", persist_state="session")
+try:
+    plan = plan_test(base / 100, target, alpha=1 - confidence, power=power, ratio=ratio, alternative=sided,
+                     eligible_per_week=per_week)
+except DataError as exc:
+    render.error(str(exc))
+    st.stop()
+d.plan = plan
+other = options["everyone" if design_key == "picks" else "picks"]
+render.finding(plan_finding(d, other), ctx.audience, level=4)
+with st.expander("How the chance of catching the effect grows with customers"):
+    render.finding(power_finding(plan), ctx.audience, level=5)
+
+st.divider()
+st.markdown("### Read the result")
+entry = st.segmented_control("Results", ["Upload per-customer results", "Enter counts"],
+                             default="Upload per-customer results", key="ab_entry", required=True,
+                             persist_state="session")
+counts = None
+if entry == "Upload per-customer results":
+    up = st.file_uploader("One row per customer: group (control / test) and churned (yes / no)",
+                          type=["csv", "txt", "xlsx", "parquet"], key="ab_upload")
+    if up is None:
+        st.caption("Showing the sample campaign's results (sample_data/ab_test_results.csv) until you upload yours."
+                   if ctx.dataset_key == SAMPLE_KEY else "Upload the test's results to read them.")
+    try:
+        counts = ab_results(up.getvalue() if up else None, up.name if up else None, sample=ctx.dataset_key == SAMPLE_KEY)
+    except DataError as exc:
+        render.error(str(exc))
+        st.stop()
+else:
+    st.caption("Prefilled with what the planned test would show if the expected effect came true.")
+    c1, c2, c3, c4 = st.columns(4)
+    big = 100_000_000
+    counts = (c1.number_input("Comparison group: customers", 1, big, plan.n_control, key="ab_cn"),
+              c2.number_input("… of whom left", 0, big, round(plan.n_control * plan.baseline_rate), key="ab_cc"),
+              c3.number_input("Test group: customers", 1, big, plan.n_test, key="ab_tn"),
+              c4.number_input("… of whom left", 0, big, round(plan.n_test * plan.target_rate), key="ab_tc"))
+if counts is None:
+    st.stop()
+try:
+    readout = read_test(*counts, alpha=1 - confidence, expected_ratio=ratio, planned_total=plan.total)
+except DataError as exc:
+    render.error(str(exc))
+    st.stop()
+result = ab_readout_finding(ctx, readout, design_key)
+render.finding(result, ctx.audience, level=4, caveats=False)
+for w in result.caveats:
+    st.warning(md_escape(w), icon=":material/warning:")

@@ -1,0 +1,435 @@
+"""A/B test of the model-driven campaign: plan it, then read it.
+
+Planning uses the two-proportion z-test with the pooled variance under the null and the
+unpooled variance under the alternative (statsmodels ``samplesize_proportions_2indep_onetail`` /
+``power_proportions_2indep``). Reading uses the pooled two-sided z-test for the p-value, the
+Newcombe (Wilson score) interval for the difference, and a chi-square test of the group sizes
+against the planned split (sample-ratio mismatch). Churn going down is the normal case: every
+rate and difference is "test minus control", so a campaign that works has a negative difference.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from storytelling import charts
+from storytelling.data import DataError, _binary_values, normalise_name
+from storytelling.story import Fact, Finding, facts, fmt_count, fmt_money, fmt_pct, texts
+
+ALTERNATIVES = ("two-sided", "one-sided", "smaller", "larger")
+SRM_ALPHA = 0.001
+MIN_LEAVERS = 10
+OUTCOME_WEEKS = 30 / 7  # the label needs 30 days after the campaign to be known
+
+
+def _sm_alternative(alternative: str, diff: float) -> str:
+    if alternative not in ALTERNATIVES:
+        raise ValueError(f"alternative must be one of {ALTERNATIVES}")
+    if alternative == "one-sided":
+        return "smaller" if diff < 0 else "larger"
+    return alternative
+
+
+def _check_rate(name: str, p: float) -> None:
+    if not (0 < p < 1) or not math.isfinite(p):
+        raise DataError(f"The {name} must be between 0% and 100% (got {p:.2%}).")
+
+
+@dataclass
+class TestPlan:
+    baseline_rate: float
+    target_rate: float
+    alpha: float
+    power: float
+    ratio: float  # n_test / n_control
+    alternative: str
+    n_control: int
+    n_test: int
+    eligible_per_week: float | None = None
+
+    @property
+    def total(self) -> int:
+        return self.n_control + self.n_test
+
+    @property
+    def weeks(self) -> float | None:
+        if not self.eligible_per_week:
+            return None
+        return self.total / self.eligible_per_week
+
+    @property
+    def difference(self) -> float:
+        return self.target_rate - self.baseline_rate
+
+    @property
+    def relative(self) -> float:
+        return self.difference / self.baseline_rate
+
+
+def plan_test(baseline_rate: float, target_rate: float, *, alpha: float = 0.05, power: float = 0.8,
+              ratio: float = 1.0, alternative: str = "two-sided", eligible_per_week: float | None = None) -> TestPlan:
+    """Customers needed per group to detect ``baseline_rate -> target_rate`` (control -> test)."""
+    from statsmodels.stats.proportion import samplesize_proportions_2indep_onetail
+
+    _check_rate("churn rate without the campaign", baseline_rate)
+    _check_rate("churn rate with the campaign", target_rate)
+    if target_rate == baseline_rate:
+        raise DataError("The expected churn with the campaign equals the churn without it: there is no effect to "
+                        "detect. Enter the effect you expect.")
+    if not (0 < alpha < 1 and 0 < power < 1 and ratio > 0):
+        raise DataError("Confidence and power must be between 0% and 100%, and the split must give both groups "
+                        "customers.")
+    diff = target_rate - baseline_rate
+    alt = _sm_alternative(alternative, diff)
+    if (alt == "smaller" and diff > 0) or (alt == "larger" and diff < 0):
+        raise DataError("The one-sided test looks in the other direction from the effect you expect.")
+    n1 = samplesize_proportions_2indep_onetail(diff, baseline_rate, power, ratio=1 / ratio, alpha=alpha,
+                                               alternative=alt)
+    n_test = math.ceil(n1 - 1e-9)
+    n_control = math.ceil(n1 / ratio - 1e-9)
+    return TestPlan(baseline_rate=baseline_rate, target_rate=target_rate, alpha=alpha, power=power, ratio=ratio,
+                    alternative=alternative, n_control=n_control, n_test=n_test,
+                    eligible_per_week=eligible_per_week)
+
+
+def power_at(baseline_rate: float, target_rate: float, n_control: float, *, alpha: float = 0.05,
+             ratio: float = 1.0, alternative: str = "two-sided") -> float:
+    """The chance the test detects the effect with ``n_control`` customers in control."""
+    from statsmodels.stats.proportion import power_proportions_2indep
+
+    diff = target_rate - baseline_rate
+    n_test = n_control * ratio
+    return float(power_proportions_2indep(diff, baseline_rate, n_test, ratio=1 / ratio, alpha=alpha,
+                                          alternative=_sm_alternative(alternative, diff), return_results=False))
+
+
+def power_curves(plan: TestPlan, points: int = 60) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Power against customers per control group, and against the effect (at the planned size)."""
+    ns = np.unique(np.linspace(max(plan.n_control * 0.05, 10), plan.n_control * 2.5, points).round())
+    by_n = pd.DataFrame({"customers": ns, "power": [
+        power_at(plan.baseline_rate, plan.target_rate, n, alpha=plan.alpha, ratio=plan.ratio,
+                 alternative=plan.alternative) for n in ns]})
+    d = plan.difference
+    effects = np.linspace(d * 0.1, d * 2.5, points)
+    effects = effects[(plan.baseline_rate + effects > 0) & (plan.baseline_rate + effects < 1)]
+    by_effect = pd.DataFrame({"effect": -effects if d < 0 else effects, "power": [
+        power_at(plan.baseline_rate, plan.baseline_rate + e, plan.n_control, alpha=plan.alpha, ratio=plan.ratio,
+                 alternative=plan.alternative) for e in effects]})
+    return by_n, by_effect
+
+
+# ---------------------------------------------------------------------------------------------
+# The two designs
+
+
+@dataclass
+class Design:
+    key: str  # "everyone" or "picks"
+    name: str
+    baseline_rate: float
+    target_rate: float
+    eligible_per_week: float
+    plan: TestPlan
+
+
+def designs(*, churn_rate: float, contact_share: float, hit_rate: float, save_rate: float,
+            customers_per_week: float, alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0,
+            alternative: str = "two-sided") -> list[Design]:
+    """(a) split everyone and call the model's picks in the test group; (b) split only the picks.
+
+    In (a) only ``contact_share`` of the test group is called, so the group's churn falls by
+    ``contact_share * hit_rate * save_rate``; in (b) every test customer is called, so churn falls
+    from ``hit_rate`` (the picks' churn) by ``hit_rate * save_rate``, but only the picks enter.
+    """
+    out = []
+    a_target = churn_rate - contact_share * hit_rate * save_rate
+    b_target = hit_rate * (1 - save_rate)
+    for key, name, base, target, per_week in (
+        ("everyone", "Split all customers, call the model's picks in the test group", churn_rate, a_target,
+         customers_per_week),
+        ("picks", "Split only the customers the model picks, call one half", hit_rate, b_target,
+         customers_per_week * contact_share),
+    ):
+        plan = plan_test(base, target, alpha=alpha, power=power, ratio=ratio, alternative=alternative,
+                         eligible_per_week=per_week)
+        out.append(Design(key, name, base, target, per_week, plan))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the result
+
+
+@dataclass
+class Readout:
+    control_n: int
+    control_churned: int
+    test_n: int
+    test_churned: int
+    alpha: float
+    expected_ratio: float
+    difference: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    srm_p_value: float
+    verdict: str
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def control_rate(self) -> float:
+        return self.control_churned / self.control_n
+
+    @property
+    def test_rate(self) -> float:
+        return self.test_churned / self.test_n
+
+    @property
+    def relative(self) -> float:
+        return self.difference / self.control_rate if self.control_rate else math.nan
+
+    @property
+    def significant(self) -> bool:
+        return self.p_value < self.alpha
+
+    @property
+    def srm(self) -> bool:
+        return self.srm_p_value < SRM_ALPHA
+
+
+def read_test(control_n: int, control_churned: int, test_n: int, test_churned: int, *, alpha: float = 0.05,
+              expected_ratio: float = 1.0, planned_total: int | None = None) -> Readout:
+    """The effect (test - control churn) with its Newcombe range, p-value, split check and verdict."""
+    from scipy.stats import chisquare
+    from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
+
+    for n, c, g in ((control_n, control_churned, "control"), (test_n, test_churned, "test")):
+        if n <= 0 or c < 0 or c > n or int(n) != n or int(c) != c:
+            raise DataError(f"The {g} group needs a whole number of customers above 0 and leavers between 0 and "
+                            f"that number (got {c} of {n}).")
+    control_n, control_churned, test_n, test_churned = map(int, (control_n, control_churned, test_n, test_churned))
+    diff = test_churned / test_n - control_churned / control_n
+    lo, hi = confint_proportions_2indep(test_churned, test_n, control_churned, control_n, method="newcomb",
+                                        compare="diff", alpha=alpha)
+    if control_churned + test_churned in (0, control_n + test_n):
+        p = 1.0  # nobody (or everybody) left: no evidence either way
+    else:
+        p = float(proportions_ztest([test_churned, control_churned], [test_n, control_n])[1])
+    total = control_n + test_n
+    expected = [total / (1 + expected_ratio), total * expected_ratio / (1 + expected_ratio)]
+    srm_p = float(chisquare([control_n, test_n], expected).pvalue)
+    r = Readout(control_n, control_churned, test_n, test_churned, alpha, expected_ratio, diff, float(lo), float(hi),
+                p, srm_p, verdict="")
+    r.warnings = _warnings(r, planned_total)
+    r.verdict = _verdict(r)
+    return r
+
+
+def _warnings(r: Readout, planned_total: int | None) -> list[str]:
+    w = []
+    if r.srm:
+        share = r.test_n / (r.control_n + r.test_n)
+        planned = r.expected_ratio / (1 + r.expected_ratio)
+        w.append(f"The groups are not the size the split planned ({fmt_pct(share)} in the test group instead of "
+                 f"{fmt_pct(planned)}). Something in how customers were assigned went wrong; fix that before "
+                 "trusting any result.")
+    if planned_total and r.control_n + r.test_n < planned_total:
+        w.append(f"The test stopped at {fmt_count(r.control_n + r.test_n, people=False)} customers, before the "
+                 f"planned {fmt_count(planned_total, people=False)}. Looking early and stopping when the numbers "
+                 "look good makes chance results look real: finish the test as planned.")
+    if min(r.control_churned, r.test_churned) < MIN_LEAVERS or min(r.control_n, r.test_n) < 100:
+        w.append("Too few customers (or too few leavers) in a group for a reliable answer: the range is wide and "
+                 "the rule of thumb behind it is shaky at this size.")
+    return w
+
+
+def _verdict(r: Readout) -> str:
+    lo, hi = sorted((-r.ci_high, -r.ci_low))  # fewer leavers per 100 customers, as a positive number
+    rng = f"between {_pts(lo)} and {_pts(hi)}"
+    if r.srm:
+        return "Not readable yet: the groups are not the size the split planned, so the comparison is unfair."
+    if r.significant and r.difference < 0:
+        return (f"The campaign worked: churn fell from {fmt_pct(r.control_rate)} to {fmt_pct(r.test_rate)}, "
+                f"{rng} fewer leavers per 100 customers. That is unlikely to be chance.")
+    if r.significant and r.difference > 0:
+        return (f"The campaign backfired: churn rose from {fmt_pct(r.control_rate)} to {fmt_pct(r.test_rate)}. "
+                "That is unlikely to be chance; stop it and find out why.")
+    return (f"No clear effect yet: churn was {fmt_pct(r.control_rate)} without and {fmt_pct(r.test_rate)} with the "
+            f"campaign, but the true effect could be anything from {_pts(-r.ci_low)} fewer to {_pts(r.ci_high)} more "
+            "leavers per 100 customers.")
+
+
+def _pts(x: float) -> str:
+    """A difference in rates as leavers per 100 customers: 0.031 -> '3.1'."""
+    v = abs(x) * 100
+    return f"{v:.1f}".rstrip("0").rstrip(".") if v < 10 else f"{v:.0f}"
+
+
+GROUP_NAMES = {"control": {"control", "c", "a", "0", "holdout", "hold-out", "hold out", "no contact", "baseline"},
+               "test": {"test", "t", "b", "1", "treatment", "treated", "campaign", "contacted", "variant"}}
+
+
+def results_from_table(df: pd.DataFrame) -> tuple[int, int, int, int]:
+    """(control_n, control_churned, test_n, test_churned) from per-customer rows (group, churned)."""
+    if df is None or df.empty:
+        raise DataError("The results file has no rows. It needs one row per customer with their group and "
+                        "whether they left.")
+    names = {normalise_name(c): c for c in df.columns}
+    group_col = next((names[k] for k in names if k in ("group", "variant", "arm", "ab_group", "test_group",
+                                                        "treatment", "bucket")), None)
+    churn_col = next((names[k] for k in names if k in ("churned", "churn", "left", "has_churned", "outcome",
+                                                        "converted", "label")
+                      or k.startswith("churned")), None)
+    if group_col is None or churn_col is None:
+        raise DataError(f"The results file needs a 'group' column (control / test) and a 'churned' column "
+                        f"(yes / no). Found: {', '.join(map(str, df.columns[:8]))}.")
+    g = df[group_col].astype("string").str.strip().str.lower()
+    kind = pd.Series(pd.NA, index=df.index, dtype="string")
+    for k, vals in GROUP_NAMES.items():
+        kind[g.isin(vals)] = k
+    unknown = g[kind.isna() & g.notna()].unique()[:3]
+    if len(unknown):
+        raise DataError(f"Column '{group_col}' has groups we can't tell apart as control or test: "
+                        f"{', '.join(map(str, unknown))}. Use 'control' and 'test'.")
+    y = _binary_values(df[churn_col])
+    if y is None:
+        raise DataError(f"Column '{churn_col}' should say whether each customer left (yes/no, 1/0).")
+    ok = kind.notna() & y.notna()
+    counts = {}
+    for k in ("control", "test"):
+        sel = ok & (kind == k)
+        counts[k] = (int(sel.sum()), int(y[sel].sum()))
+        if counts[k][0] == 0:
+            raise DataError(f"The results file has no customers in the {k} group.")
+    return counts["control"][0], counts["control"][1], counts["test"][0], counts["test"][1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings
+
+
+def fmt_weeks(w: float | None) -> str:
+    if w is None or not math.isfinite(w):
+        return "n/a"
+    return "under a week" if w < 1 else f"about {math.ceil(w - 1e-9)} {'week' if math.ceil(w - 1e-9) == 1 else 'weeks'}"
+
+
+def plan_finding(design: Design, other: Design | None = None) -> Finding:
+    p = design.plan
+    f = facts(
+        Fact("n_control", p.n_control, "customers", fmt_count(p.n_control, people=False)),
+        Fact("n_test", p.n_test, "customers", fmt_count(p.n_test, people=False)),
+        Fact("total", p.total, "customers", fmt_count(p.total, people=False)),
+        Fact("weeks", p.weeks, "weeks", fmt_weeks(p.weeks)),
+        Fact("baseline_rate", p.baseline_rate, "share", fmt_pct(p.baseline_rate)),
+        Fact("target_rate", p.target_rate, "share", fmt_pct(p.target_rate)),
+        Fact("confidence", 1 - p.alpha, "share", fmt_pct(1 - p.alpha)),
+        Fact("power", p.power, "share", fmt_pct(p.power)),
+    )
+    T = texts(f)
+    split = "half and half" if p.ratio == 1 else f"{fmt_pct(p.ratio / (1 + p.ratio))} in the test group"
+    bullets = [
+        f"Without the campaign {T['baseline_rate']} of these customers leave within a month; we expect "
+        f"{T['target_rate']} with it.",
+        f"Split {split}: {T['n_test']} customers in the test group, {T['n_control']} left alone as the comparison.",
+        f"Enrolling takes {T['weeks']} at {fmt_count(p.eligible_per_week or design.eligible_per_week, people=False)} "
+        "eligible customers a week, then "
+        "about 4 more weeks until we know who left.",
+        f"Planned so that {T['power']} of tests like this would show the effect if it is real, and a campaign with "
+        f"no effect would look like a success only {fmt_pct(p.alpha)} of the time.",
+    ]
+    if other is not None:
+        o = other.plan
+        bullets.append(_tradeoff(design, other))
+        f["other_total"] = Fact("other_total", o.total, "customers", fmt_count(o.total, people=False))
+        f["other_weeks"] = Fact("other_weeks", o.weeks, "weeks", fmt_weeks(o.weeks))
+    return Finding(
+        key="ab_plan",
+        title=f"A fair test needs {T['total']} customers, {T['weeks']} of enrolment",
+        headline=f"{design.name}: {T['n_test']} in the test group and {T['n_control']} in the comparison group.",
+        bullets=bullets,
+        facts=f,
+        caveats=["The expected effect comes from the current assumptions (share of contacted leavers the offer "
+                 "keeps); if the real effect is smaller, the test needs more customers."],
+        notes=[f"Two-proportion z-test, pooled variance under no effect and unpooled under the expected effect "
+               f"(statsmodels); {p.alternative}, alpha {p.alpha:g}, power {p.power:g}, ratio test/control "
+               f"{p.ratio:g}."],
+        technical=[f"Effect {p.difference * 100:+.2f} points ({p.relative:+.0%} relative); p-value threshold "
+                   f"{p.alpha:g}."],
+    )
+
+
+def _tradeoff(chosen: Design, other: Design) -> str:
+    a, b = (chosen, other) if chosen.key == "everyone" else (other, chosen)
+    return (f"Splitting everyone dilutes the effect (only the called customers can be kept), so it needs "
+            f"{fmt_count(a.plan.total, people=False)} customers ({fmt_weeks(a.plan.weeks)}); splitting only the "
+            f"model's picks needs {fmt_count(b.plan.total, people=False)} ({fmt_weeks(b.plan.weeks)}) but says "
+            "nothing about customers the model would not pick.")
+
+
+def readout_finding(r: Readout, *, customers_per_month: float | None = None, value_per_kept: float | None = None,
+                    cost_per_month: float = 0.0, currency: str = "$") -> Finding:
+    kept_per_100 = -r.difference * 100
+    f = facts(
+        Fact("control_rate", r.control_rate, "share", fmt_pct(r.control_rate)),
+        Fact("test_rate", r.test_rate, "share", fmt_pct(r.test_rate)),
+        Fact("difference", r.difference, "share", _pts(r.difference)),
+        Fact("ci_low", r.ci_low, "share", _pts(r.ci_low)),
+        Fact("ci_high", r.ci_high, "share", _pts(r.ci_high)),
+        Fact("customers", r.control_n + r.test_n, "customers", fmt_count(r.control_n + r.test_n, people=False)),
+    )
+    bullets = [
+        f"Comparison group: {fmt_count(r.control_churned, people=False)} of {fmt_count(r.control_n, people=False)} "
+        f"left ({f['control_rate'].text}); test group: {fmt_count(r.test_churned, people=False)} of "
+        f"{fmt_count(r.test_n, people=False)} ({f['test_rate'].text}).",
+        f"The range is where the true effect lies with {fmt_pct(1 - r.alpha)} confidence: between "
+        f"{_pts(r.ci_low)} {'fewer' if r.ci_low < 0 else 'more'} and {_pts(r.ci_high)} "
+        f"{'fewer' if r.ci_high < 0 else 'more'} leavers per 100 customers.",
+    ]
+    if customers_per_month and value_per_kept is not None and not r.srm:
+        kept = kept_per_100 / 100 * customers_per_month
+        worth = kept * value_per_kept - cost_per_month
+        lo_k, hi_k = sorted((-r.ci_high * customers_per_month, -r.ci_low * customers_per_month))
+        f["kept_per_month"] = Fact("kept_per_month", kept, "customers", fmt_count(kept))
+        f["net_per_month"] = Fact("net_per_month", worth, currency, fmt_money(worth, currency))
+        bullets.append(
+            f"At this effect, running the campaign for {fmt_count(customers_per_month)} customers a month keeps about "
+            f"{f['kept_per_month'].text} of them (somewhere from {fmt_count(lo_k) if lo_k > 0 else 'none'} to "
+            f"{fmt_count(hi_k) if hi_k > 0 else 'none'}), worth "
+            f"{f['net_per_month'].text} a month after campaign costs at the current assumptions.")
+    title = r.verdict.split(":")[0] if ":" in r.verdict else r.verdict
+    return Finding(
+        key="ab_readout",
+        title=title,
+        headline=r.verdict,
+        bullets=bullets,
+        facts=f,
+        caveats=list(r.warnings),
+        notes=["Difference = test churn minus comparison churn; range: Newcombe (Wilson score) interval; "
+               "p-value: pooled two-sided z-test; group sizes checked against the planned split with a "
+               "chi-square test."],
+        technical=[f"Difference {r.difference * 100:+.2f} points, {100 * (1 - r.alpha):.0f}% CI "
+                   f"[{r.ci_low * 100:+.2f}, {r.ci_high * 100:+.2f}]; p-value {r.p_value:.4f}; sample-ratio "
+                   f"p-value {r.srm_p_value:.3f}."],
+    )
+
+
+def power_finding(plan: TestPlan) -> Finding:
+    by_n, by_effect = power_curves(plan)
+    f = facts(Fact("n_control", plan.n_control, "customers", fmt_count(plan.n_control, people=False)))
+    half = by_n[by_n["power"] >= 0.5]["customers"].min()
+    return Finding(
+        key="ab_power",
+        title="More customers make a real effect harder to miss",
+        headline=(f"With {f['n_control'].text} customers in the comparison group the test catches the expected "
+                  f"effect {fmt_pct(plan.power)} of the time; with half as many, far less often."),
+        bullets=[f"Even {fmt_count(half, people=False)} customers per group catch it only half the time."]
+        if math.isfinite(half) else [],
+        chart=lambda: charts.power_chart(by_n, by_effect, plan.n_control, plan.power),
+        facts=f,
+        notes=["Power of the pooled two-proportion z-test (statsmodels power_proportions_2indep)."],
+    )
