@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from storytelling.abtest import designs, plan_finding, plan_test, power_finding, read_test
+from storytelling.abtest import designs, plan_finding, plan_test, read_test
 from storytelling.data import DataError
 from storytelling.story import md_escape
 from storytelling.ui import render
 from storytelling.ui.scenario import current_result
-from storytelling.ui.state import SAMPLE_KEY, ab_readout_finding, ab_results, context
+from storytelling.ui.state import SAMPLE_KEY, ab_readout_finding, ab_results, context, remember_ab_plan
 
 ctx = context()
 st.title("A/B test")
@@ -69,9 +69,11 @@ except DataError as exc:
     st.stop()
 d.plan = plan
 other = options["everyone" if design_key == "picks" else "picks"]
-render.finding(plan_finding(d, other), ctx.audience, level=4)
+plan_f = plan_finding(d, other)
+render.finding(plan_f, ctx.audience, level=4, chart=False)
+remember_ab_plan(ctx, plan_f)
 with st.expander("How the chance of catching the effect grows with customers"):
-    render.finding(power_finding(plan), ctx.audience, level=5)
+    render.draw_chart(plan_f.get_chart())
 
 st.divider()
 st.markdown("### Read the result")

@@ -347,9 +347,13 @@ def plan_finding(design: Design, other: Design | None = None) -> Finding:
         bullets.append(_tradeoff(design, other))
         f["other_total"] = Fact("other_total", o.total, "customers", fmt_count(o.total, people=False))
         f["other_weeks"] = Fact("other_weeks", o.weeks, "weeks", fmt_weeks(o.weeks))
+    by_n, by_effect = power_curves(p)
     return Finding(
         key="ab_plan",
         title=f"A fair test needs {T['total']} customers, {T['weeks']} of enrolment",
+        chart=lambda: charts.power_chart(by_n, by_effect, p.n_control, p.power),
+        next_steps=[f"Run the A/B test: {T['n_test']} customers in the test group and {T['n_control']} in the "
+                    f"comparison group, {T['weeks']} of enrolment plus 4 weeks to see who left."],
         headline=f"{design.name}: {T['n_test']} in the test group and {T['n_control']} in the comparison group.",
         bullets=bullets,
         facts=f,
@@ -401,10 +405,24 @@ def readout_finding(r: Readout, *, customers_per_month: float | None = None, val
             f"{f['kept_per_month'].text} of them (somewhere from {fmt_count(lo_k) if lo_k > 0 else 'none'} to "
             f"{fmt_count(hi_k) if hi_k > 0 else 'none'}), worth "
             f"{f['net_per_month'].text} a month after campaign costs at the current assumptions.")
-    title = r.verdict.split(":")[0] if ":" in r.verdict else r.verdict
+    if r.srm:
+        title = "The test's groups are unbalanced: fix the split before reading the result"
+    elif r.significant and r.difference < 0:
+        title = f"The campaign kept customers: churn fell from {f['control_rate'].text} to {f['test_rate'].text}"
+    elif r.significant:
+        title = f"The campaign made more customers leave: churn rose from {f['control_rate'].text} to {f['test_rate'].text}"
+    else:
+        title = "The test shows no clear effect of the campaign yet"
+    groups = pd.DataFrame({"group": ["Comparison group", "Test group"], "rate": [r.control_rate, r.test_rate],
+                           "customers": [r.control_n, r.test_n]})
+    bounds = [_wilson(r.control_churned, r.control_n, r.alpha), _wilson(r.test_churned, r.test_n, r.alpha)]
+    groups["low"], groups["high"] = [b[0] for b in bounds], [b[1] for b in bounds]
+    groups["label"] = groups["rate"].map(fmt_pct)
     return Finding(
         key="ab_readout",
         title=title,
+        chart=lambda: charts.ab_result_chart(groups),
+        next_steps=[_next_step(r)],
         headline=r.verdict,
         bullets=bullets,
         facts=f,
@@ -418,18 +436,22 @@ def readout_finding(r: Readout, *, customers_per_month: float | None = None, val
     )
 
 
-def power_finding(plan: TestPlan) -> Finding:
-    by_n, by_effect = power_curves(plan)
-    f = facts(Fact("n_control", plan.n_control, "customers", fmt_count(plan.n_control, people=False)))
-    half = by_n[by_n["power"] >= 0.5]["customers"].min()
-    return Finding(
-        key="ab_power",
-        title="More customers make a real effect harder to miss",
-        headline=(f"With {f['n_control'].text} customers in the comparison group the test catches the expected "
-                  f"effect {fmt_pct(plan.power)} of the time; with half as many, far less often."),
-        bullets=[f"Even {fmt_count(half, people=False)} customers per group catch it only half the time."]
-        if math.isfinite(half) else [],
-        chart=lambda: charts.power_chart(by_n, by_effect, plan.n_control, plan.power),
-        facts=f,
-        notes=["Power of the pooled two-proportion z-test (statsmodels power_proportions_2indep)."],
-    )
+def _wilson(count: int, n: int, alpha: float) -> tuple[float, float]:
+    from statsmodels.stats.proportion import proportion_confint
+
+    lo, hi = proportion_confint(count, n, alpha=alpha, method="wilson")
+    return float(lo), float(hi)
+
+
+def _next_step(r: Readout) -> str:
+    if r.srm:
+        return "Fix how customers are assigned to the groups, then restart the test."
+    if any("before the planned" in w for w in r.warnings):
+        return "Let the test run to its planned size before deciding anything."
+    if r.significant and r.difference < 0:
+        return ("Roll the campaign out to the model's list, keeping a small comparison group to watch that the "
+                "effect lasts.")
+    if r.significant:
+        return "Stop the campaign and find out why it made customers leave."
+    return ("Decide whether a larger test is worth running: an effect this size cannot be told apart from chance "
+            "with these customers.")

@@ -306,3 +306,26 @@ def power_chart(by_n: pd.DataFrame, by_effect: pd.DataFrame, planned_n: int, pow
         tooltip=[alt.Tooltip("effect:Q", format=".2f"), alt.Tooltip("power:Q", format=".0%")])
     w = WIDTH // 2 - 20
     return alt.hconcat((line_n + pt).properties(width=w, height=260), line_e.properties(width=w, height=260))
+
+
+def figure_card(items: list[tuple[str, str]]) -> alt.LayerChart:
+    """Key figures as large numbers with a caption under each (for findings without a chart)."""
+    data = pd.DataFrame({"big": [b for b, _ in items], "small": [s for _, s in items], "x": range(len(items))})
+    base = alt.Chart(data).encode(x=alt.X("x:O", axis=None))
+    big = base.mark_text(fontSize=44, fontWeight=600, color=POLICY_COLOURS[MODEL], dy=-10).encode(text="big:N")
+    small = base.mark_text(fontSize=15, color="#444", dy=30).encode(text="small:N")
+    return (big + small).properties(width=WIDTH, height=140).configure_view(stroke=None)
+
+
+def ab_result_chart(groups: pd.DataFrame) -> alt.LayerChart:
+    """Churn in the comparison and the test group, each with its 95% range."""
+    colours = {"Comparison group": "#8C8C8C", "Test group": POLICY_COLOURS[MODEL]}
+    y = alt.Y("group:N", title=None, sort=list(colours), axis=alt.Axis(labelLimit=240))
+    base = alt.Chart(groups).encode(y=y)
+    bars = base.mark_bar(height=34, cornerRadiusEnd=3).encode(
+        x=alt.X("rate:Q", title="Left within a month", axis=alt.Axis(format="%")),
+        color=alt.Color("group:N", scale=alt.Scale(domain=list(colours), range=list(colours.values())), legend=None),
+        tooltip=[alt.Tooltip("group:N"), alt.Tooltip("rate:Q", format=".1%"), alt.Tooltip("customers:Q", format=",")])
+    err = base.mark_rule(color="#222", strokeWidth=2).encode(x="low:Q", x2="high:Q")
+    text = base.mark_text(align="left", dx=6, dy=-14, fontSize=13, color="#333").encode(x="high:Q", text="label:N")
+    return (bars + err + text).properties(width=WIDTH, height=160)

@@ -666,6 +666,7 @@ def drivers_finding(result: DriverResult, *, top: int = 3) -> Finding:
         notes=_method_notes(result),
         technical=[f"Mean |SHAP| ({result.unit}): " + ", ".join(f"{d.column} {d.importance:.3f}"
                                                                for d in result.drivers[:6]) + "."],
+        next_steps=[f"Brief the callers on what marks the customers on the list: {_join(names)}."],
     )
 
 

@@ -313,6 +313,8 @@ def lift_finding(result: LiftResult) -> Finding:
         caveats=_common_caveats(result),
         notes=_method_notes(result),
         technical=technical,
+        next_steps=[f"Give marketing next month's list: today's top {T['contacts']} customers by risk "
+                    f"({T['cost']} in calls)."] if k else [],
     )
 
 
@@ -510,8 +512,11 @@ def population_finding(evaluation: Evaluation, *, currency: str = "$") -> Findin
         cur_n = len(evaluation.current)
         f["current_customers"] = Fact("current_customers", cur_n, "customers", fmt_count(cur_n))
         current = [f"Today we have {f['current_customers'].text} customers to score for next month's list."]
+    T = texts(f)
+    cards = [(T["customers"], "customers"), (T["leavers"], "left within a month"), (T["churn_rate"], "churn rate")]
     return Finding(
         key="population",
+        chart=lambda: charts.figure_card(cards),
         title=f"About {f['leavers'].text} of our {f['customers'].text} customers left within a month in {month}",
         headline=f"That is {f['churn_rate'].text} of customers a month: the starting point for every figure in this story.",
         bullets=value_bullet + current,

@@ -1,15 +1,20 @@
-"""The story: which findings, in which order, with the assumptions a reader needs.
+"""The story: which findings, in which order, with what a reader needs to trust them.
 
-The Overview page and the exports draw the same :class:`~storytelling.story.Story`, so what the
-deck says is what the app shows.
+The Overview page, the Export page, the deck, the report, the update note and the CLI all draw
+the :class:`~storytelling.story.Story` built here, so what the deck says is what the app shows.
 """
 
 from __future__ import annotations
 
 from storytelling.backtest import BacktestResult, backtest_findings
 from storytelling.drivers import DriverResult, drivers_finding
+from storytelling.glossary import Glossary
 from storytelling.lift import LiftResult, best_depth_finding, comparison_finding, lift_finding, population_finding
 from storytelling.story import EXECUTIVE, Finding, Story, fmt_count, fmt_date, fmt_money, fmt_pct
+
+DEFAULT_TITLE = "Keeping more customers with the churn model"
+AB_NEXT = "Confirm these figures with an A/B test before scaling up: a replay of the past cannot show how " \
+          "customers react to being called."
 
 
 def assumption_texts(lift: LiftResult) -> dict[str, str]:
@@ -29,10 +34,10 @@ def assumption_texts(lift: LiftResult) -> dict[str, str]:
     return out
 
 
-def build_story(lift: LiftResult, *, title: str = "Keeping more customers with the churn model",
-                audience: str = EXECUTIVE, backtest: BacktestResult | None = None,
-                drivers: DriverResult | None = None, ab: Finding | None = None, full: bool = False) -> Story:
-    """The headline story; ``full`` adds the supporting findings (for a deck or a report)."""
+def available_findings(lift: LiftResult, *, backtest: BacktestResult | None = None,
+                       drivers: DriverResult | None = None, ab_plan: Finding | None = None,
+                       ab: Finding | None = None, full: bool = True) -> list[Finding]:
+    """Every finding the session has, in the default story order (headline ones only unless ``full``)."""
     ev = lift.curves.evaluation
     findings = [population_finding(ev, currency=lift.currency), lift_finding(lift), comparison_finding(lift),
                 best_depth_finding(lift)]
@@ -41,8 +46,41 @@ def build_story(lift: LiftResult, *, title: str = "Keeping more customers with t
         findings += bt if full else bt[:1]
     if drivers is not None:
         findings.append(drivers_finding(drivers))
+    if ab_plan is not None and full:
+        findings.append(ab_plan)
     if ab is not None:
         findings.append(ab)
+    return findings
+
+
+def build_story(lift: LiftResult, *, title: str = DEFAULT_TITLE, audience: str = EXECUTIVE,
+                backtest: BacktestResult | None = None, drivers: DriverResult | None = None,
+                ab: Finding | None = None, ab_plan: Finding | None = None, full: bool = False,
+                keys: list[str] | None = None, glossary: Glossary | None = None, data_name: str = "") -> Story:
+    """The story; ``keys`` picks and orders findings (unknown keys are ignored), ``full`` adds the
+    supporting findings to the default choice."""
+    found = available_findings(lift, backtest=backtest, drivers=drivers, ab_plan=ab_plan, ab=ab,
+                               full=full or keys is not None)
+    if keys is not None:
+        by_key = {f.key: f for f in found}
+        found = [by_key[k] for k in keys if k in by_key]
+    ev = lift.curves.evaluation
     month = fmt_date(ev.as_of) if ev.as_of is not None else "the evaluated period"
-    return Story(title=title, findings=findings, audience=audience, assumptions=assumption_texts(lift),
-                 subtitle=f"Measured on the customers of {month}")
+    steps = [s for f in found for s in f.next_steps]
+    if not any(f.key in ("ab_plan", "ab_readout") for f in found):
+        steps.append(AB_NEXT)
+    gl = {}
+    if glossary is not None:
+        gl = {c: t.name + (f" ({t.unit})" if t.unit else "") for c, t in glossary.terms.items()}
+    return Story(title=title, findings=found, audience=audience, assumptions=assumption_texts(lift),
+                 subtitle=f"Measured on the customers of {month}", period=_period(lift), data_name=data_name,
+                 glossary=gl, next_steps=steps)
+
+
+def _period(lift: LiftResult) -> str:
+    ev = lift.curves.evaluation
+    if ev.as_of is None:
+        return f"{fmt_count(lift.curves.n, people=False)} customers, no dates"
+    train = f"; model trained on snapshots up to {fmt_date(ev.train_end)}" if ev.train_end is not None else ""
+    return (f"Customers of {fmt_date(ev.as_of)} ({fmt_count(lift.curves.n, people=False)}), outcome one month "
+            f"later{train}")

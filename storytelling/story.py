@@ -142,7 +142,8 @@ class Finding:
 
     ``headline`` and ``bullets`` are written for everyone (no jargon); ``technical`` holds the
     extra bullets a data scientist sees; ``notes`` hold the method and assumptions (speaker notes);
-    ``caveats`` are always shown.
+    ``caveats`` are always shown; ``next_steps`` are the actions the finding suggests (the
+    "Next" of an update note).
     """
 
     key: str
@@ -154,6 +155,7 @@ class Finding:
     caveats: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     technical: list[str] = field(default_factory=list)
+    next_steps: list[str] = field(default_factory=list)
 
     def bullets_for(self, audience: str) -> list[str]:
         return list(self.bullets) + (list(self.technical) if audience == DATA_SCIENTIST else [])
@@ -197,6 +199,10 @@ class Story:
     audience: str = EXECUTIVE
     assumptions: dict[str, str] = field(default_factory=dict)
     subtitle: str = ""
+    period: str = ""
+    data_name: str = ""
+    glossary: dict[str, str] = field(default_factory=dict)  # column -> name used in sentences
+    next_steps: list[str] = field(default_factory=list)
 
     def finding(self, key: str) -> Finding:
         for f in self.findings:
@@ -206,10 +212,16 @@ class Story:
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$^])")
+_MD_PLAIN = re.compile(r"([\\`*_{}\[\]<>#|~^])")
 
 
-def md_escape(text: str) -> str:
-    """Escape Markdown (and Streamlit's $-math and :directives:) so user text shows as typed."""
-    out = _MD_SPECIAL.sub(r"\\\1", str(text))
+def md_escape(text: str, *, streamlit: bool = True) -> str:
+    """Escape Markdown so user text shows as typed.
+
+    ``streamlit`` also escapes Streamlit's $-math and :directives:; a note for chat or email
+    (plain Markdown) keeps ``$`` and ``:`` as they are.
+    """
+    special = _MD_SPECIAL if streamlit else _MD_PLAIN
+    out = special.sub(r"\\\1", str(text))
     out = re.sub(r"^(\s*)([-+=]|\d+\.)(\s)", r"\1\\\2\3", out, flags=re.M)
-    return out.replace(":", "\\:")
+    return out.replace(":", "\\:") if streamlit else out

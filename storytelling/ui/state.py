@@ -336,6 +336,19 @@ def ab_readout_finding(ctx: AppContext, readout, design_key: str):
                            cost_per_month=ctx.assumptions.cost(lift.contacts), currency=ctx.currency)
 
 
+AB_PLAN = "_story_ab_plan"
+
+
+def remember_ab_plan(ctx: AppContext, finding) -> None:
+    st.session_state[AB_PLAN] = {"dataset": ctx.dataset_key, "finding": finding}
+
+
+def last_ab_plan(ctx: AppContext):
+    """The A/B plan last shown in this session for this data (for the exports)."""
+    choice = st.session_state.get(AB_PLAN)
+    return choice["finding"] if choice and choice["dataset"] == ctx.dataset_key else None
+
+
 def last_ab(ctx: AppContext):
     """The A/B readout last shown in this session for this data, re-priced now (or None)."""
     choice = st.session_state.get(AB)

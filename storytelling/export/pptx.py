@@ -1,0 +1,211 @@
+"""The deck for the exec meeting: 16:9, one message per slide, editable text, speaker notes."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+
+from pptx import Presentation
+from pptx.dml.color import RGBColor
+from pptx.enum.shapes import MSO_SHAPE
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.util import Emu, Inches, Pt
+
+from storytelling.data import DataError
+from storytelling.export.images import finding_chart, png
+from storytelling.story import DATA_SCIENTIST, Finding, Story
+
+WIDE, HIGH = Inches(13.333), Inches(7.5)
+MARGIN = Inches(0.6)
+INK = RGBColor(0x1F, 0x23, 0x28)
+MUTED = RGBColor(0x57, 0x60, 0x6A)
+DEFAULT_BRAND = "#0072B2"
+PICTURE_W, PICTURE_H = Inches(7.4), Inches(4.9)
+SUMMARY_MESSAGES = 3
+
+
+def _rgb(hex_colour: str | None) -> RGBColor:
+    s = (hex_colour or DEFAULT_BRAND).strip()
+    if not re.fullmatch(r"#?[0-9a-fA-F]{6}", s):
+        raise DataError(f"'{hex_colour}' is not a colour; use six hex digits such as #0072B2.")
+    return RGBColor.from_string(s.lstrip("#").upper())
+
+
+def _layout(prs: Presentation, name: str, fallback: int):
+    for layout in prs.slide_layouts:
+        if layout.name.lower() == name.lower():
+            return layout
+    return prs.slide_layouts[min(fallback, len(prs.slide_layouts) - 1)]
+
+
+def _text(frame, paragraphs: list[tuple[str, int, bool, RGBColor]], align=PP_ALIGN.LEFT) -> None:
+    """Fill a text frame: (text, size, bold, colour) per paragraph."""
+    frame.word_wrap = True
+    frame.clear()
+    for i, (text, size, bold, colour) in enumerate(paragraphs):
+        p = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        p.alignment = align
+        run = p.add_run()
+        run.text = text
+        run.font.size, run.font.bold, run.font.color.rgb = Pt(size), bold, colour
+        p.space_after = Pt(8)
+
+
+def _title(slide, text: str, brand: RGBColor, size: int = 28) -> None:
+    shape = slide.shapes.title
+    if shape is None:
+        shape = slide.shapes.add_textbox(MARGIN, Inches(0.35), WIDE - 2 * MARGIN, Inches(1.2))
+    shape.left, shape.top, shape.width, shape.height = MARGIN, Inches(0.35), WIDE - 2 * MARGIN, Inches(1.2)
+    _text(shape.text_frame, [(text, size, True, INK)])
+    shape.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+    bar = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, MARGIN, Inches(1.55), Inches(1.2), Inches(0.07))
+    bar.fill.solid()
+    bar.fill.fore_color.rgb = brand
+    bar.line.fill.background()
+
+
+def _notes(slide, lines: list[str]) -> None:
+    slide.notes_slide.notes_text_frame.text = "\n".join(lines)
+
+
+def _clear_slides(prs: Presentation) -> None:
+    """Drop a template's own slides, keep its masters and layouts."""
+    ids = prs.slides._sldIdLst
+    for sld in list(ids):
+        prs.part.drop_rel(sld.rId)
+        ids.remove(sld)
+
+
+def _title_slide(prs, story: Story, brand: RGBColor) -> None:
+    slide = prs.slides.add_slide(_layout(prs, "Title Slide", 0))
+    title = slide.shapes.title or slide.shapes.add_textbox(MARGIN, Inches(2.2), WIDE - 2 * MARGIN, Inches(1.6))
+    title.left, title.top, title.width, title.height = MARGIN, Inches(2.3), WIDE - 2 * MARGIN, Inches(1.6)
+    _text(title.text_frame, [(story.title, 40, True, INK)])
+    sub_text = " · ".join(x for x in (story.subtitle, story.data_name, f"{date.today():%d %B %Y}") if x)
+    subs = [s for s in slide.placeholders if s.placeholder_format.idx == 1]
+    sub = subs[0] if subs else slide.shapes.add_textbox(MARGIN, Inches(4.1), WIDE - 2 * MARGIN, Inches(1))
+    sub.left, sub.top, sub.width, sub.height = MARGIN, Inches(4.1), WIDE - 2 * MARGIN, Inches(1)
+    _text(sub.text_frame, [(sub_text, 18, False, MUTED)])
+    bar = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, MARGIN, Inches(3.95), Inches(2.0), Inches(0.09))
+    bar.fill.solid()
+    bar.fill.fore_color.rgb = brand
+    bar.line.fill.background()
+    _notes(slide, [f"{story.title}. {story.subtitle}.", "Business assumptions: " +
+                   "; ".join(f"{k}: {v}" for k, v in story.assumptions.items()) + "."])
+
+
+def summary_messages(story: Story) -> list[Finding]:
+    """The three messages of the executive summary: the first findings after the context."""
+    msgs = [f for f in story.findings if f.key != "population"][:SUMMARY_MESSAGES]
+    return msgs or story.findings[:SUMMARY_MESSAGES]
+
+
+def _summary_slide(prs, story: Story, brand: RGBColor) -> None:
+    slide = prs.slides.add_slide(_layout(prs, "Title Only", 5))
+    _title(slide, "In short", brand)
+    top = Inches(1.9)
+    msgs = summary_messages(story)
+    for i, f in enumerate(msgs, 1):
+        num = slide.shapes.add_shape(MSO_SHAPE.OVAL, MARGIN, top, Inches(0.6), Inches(0.6))
+        num.fill.solid()
+        num.fill.fore_color.rgb = brand
+        num.line.fill.background()
+        _text(num.text_frame, [(str(i), 18, True, RGBColor(0xFF, 0xFF, 0xFF))], align=PP_ALIGN.CENTER)
+        box = slide.shapes.add_textbox(MARGIN + Inches(0.85), top - Inches(0.05), WIDE - 2 * MARGIN - Inches(0.85),
+                                       Inches(1.3))
+        _text(box.text_frame, [(f.title, 20, True, INK), (f.headline, 14, False, MUTED)])
+        top += Inches(1.45)
+    if story.next_steps:
+        box = slide.shapes.add_textbox(MARGIN, Inches(6.35), WIDE - 2 * MARGIN, Inches(0.8))
+        _text(box.text_frame, [("Next: " + story.next_steps[0], 15, True, brand)])
+    _notes(slide, [f"{i}. {f.title} {f.headline}" for i, f in enumerate(msgs, 1)] + [""] +
+           [f"Next: {s}" for s in story.next_steps])
+
+
+def finding_slide_text(f: Finding, audience: str) -> list[str]:
+    """What a finding's slide says, in order: headline, then 2-3 bullets."""
+    return [f.headline] + f.bullets_for(audience)[: 4 if audience == DATA_SCIENTIST else 3]
+
+
+def _finding_slide(prs, f: Finding, story: Story, brand: RGBColor) -> None:
+    slide = prs.slides.add_slide(_layout(prs, "Title Only", 5))
+    _title(slide, f.title, brand, size=26 if len(f.title) < 90 else 22)
+    chart = finding_chart(f)
+    text_left = MARGIN
+    if chart is not None:
+        pic = slide.shapes.add_picture(io.BytesIO(png(chart, width_px=1480, ppi=200)), MARGIN, Inches(1.85),
+                                       width=PICTURE_W)
+        if pic.height > PICTURE_H:  # keep the aspect ratio, fit the height
+            pic.width = Emu(int(pic.width * PICTURE_H / pic.height))
+            pic.height = PICTURE_H
+        text_left = MARGIN + PICTURE_W + Inches(0.35)
+    box = slide.shapes.add_textbox(text_left, Inches(1.85), WIDE - text_left - MARGIN, Inches(4.9))
+    lines = finding_slide_text(f, story.audience)
+    _text(box.text_frame, [(lines[0], 16, True, INK)] + [(f"• {b}", 14, False, INK) for b in lines[1:]])
+    if f.caveats:
+        foot = slide.shapes.add_textbox(MARGIN, Inches(6.85), WIDE - 2 * MARGIN, Inches(0.5))
+        _text(foot.text_frame, [(f"⚠ {f.caveats[0]}", 11, False, MUTED)])
+    notes = [f.headline, ""]
+    if f.notes:
+        notes += ["Method:"] + [f"- {n}" for n in f.notes] + [""]
+    if f.technical:
+        notes += ["For data scientists:"] + [f"- {t}" for t in f.technical] + [""]
+    notes += ["Assumptions: " + "; ".join(f"{k}: {v}" for k, v in story.assumptions.items()) + "."]
+    if f.caveats:
+        notes += ["", "Caveats:"] + [f"- {c}" for c in f.caveats]
+    _notes(slide, notes)
+
+
+def _appendix_slide(prs, story: Story, brand: RGBColor) -> None:
+    slide = prs.slides.add_slide(_layout(prs, "Title Only", 5))
+    _title(slide, "Appendix: assumptions, data and names", brand, size=24)
+    left_rows = list(story.assumptions.items())
+    _table(slide, [("Assumption", "Value")] + left_rows, MARGIN, Inches(1.9), Inches(5.6))
+    box = slide.shapes.add_textbox(MARGIN, Inches(5.4), Inches(5.6), Inches(1.4))
+    _text(box.text_frame, [("Data", 14, True, INK)] +
+          [(x, 12, False, INK) for x in (story.data_name, story.period) if x])
+    gl = list(story.glossary.items())[:16]
+    if gl:
+        _table(slide, [("Column in the data", "Name in this deck")] + gl, Inches(6.7), Inches(1.9), Inches(6.0),
+               size=10 if len(gl) > 10 else 12)
+    _notes(slide, ["Assumptions agreed with marketing; every figure in the deck follows them.",
+                   *(f"{k}: {v}" for k, v in story.assumptions.items()), "", story.period])
+
+
+def _table(slide, rows: list[tuple[str, str]], left, top, width, size: int = 12) -> None:
+    row_h = Inches(0.32 if size <= 10 else 0.38)
+    shape = slide.shapes.add_table(len(rows), 2, left, top, width, row_h * len(rows))
+    table = shape.table
+    table.columns[0].width = int(width * 0.5)
+    table.columns[1].width = width - table.columns[0].width
+    for r, (a, b) in enumerate(rows):
+        for c, text in enumerate((a, b)):
+            cell = table.cell(r, c)
+            cell.text = str(text)
+            for p in cell.text_frame.paragraphs:
+                for run in p.runs:
+                    run.font.size, run.font.bold = Pt(size), r == 0
+
+
+def to_pptx(story: Story, *, template: bytes | None = None, brand_colour: str | None = None) -> bytes:
+    """The story as an editable 16:9 deck: title, summary, one slide per finding, appendix."""
+    brand = _rgb(brand_colour)
+    if template:
+        try:
+            prs = Presentation(io.BytesIO(template))
+        except Exception:
+            raise DataError("The template could not be opened as a PowerPoint file (.pptx).") from None
+        _clear_slides(prs)
+    else:
+        prs = Presentation()
+    prs.slide_width, prs.slide_height = WIDE, HIGH
+    prs.core_properties.title = story.title
+    _title_slide(prs, story, brand)
+    _summary_slide(prs, story, brand)
+    for f in story.findings:
+        _finding_slide(prs, f, story, brand)
+    _appendix_slide(prs, story, brand)
+    out = io.BytesIO()
+    prs.save(out)
+    return out.getvalue()

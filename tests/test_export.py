@@ -1,0 +1,146 @@
+"""Deck, report and note draw the same findings; nothing leaks to the network; user text is escaped."""
+
+import io
+import re
+
+import pytest
+from pptx import Presentation
+
+from storytelling.abtest import designs, plan_finding, read_test, readout_finding
+from storytelling.data import DataError, prepare
+from storytelling.drivers import explain_model
+from storytelling.export import to_html, to_markdown, to_pptx
+from storytelling.export.pptx import finding_slide_text, summary_messages
+from storytelling.glossary import Glossary
+from storytelling.lift import analyse_lift, build_curves
+from storytelling.model import evaluate, feature_frame
+from storytelling.report import build_story
+from storytelling.sample import load_sample
+from storytelling.story import DATA_SCIENTIST, Fact, Finding, Story
+from storytelling.targeting import Assumptions
+
+
+@pytest.fixture(scope="module")
+def story():
+    data = prepare(load_sample())
+    ev = evaluate(data)
+    lift = analyse_lift(build_curves(ev), Assumptions(600, 8.0, 0.3, capacity=1000, value_months=12), 1000)
+    dr = explain_model(ev.model, feature_frame(data, ev.frame), risk=ev.frame["score"].to_numpy(), sample_size=300)
+    a, b = designs(churn_rate=0.03, contact_share=0.08, hit_rate=0.1, save_rate=0.3, customers_per_week=2700)
+    ab = readout_finding(read_test(1891, 288, 1775, 233), customers_per_month=1000, value_per_kept=700,
+                         cost_per_month=8000)
+    gl = Glossary.infer(data.frame, data.features).with_edits({"plan": {"name": "<script>alert(1)</script> plan"}})
+    return build_story(lift, drivers=dr, ab=ab, ab_plan=plan_finding(b, a), full=True, glossary=gl,
+                       data_name="Sample & <friends>")
+
+
+@pytest.fixture(scope="module")
+def deck(story):
+    return Presentation(io.BytesIO(to_pptx(story)))
+
+
+def slide_texts(slide) -> list[str]:
+    out = []
+    for shape in slide.shapes:
+        if shape.has_text_frame and shape != slide.shapes.title:
+            out += [p.text for p in shape.text_frame.paragraphs if p.text]
+    return out
+
+
+def test_deck_shape(story, deck):
+    assert len(deck.slides) == len(story.findings) + 3  # title, summary, findings, appendix
+    assert deck.slide_width / deck.slide_height == pytest.approx(16 / 9, abs=0.01)
+    titles = [s.shapes.title.text for s in deck.slides]
+    assert titles[0] == story.title
+    assert titles[2:-1] == [f.title for f in story.findings]
+    assert titles[-1].startswith("Appendix")
+
+
+def test_summary_has_three_messages(story, deck):
+    text = "\n".join(slide_texts(deck.slides[1]))
+    msgs = summary_messages(story)
+    assert len(msgs) == 3
+    for f in msgs:
+        assert f.title in text and f.headline in text
+    assert story.next_steps[0] in text
+
+
+def test_finding_slides_have_a_picture_notes_and_the_findings_words(story, deck):
+    for f, slide in zip(story.findings, list(deck.slides)[2:-1]):
+        pics = [s for s in slide.shapes if s.shape_type == 13]
+        assert len(pics) == 1, f.key
+        notes = slide.notes_slide.notes_text_frame.text
+        assert notes.strip() and all(c in notes for c in f.caveats) and all(n in notes for n in f.notes)
+        body = slide_texts(slide)
+        expected = finding_slide_text(f, story.audience)
+        assert body[0] == expected[0] and [b.lstrip("• ") for b in body[1:len(expected)]] == expected[1:]
+        # every number the finding states from a Fact appears on its slide exactly as the Fact says
+        said = " ".join(expected)
+        for fact in f.facts.values():
+            if isinstance(fact.value, (int, float)) and re.search(r"\d", fact.text) and fact.text in said:
+                assert fact.text in " ".join(body), (f.key, fact.name)
+
+
+def test_text_is_editable_text(deck):
+    for slide in deck.slides:
+        assert any(s.has_text_frame and s.text_frame.text.strip() for s in slide.shapes)
+
+
+def test_appendix_lists_assumptions_and_glossary(story, deck):
+    app = deck.slides[-1]
+    cells = [c.text for s in app.shapes if s.has_table for r in s.table.rows for c in r.cells]
+    for k, v in story.assumptions.items():
+        assert k in cells and v in cells
+    assert "tenure (months)" in cells
+
+
+def test_data_scientist_deck_adds_technical_bullets(story):
+    ds = Story(**{**story.__dict__, "audience": DATA_SCIENTIST})
+    d = Presentation(io.BytesIO(to_pptx(ds)))
+    lift_slide = list(d.slides)[2 + [f.key for f in story.findings].index("lift")]
+    assert any("Precision at" in t for t in slide_texts(lift_slide))
+
+
+def test_template_and_brand_colour(story, tmp_path):
+    tpl = Presentation()
+    tpl.slides.add_slide(tpl.slide_layouts[0]).shapes.title.text = "Old slide"
+    buf = io.BytesIO()
+    tpl.save(buf)
+    d = Presentation(io.BytesIO(to_pptx(story, template=buf.getvalue(), brand_colour="#D55E00")))
+    assert len(d.slides) == len(story.findings) + 3
+    assert "Old slide" not in [s.shapes.title.text for s in d.slides]
+    fills = [str(s.fill.fore_color.rgb) for s in d.slides[2].shapes if s.shape_type == 1]
+    assert "D55E00" in fills
+    with pytest.raises(DataError):
+        to_pptx(story, brand_colour="red; evil")
+    with pytest.raises(DataError):
+        to_pptx(story, template=b"not a deck")
+
+
+def test_html_is_self_contained_and_escaped(story):
+    html = to_html(story)
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)
+    assert not re.search(r"(https?:)?//[a-z0-9]", text, re.I)
+    assert "url(" not in text and "<link" not in text and "<script" not in text and "src=\"http" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; plan" in html
+    assert "Sample &amp; &lt;friends&gt;" in html
+    assert html.count("data:image/png;base64,") == len(story.findings)
+    for f in story.findings:
+        assert f.title.replace("'", "&#x27;") in html
+    assert "@media print" in html
+    assert "#0072B2" in to_html(story, brand_colour="x; } body { display:none")
+
+
+def test_markdown_note(story):
+    md = to_markdown(story)
+    assert md == to_markdown(story)  # byte-identical for the same story
+    assert md.startswith(f"**Update: {story.title}**")
+    points = [ln for ln in md.splitlines() if ln.startswith("- **")]
+    assert 3 <= len(points) <= 4
+    assert "**Next**" in md and story.next_steps[0].split(":")[0] in md
+
+
+def test_markdown_escapes_user_text():
+    f = Finding(key="x", title="Plan *Gold* <b>", headline="Values | like [this](http://x)", facts={"a": Fact("a", 1, "", "1")})
+    md = to_markdown(Story(title="T_1", findings=[f], next_steps=["Call # now"]))
+    assert r"Plan \*Gold\* \<b\>" in md and r"\[this\](http" in md and r"T\_1" in md and r"Call \# now" in md
