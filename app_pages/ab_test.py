@@ -10,12 +10,8 @@ from storytelling.ui.scenario import current_result
 from storytelling.ui.state import SAMPLE_KEY, ab_readout_finding, ab_results, context, remember_ab_plan
 
 ctx = context()
-st.title("A/B test")
-if not ctx.ready:
-    render.error(ctx.error or "No data loaded.")
-    st.stop()
-st.caption("A replay of the past cannot show how customers react to being called; a test can. Plan it here, then "
-           "read the result.")
+render.page_header(ctx, "A/B test", "A replay of the past cannot show how customers react to being called; a "
+                   "test can. Plan it here, then read the result.")
 
 ev, a = ctx.evaluation, ctx.assumptions
 lift = current_result(ctx)

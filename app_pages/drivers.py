@@ -22,10 +22,7 @@ from storytelling.ui.state import (
 )
 
 ctx = context()
-st.title("Why customers leave")
-if not ctx.ready:
-    render.error(ctx.error or "No data loaded.")
-    st.stop()
+render.page_header(ctx, "Why customers leave")
 ev = ctx.evaluation
 st.info(md_escape(CAUSE_CAVEAT), icon=":material/lightbulb:")
 

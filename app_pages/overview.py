@@ -2,11 +2,9 @@
 
 import streamlit as st
 
-from storytelling.report import build_story
 from storytelling.story import fmt_date, md_escape
 from storytelling.ui import render
-from storytelling.ui.scenario import current_result
-from storytelling.ui.state import context, last_ab, last_backtest, last_drivers
+from storytelling.ui.state import context, last_ab, last_backtest, last_drivers, session_story
 
 ctx = context()
 st.title("The churn story")
@@ -20,7 +18,7 @@ month = fmt_date(ev.as_of) if ev.as_of is not None else "the evaluated period"
 st.caption(md_escape(f"{ctx.dataset_name} · measured on the customers of {month} · {ctx.audience} view"))
 
 bt, dr, ab = last_backtest(ctx), last_drivers(ctx), last_ab(ctx)
-story = build_story(current_result(ctx), audience=ctx.audience, backtest=bt, drivers=dr, ab=ab)
+story = session_story(ctx)
 for i, f in enumerate(story.findings):
     with st.container(border=True):
         render.finding(f, ctx.audience, compact=i > 0, level=4)

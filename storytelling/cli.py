@@ -1,18 +1,123 @@
-"""Command line: ``storytelling build`` (the nightly job) and ``storytelling sample``."""
+"""Command line: ``storytelling build`` (the nightly job) and ``storytelling sample``.
+
+``storytelling build [--data PATH] [--config story.toml] [--pptx F] [--html F] [--md F]``
+rebuilds the deck, the report and the update note from fresh data with no server (the sample
+when no data is named). Without any output option it writes story.pptx, story.html and story.md
+in the current folder. Bad input exits with status 2 and a message saying what to fix.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
+from pathlib import Path
 
+from storytelling.config import StoryConfig, load_config
 from storytelling.data import DataError
+from storytelling.story import Story
+
+
+def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, log=print) -> Story:
+    """Everything the app would show for this config, as a Story (no Streamlit)."""
+    from storytelling.abtest import read_test, results_from_table
+    from storytelling.data import Roles, infer_roles, load_table, prepare
+    from storytelling.glossary import Glossary
+    from storytelling.lift import analyse_lift, build_curves, default_contacts
+    from storytelling.model import evaluate_cached
+    from storytelling.report import ab_readout_for, build_story
+    from storytelling.sample import load_sample
+
+    path = data_path or cfg.data_path
+    raw = load_table(path, sheet=cfg.data_sheet) if path else load_sample()
+    name = cfg.data_name or (Path(path).name if path else "Sample: Northwind Broadband")
+    roles = Roles.from_dict(cfg.roles) if cfg.roles else infer_roles(raw)
+    data = prepare(raw, roles)
+    log(f"data: {name}, {len(data.frame):,} rows")
+    ev = evaluate_cached(data)
+    a = cfg.assumptions()
+    curves = build_curves(ev, use_value=cfg.value_months is not None and data.has_value)
+    if cfg.threshold is not None:
+        k = curves.model.count_at_threshold(cfg.threshold)
+    elif cfg.contacts is not None:
+        k = min(cfg.contacts, curves.n)
+    else:
+        k = default_contacts(curves, a)
+    lift = analyse_lift(curves, a, k)
+    glossary = Glossary.infer(data.frame, data.features).with_edits(cfg.glossary)
+    drivers = backtest = ab = None
+    if cfg.drivers and data.features:
+        from storytelling.drivers import as_driver_model, explain_model, fit_stand_in
+        from storytelling.model import baseline_model, feature_frame
+
+        X = feature_frame(data, ev.frame)
+        if ev.source == "baseline":
+            dm = as_driver_model(baseline_model(data, ev), data.features)
+        else:
+            dm = fit_stand_in(X, ev.frame["score"].to_numpy())
+        drivers = explain_model(dm, X, risk=ev.frame["score"].to_numpy(), glossary=glossary)
+        log("drivers: done")
+    if cfg.backtest_months and data.has_dates:
+        from storytelling.backtest import default_cutoffs, run_backtest
+
+        cutoffs = default_cutoffs(data)[-cfg.backtest_months:]
+        if cutoffs:
+            backtest = run_backtest(data, cutoffs=cutoffs, assumptions=a)
+            log(f"backtest: {len(cutoffs)} months")
+    if cfg.ab_results:
+        ab = ab_readout_for(lift, read_test(*results_from_table(load_table(cfg.ab_results))), cfg.ab_design)
+    return build_story(lift, title=cfg.title, audience=cfg.audience, backtest=backtest, drivers=drivers, ab=ab,
+                       keys=cfg.findings, full=cfg.findings is None and backtest is not None, glossary=glossary,
+                       data_name=name)
+
+
+def _build(args) -> int:
+    from storytelling.export import to_html, to_markdown, to_pptx
+
+    cfg = load_config(args.config) if args.config else StoryConfig()
+    outputs = {"pptx": args.pptx, "html": args.html, "md": args.md}
+    if not any(outputs.values()):
+        outputs = {"pptx": "story.pptx", "html": "story.html", "md": "story.md"}
+    t = time.perf_counter()
+    story = build_story_from_config(cfg, data_path=args.data, log=lambda m: print(m, file=sys.stderr))
+    if not story.findings:
+        raise DataError("None of the findings named in story.findings exist for this data. Check the names.")
+    template = None
+    if cfg.template:
+        try:
+            template = Path(cfg.template).read_bytes()
+        except OSError:
+            raise DataError(f"The deck template '{cfg.template}' could not be read.") from None
+    render = {"pptx": lambda: to_pptx(story, template=template, brand_colour=cfg.brand_colour),
+              "html": lambda: to_html(story, brand_colour=cfg.brand_colour or "#0072B2"),
+              "md": lambda: to_markdown(story)}
+    for kind, dest in outputs.items():
+        if not dest:
+            continue
+        content = render[kind]()
+        try:
+            p = Path(dest)
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(content) if isinstance(content, bytes) else p.write_text(content, encoding="utf-8")
+        except OSError as exc:
+            print(f"storytelling: error: could not write {dest}: {exc.strerror}", file=sys.stderr)
+            return 1
+        print(f"wrote {dest}")
+    print(f"{len(story.findings)} findings in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="storytelling", description=__doc__)
+    parser = argparse.ArgumentParser(prog="storytelling", description="Churn model numbers as business stories.")
     sub = parser.add_subparsers(dest="command", required=True)
     s = sub.add_parser("sample", help="rewrite the embedded sample data (deterministic)")
     s.add_argument("--out", default=None, help="folder to write to (default: sample_data/)")
+    b = sub.add_parser("build", help="build the deck, report and update note (no server)")
+    b.add_argument("--data", help="customer table (CSV, Excel or Parquet); default: the config's, else the sample")
+    b.add_argument("--config", help="story.toml saved from the app (assumptions, roles, findings, ...)")
+    b.add_argument("--pptx", help="write the deck here")
+    b.add_argument("--html", help="write the one-page report here")
+    b.add_argument("--md", help="write the Update / Next note here")
     args = parser.parse_args(argv)
     try:
         if args.command == "sample":
@@ -20,10 +125,11 @@ def main(argv: list[str] | None = None) -> int:
 
             for p in sample.write(args.out or sample.SAMPLE_DIR):
                 print(f"wrote {p}")
+            return 0
+        return _build(args)
     except DataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"storytelling: error: {exc}", file=sys.stderr)
         return 2
-    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

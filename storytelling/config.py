@@ -1,17 +1,27 @@
-"""The story config (``story.toml``) read from the server's own disk.
+"""The story config (``story.toml``): the whole setup of a story, saved and loaded.
 
-Only a config on the server's disk (``$STORYTELLING_CONFIG`` or ``./story.toml``) may name a
+It holds the data source, column roles, business assumptions, scenario, glossary, chosen
+findings and export options, so the app can hand a story to the nightly CLI. Only a config on
+the server's own disk (``$STORYTELLING_CONFIG``, ``./story.toml`` or ``--config``) may name a
 pickle/joblib model with ``allow_pickle = true``; a config uploaded in the app never can.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from storytelling.data import DataError
+from storytelling.story import AUDIENCES, EXECUTIVE
+from storytelling.targeting import Assumptions
+
+DEFAULT_TITLE = "Keeping more customers with the churn model"
+ROLE_KEYS = ("id", "date", "label", "score", "value", "status_quo")
 
 
 @dataclass(frozen=True)
@@ -20,12 +30,40 @@ class ModelConfig:
     allow_pickle: bool = False
 
 
-def server_config_path() -> Path | None:
-    p = os.environ.get("STORYTELLING_CONFIG")
-    if p:
-        return Path(p)
-    local = Path("story.toml")
-    return local if local.is_file() else None
+@dataclass
+class StoryConfig:
+    title: str = DEFAULT_TITLE
+    audience: str = EXECUTIVE
+    data_path: str | None = None  # None: the embedded sample
+    data_sheet: str | None = None
+    data_name: str = ""
+    roles: dict[str, Any] | None = None  # None: inferred from the data
+    value_per_saved: float = 600.0
+    cost_per_contact: float = 8.0
+    save_rate: float = 0.3
+    fixed_cost: float = 0.0
+    capacity: int | None = 1000
+    value_months: float | None = 12.0  # months of the customer's own charge; None: value_per_saved for all
+    contacts: int | None = None  # None: capacity, or the most profitable list size
+    threshold: float | None = None  # contact everyone at or above this risk (0-1) instead of a count
+    glossary: dict[str, dict[str, str]] = field(default_factory=dict)
+    findings: list[str] | None = None  # None: the default story
+    backtest_months: int = 0  # the CLI replays the latest N months (0: no backtest)
+    drivers: bool = True
+    ab_results: str | None = None
+    ab_design: str = "picks"
+    brand_colour: str | None = None
+    template: str | None = None
+    model: ModelConfig = field(default_factory=ModelConfig)
+
+    def assumptions(self) -> Assumptions:
+        return Assumptions(value_per_saved=self.value_per_saved, cost_per_contact=self.cost_per_contact,
+                           save_rate=self.save_rate, fixed_cost=self.fixed_cost, capacity=self.capacity,
+                           value_months=self.value_months)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
 
 
 def read_toml(text: str, *, name: str = "story.toml") -> dict:
@@ -36,17 +74,115 @@ def read_toml(text: str, *, name: str = "story.toml") -> dict:
                         "from the app.") from None
 
 
+def _table(doc: dict, key: str) -> dict:
+    t = doc.get(key, {})
+    if not isinstance(t, dict):
+        raise DataError(f"[{key}] in the config must be a table (a [{key}] section).")
+    return t
+
+
+def _num(t: dict, section: str, key: str, default, *, lo=None, hi=None, integer=False, optional=False):
+    if key not in t:
+        return default
+    v = t[key]
+    if optional and (v is False or v == 0 and key in ("capacity",)):
+        return None
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise DataError(f"{section}.{key} in the config must be a number (got {v!r}).")
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        raise DataError(f"{section}.{key} in the config must be between {lo} and {hi} (got {v}).")
+    return int(v) if integer else float(v)
+
+
+def _str(t: dict, section: str, key: str, default=None):
+    if key not in t:
+        return default
+    if not isinstance(t[key], str):
+        raise DataError(f"{section}.{key} in the config must be text in quotes (got {t[key]!r}).")
+    return t[key]
+
+
 def model_config(doc: dict, *, base: Path | None = None, trusted: bool = False) -> ModelConfig:
     """The [model] table; ``allow_pickle`` counts only in a ``trusted`` (server-side) config."""
-    m = doc.get("model") or {}
-    if not isinstance(m, dict):
-        raise DataError("[model] in the config must be a table with 'path' (and optionally 'allow_pickle').")
-    path = m.get("path")
-    if path is not None:
-        path = str(path)
-        if base is not None and not Path(path).expanduser().is_absolute():
-            path = str(base / path)
+    m = _table(doc, "model")
+    path = _str(m, "model", "path")
+    if path is not None and base is not None and not Path(path).expanduser().is_absolute():
+        path = str(base / path)
     return ModelConfig(path=path, allow_pickle=bool(m.get("allow_pickle", False)) and trusted)
+
+
+def parse_config(text: str, *, base: Path | None = None, trusted: bool = False, name: str = "story.toml") -> StoryConfig:
+    """A :class:`StoryConfig` from TOML text; relative paths are taken from ``base``."""
+    doc = read_toml(text, name=name)
+    cfg = StoryConfig()
+    story, data, a, sc = (_table(doc, k) for k in ("story", "data", "assumptions", "scenario"))
+    cfg.title = _str(story, "story", "title", cfg.title)[:200]
+    cfg.audience = _str(story, "story", "audience", cfg.audience)
+    if cfg.audience not in AUDIENCES:
+        raise DataError(f"story.audience must be one of {', '.join(AUDIENCES)} (got {cfg.audience!r}).")
+    findings = story.get("findings")
+    if findings is not None:
+        if not isinstance(findings, list) or not all(isinstance(x, str) for x in findings):
+            raise DataError("story.findings must be a list of finding names in quotes.")
+        cfg.findings = list(findings)
+    cfg.backtest_months = _num(story, "story", "backtest_months", 0, lo=0, hi=36, integer=True)
+    cfg.drivers = bool(story.get("drivers", True))
+    cfg.brand_colour = _str(story, "story", "brand_colour")
+    if cfg.brand_colour and not re.fullmatch(r"#[0-9a-fA-F]{6}", cfg.brand_colour):
+        raise DataError(f"story.brand_colour must look like #0072B2 (got {cfg.brand_colour!r}).")
+
+    def path(v):
+        return str(base / v) if v and base is not None and not Path(v).expanduser().is_absolute() else v
+
+    cfg.template = path(_str(story, "story", "template"))
+    cfg.data_path = path(_str(data, "data", "path"))
+    cfg.data_sheet = _str(data, "data", "sheet")
+    cfg.data_name = _str(data, "data", "name", "")
+    roles = _table(doc, "roles")
+    if roles:
+        bad = [k for k in roles if k not in (*ROLE_KEYS, "features")]
+        if bad:
+            raise DataError(f"[roles] has unknown entries: {', '.join(bad)}. Use {', '.join(ROLE_KEYS)}, features.")
+        cfg.roles = {k: roles.get(k) or None for k in ROLE_KEYS} | {"features": list(roles.get("features", []))}
+    cfg.value_per_saved = _num(a, "assumptions", "value_per_saved", cfg.value_per_saved, lo=0)
+    cfg.cost_per_contact = _num(a, "assumptions", "cost_per_contact", cfg.cost_per_contact, lo=0)
+    cfg.save_rate = _num(a, "assumptions", "save_rate", cfg.save_rate, lo=0, hi=1)
+    cfg.fixed_cost = _num(a, "assumptions", "fixed_cost", cfg.fixed_cost, lo=0)
+    cfg.capacity = _num(a, "assumptions", "capacity", cfg.capacity, lo=0, integer=True, optional=True) or None
+    if a.get("use_value") is False:
+        cfg.value_months = None
+    else:
+        cfg.value_months = _num(a, "assumptions", "value_months", cfg.value_months, lo=1, hi=120)
+    cfg.contacts = _num(sc, "scenario", "contacts", None, lo=0, integer=True)
+    cfg.threshold = _num(sc, "scenario", "threshold", None, lo=0, hi=1)
+    gl = _table(doc, "glossary")
+    for col, term in gl.items():
+        if not isinstance(term, dict):
+            raise DataError(f"glossary.{col} must be a table with name and unit.")
+        cfg.glossary[str(col)] = {"name": str(term.get("name", ""))[:80], "unit": str(term.get("unit", ""))[:20]}
+    ab = _table(doc, "ab")
+    cfg.ab_results = path(_str(ab, "ab", "results"))
+    cfg.ab_design = _str(ab, "ab", "design", "picks")
+    if cfg.ab_design not in ("picks", "everyone"):
+        raise DataError("ab.design must be 'picks' or 'everyone'.")
+    cfg.model = model_config(doc, base=base, trusted=trusted)
+    return cfg
+
+
+def load_config(path: str | Path) -> StoryConfig:
+    """A config from the server's disk (trusted: it may allow a pickle model)."""
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise DataError(f"The config file '{p}' does not exist.")
+    return parse_config(p.read_text(encoding="utf-8"), base=p.parent, trusted=True, name=p.name)
+
+
+def server_config_path() -> Path | None:
+    p = os.environ.get("STORYTELLING_CONFIG")
+    if p:
+        return Path(p)
+    local = Path("story.toml")
+    return local if local.is_file() else None
 
 
 def server_model_config() -> ModelConfig:
@@ -54,4 +190,52 @@ def server_model_config() -> ModelConfig:
     p = server_config_path()
     if p is None or not p.is_file():
         return ModelConfig()
-    return model_config(read_toml(p.read_text(encoding="utf-8"), name=p.name), base=p.parent, trusted=True)
+    return load_config(p).model
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing (a small TOML writer: strings, numbers, booleans, lists of strings, tables)
+
+
+def _key(k: str) -> str:
+    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else _value(k)
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v) if math.isfinite(v) else "0.0"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    s = str(v).replace("\\", "\\\\").replace('"', '\\"')
+    s = "".join(c if c >= " " and c != "\x7f" else f"\\u{ord(c):04x}" for c in s)
+    return f'"{s}"'
+
+
+def _section(name: str, items: dict) -> list[str]:
+    rows = [f"{_key(k)} = {_value(v)}" for k, v in items.items() if v is not None]
+    return [f"[{name}]", *rows, ""] if rows else []
+
+
+def to_toml(cfg: StoryConfig) -> str:
+    """The config as TOML text that :func:`parse_config` reads back to the same config."""
+    out = ["# storytelling story config: load it in the app (Export page) or run", "#   storytelling build --config story.toml", ""]
+    out += _section("story", {"title": cfg.title, "audience": cfg.audience, "findings": cfg.findings,
+                              "backtest_months": cfg.backtest_months, "drivers": cfg.drivers,
+                              "brand_colour": cfg.brand_colour, "template": cfg.template})
+    out += _section("data", {"path": cfg.data_path, "sheet": cfg.data_sheet, "name": cfg.data_name or None})
+    if cfg.roles:
+        out += _section("roles", {k: v for k, v in cfg.roles.items() if v})
+    out += _section("assumptions", {"value_per_saved": cfg.value_per_saved, "cost_per_contact": cfg.cost_per_contact,
+                                    "save_rate": cfg.save_rate, "fixed_cost": cfg.fixed_cost,
+                                    "capacity": cfg.capacity if cfg.capacity else 0,
+                                    "use_value": cfg.value_months is not None, "value_months": cfg.value_months})
+    out += _section("scenario", {"contacts": cfg.contacts, "threshold": cfg.threshold})
+    for col, term in cfg.glossary.items():
+        out += _section(f"glossary.{_key(col)}", term)
+    out += _section("ab", {"results": cfg.ab_results, "design": cfg.ab_design})
+    out += _section("model", {"path": cfg.model.path})
+    return "\n".join(out).rstrip() + "\n"

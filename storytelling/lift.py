@@ -96,6 +96,12 @@ class LiftResult:
         return self.point.contacted
 
 
+def default_contacts(curves: Curves, assumptions: Assumptions) -> int:
+    """Marketing's capacity, or the most profitable list size when there is no limit."""
+    cap = assumptions.capacity
+    return int(min(cap, curves.n)) if cap else curves.model.best_count(assumptions)
+
+
 def analyse_lift(curves: Curves, assumptions: Assumptions, contacts: int, *, currency: str = "$",
                  n_boot: int = 300) -> LiftResult:
     """Everything the lift page shows for one choice of list size."""

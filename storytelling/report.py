@@ -53,6 +53,18 @@ def available_findings(lift: LiftResult, *, backtest: BacktestResult | None = No
     return findings
 
 
+def ab_readout_for(lift: LiftResult, readout, design: str = "picks") -> Finding:
+    """The A/B readout priced under the lift scenario: the whole base (design 'everyone') or the
+    list (design 'picks') each month, each kept customer worth what the scenario's are."""
+    from storytelling.abtest import readout_finding
+
+    per_month = lift.curves.n if design == "everyone" else lift.contacts
+    m = lift.model
+    value_per_kept = m.value / m.saved if m.saved > 0 else lift.assumptions.value_per_saved
+    return readout_finding(readout, customers_per_month=per_month, value_per_kept=value_per_kept,
+                           cost_per_month=lift.assumptions.cost(lift.contacts), currency=lift.currency)
+
+
 def build_story(lift: LiftResult, *, title: str = DEFAULT_TITLE, audience: str = EXECUTIVE,
                 backtest: BacktestResult | None = None, drivers: DriverResult | None = None,
                 ab: Finding | None = None, ab_plan: Finding | None = None, full: bool = False,

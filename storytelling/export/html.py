@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from storytelling.export.images import finding_chart, png
+from storytelling.export.images import finding_chart, png, render_all
 from storytelling.story import Story
 
 CSS = """
@@ -50,6 +50,8 @@ def _table(rows: dict[str, str], head: tuple[str, str] | None = None) -> str:
 def to_html(story: Story, *, brand_colour: str = "#0072B2", charts: bool = True) -> str:
     """The story as one HTML page; every text from the data is escaped."""
     accent = brand_colour if _is_colour(brand_colour) else "#0072B2"
+    if charts:
+        render_all(story.findings)
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -64,7 +66,7 @@ def to_html(story: Story, *, brand_colour: str = "#0072B2", charts: bool = True)
         parts.append(_list(f.bullets_for(story.audience)))
         chart = finding_chart(f) if charts else None
         if chart is not None:
-            data = base64.b64encode(png(chart, width_px=1400, ppi=150)).decode()
+            data = base64.b64encode(png(chart)).decode()
             parts.append(f'<img alt="{escape(f.title)}" src="data:image/png;base64,{data}">')
         parts += [f'<p class="caveat">&#9888; {escape(c)}</p>' for c in f.caveats]
         parts.append("</section>")

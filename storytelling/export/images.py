@@ -24,7 +24,20 @@ def finding_chart(f: Finding):
     return charts.figure_card(items) if items else None
 
 
-def png(chart, *, width_px: int, ppi: int = 200) -> bytes:
+#: One picture size for every export (7.4 in at 200 ppi on a slide), so the deck and the report share renders.
+WIDTH_PX, PPI = 1480, 200
+
+
+def render_all(findings: list[Finding]) -> None:
+    """Draw the findings' charts at once, on a few threads (vl-convert works outside the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    todo = [c for c in (finding_chart(f) for f in findings) if c is not None]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(png, todo))
+
+
+def png(chart, *, width_px: int = WIDTH_PX, ppi: int = PPI) -> bytes:
     spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
     key = hashlib.sha1(json.dumps(spec, sort_keys=True, default=str).encode() + f"{width_px}/{ppi}".encode()).hexdigest()
     with _LOCK:

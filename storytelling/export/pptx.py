@@ -13,7 +13,7 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from storytelling.data import DataError
-from storytelling.export.images import finding_chart, png
+from storytelling.export.images import finding_chart, png, render_all
 from storytelling.story import DATA_SCIENTIST, Finding, Story
 
 WIDE, HIGH = Inches(13.333), Inches(7.5)
@@ -134,7 +134,7 @@ def _finding_slide(prs, f: Finding, story: Story, brand: RGBColor) -> None:
     chart = finding_chart(f)
     text_left = MARGIN
     if chart is not None:
-        pic = slide.shapes.add_picture(io.BytesIO(png(chart, width_px=1480, ppi=200)), MARGIN, Inches(1.85),
+        pic = slide.shapes.add_picture(io.BytesIO(png(chart)), MARGIN, Inches(1.85),
                                        width=PICTURE_W)
         if pic.height > PICTURE_H:  # keep the aspect ratio, fit the height
             pic.width = Emu(int(pic.width * PICTURE_H / pic.height))
@@ -201,6 +201,7 @@ def to_pptx(story: Story, *, template: bytes | None = None, brand_colour: str | 
         prs = Presentation()
     prs.slide_width, prs.slide_height = WIDE, HIGH
     prs.core_properties.title = story.title
+    render_all(story.findings)
     _title_slide(prs, story, brand)
     _summary_slide(prs, story, brand)
     for f in story.findings:

@@ -45,5 +45,15 @@ def caveat_box(items: list[str], title: str = "Before you rely on this") -> None
         st.markdown(bullets_md(items))
 
 
+def page_header(ctx, title: str, caption: str | None = None) -> None:
+    """A page's title and lead; stops the page with the data's problem when there is no story yet."""
+    st.title(title)
+    if not ctx.ready:
+        error(ctx.error or "No data loaded.")
+        st.stop()
+    if caption:
+        st.caption(md_escape(caption))
+
+
 def error(message: str) -> None:
     st.error(md_escape(message), icon=":material/error:")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from storytelling.lift import LiftResult, analyse_lift
+from storytelling.lift import default_contacts as core_default_contacts
 from storytelling.ui.state import AppContext
 
 #: Widget options for scenario settings: kept in the page address (shareable) and across pages.
@@ -19,17 +20,31 @@ BY_RISK = "Risk threshold"
 
 def default_contacts(ctx: AppContext) -> int:
     """Marketing's capacity, or the most profitable list size when there is no limit."""
-    n = ctx.curves.n
-    cap = ctx.assumptions.capacity
-    return int(min(cap, n)) if cap else ctx.curves.model.best_count(ctx.assumptions)
+    return core_default_contacts(ctx.curves, ctx.assumptions)
 
 
 def current_contacts(ctx: AppContext) -> int:
     """The list size chosen on the Retention lift page (or the default)."""
-    if st.session_state.get(POLICY) == BY_RISK and THRESHOLD in st.session_state:
-        return ctx.curves.model.count_at_threshold(st.session_state[THRESHOLD] / 100)
-    k = st.session_state.get(CONTACTS)
-    return int(min(k, ctx.curves.n)) if k is not None else default_contacts(ctx)
+    policy = _setting(POLICY, str)
+    threshold = _setting(THRESHOLD, float)
+    if policy == BY_RISK and threshold is not None:
+        return ctx.curves.model.count_at_threshold(threshold / 100)
+    k = _setting(CONTACTS, int)
+    return int(min(max(k, 0), ctx.curves.n)) if k is not None else default_contacts(ctx)
+
+
+def _setting(key: str, kind):
+    """A scenario setting from this session, or from the page address when its widget has not been
+    drawn yet (a shared link opened on another page)."""
+    if key in st.session_state:
+        return st.session_state[key]
+    raw = st.query_params.get(key)
+    if raw is None:
+        return None
+    try:
+        return kind(float(raw)) if kind is int else kind(raw)
+    except ValueError:
+        return None
 
 
 def current_result(ctx: AppContext, contacts: int | None = None) -> LiftResult:

@@ -325,15 +325,11 @@ def ab_results(raw: bytes | None, name: str | None, *, sample: bool) -> tuple[in
 
 def ab_readout_finding(ctx: AppContext, readout, design_key: str):
     """The readout in words, worth priced under the current scenario (page and Overview alike)."""
-    from storytelling.abtest import readout_finding
+    from storytelling.report import ab_readout_for
     from storytelling.ui.scenario import current_result
 
-    lift = current_result(ctx)
-    per_month = ctx.curves.n if design_key == "everyone" else lift.contacts
-    value_per_kept = lift.model.value / lift.model.saved if lift.model.saved > 0 else ctx.assumptions.value_per_saved
     st.session_state[AB] = {"dataset": ctx.dataset_key, "readout": readout, "design": design_key}
-    return readout_finding(readout, customers_per_month=per_month, value_per_kept=value_per_kept,
-                           cost_per_month=ctx.assumptions.cost(lift.contacts), currency=ctx.currency)
+    return ab_readout_for(current_result(ctx), readout, design_key)
 
 
 AB_PLAN = "_story_ab_plan"
@@ -355,6 +351,75 @@ def last_ab(ctx: AppContext):
     if not choice or choice["dataset"] != ctx.dataset_key:
         return None
     return ab_readout_finding(ctx, choice["readout"], choice["design"])
+
+
+# ---------------------------------------------------------------------------------------------
+# The story of this session (Overview and Export) and its config
+
+
+def session_story(ctx: AppContext, *, title: str | None = None, audience: str | None = None,
+                  keys: list[str] | None = None, full: bool = False):
+    """The story from what this session has computed, under the current assumptions."""
+    from storytelling.report import DEFAULT_TITLE, build_story
+    from storytelling.ui.scenario import current_result
+
+    return build_story(current_result(ctx), title=title or DEFAULT_TITLE, audience=audience or ctx.audience,
+                       backtest=last_backtest(ctx), drivers=last_drivers(ctx), ab=last_ab(ctx),
+                       ab_plan=last_ab_plan(ctx), keys=keys, full=full, glossary=ctx.glossary,
+                       data_name=ctx.dataset_name)
+
+
+def session_config(ctx: AppContext, *, title: str, keys: list[str], brand_colour: str | None):
+    """The session's whole setup as a :class:`~storytelling.config.StoryConfig`."""
+    from storytelling.config import StoryConfig
+    from storytelling.ui.scenario import BY_RISK, POLICY, THRESHOLD, current_contacts
+
+    a = ctx.assumptions
+    by_risk = st.session_state.get(POLICY) == BY_RISK and THRESHOLD in st.session_state
+    base = _glossary(ctx.dataset_key, _roles_json(ctx), ctx.data)
+    return StoryConfig(
+        title=title, audience=ctx.audience, data_path=None if ctx.dataset_key == SAMPLE_KEY else ctx.dataset_name,
+        data_name=ctx.dataset_name, roles=ctx.roles.to_dict(), value_per_saved=a.value_per_saved,
+        cost_per_contact=a.cost_per_contact, save_rate=a.save_rate, fixed_cost=a.fixed_cost, capacity=a.capacity,
+        value_months=a.value_months if ctx.curves.uses_value else None,
+        contacts=None if by_risk else current_contacts(ctx),
+        threshold=st.session_state[THRESHOLD] / 100 if by_risk else None,
+        glossary=ctx.glossary.edits(base), findings=keys, brand_colour=brand_colour)
+
+
+def apply_config(cfg, ctx: AppContext) -> list[str]:
+    """Put a loaded config's settings into the session (widgets pick them up on the next run).
+
+    Returns notes on what could not be applied (the data file itself must be loaded in the sidebar).
+    """
+    from storytelling.ui.scenario import BY_COUNT, BY_RISK, CONTACTS, POLICY, THRESHOLD
+
+    ss = st.session_state
+    ss["cost"], ss["save"], ss["fixed"] = cfg.cost_per_contact, round(cfg.save_rate * 100), round(cfg.fixed_cost)
+    ss["capacity"] = cfg.capacity or 0
+    ss["use_value"] = cfg.value_months is not None
+    if cfg.value_months is not None:
+        ss["value_months"] = round(cfg.value_months)
+    ss["value"] = round(cfg.value_per_saved)
+    ss["audience"] = cfg.audience
+    if cfg.threshold is not None:
+        ss[POLICY], ss[THRESHOLD] = BY_RISK, round(cfg.threshold * 100, 1)
+    elif cfg.contacts is not None:
+        ss[POLICY], ss[CONTACTS] = BY_COUNT, cfg.contacts
+    ss["export_title"] = cfg.title
+    if cfg.findings is not None:
+        ss["export_findings"] = list(cfg.findings)
+    if cfg.brand_colour:
+        ss["export_brand"] = cfg.brand_colour
+    notes = []
+    if cfg.roles:
+        ss["roles"] = {"_key": ctx.dataset_key, **cfg.roles}
+    if cfg.glossary:
+        ss.setdefault(GLOSSARY_EDITS, {})[ctx.dataset_key] = cfg.glossary
+    if cfg.data_path:
+        notes.append(f"The config names the data file '{cfg.data_path}'; load it in the sidebar if it is not the "
+                     "one shown.")
+    return notes
 
 
 def fingerprint(raw: bytes) -> str:

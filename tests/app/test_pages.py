@@ -16,7 +16,7 @@ from storytelling.targeting import Assumptions
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 PAGES = ["app_pages/overview.py", "app_pages/data.py", "app_pages/retention_lift.py", "app_pages/backtest.py",
-         "app_pages/drivers.py", "app_pages/ab_test.py"]
+         "app_pages/drivers.py", "app_pages/ab_test.py", "app_pages/export.py"]
 
 
 @pytest.fixture()
@@ -297,3 +297,44 @@ def test_ab_upload_of_results():
 def test_backtest_caveat_links_to_the_ab_page():
     at = fresh("app_pages/backtest.py")
     assert any(p.proto.page == "ab_test" and "A/B test" in p.proto.label for p in at.get("page_link"))
+
+
+def test_export_builds_the_deck_the_pages_show():
+    import io
+
+    from pptx import Presentation
+
+    at = fresh("app_pages/drivers.py")
+    at.switch_page("app_pages/export.py").run()
+    assert not at.exception and not at.error
+    assert "drivers" in at.multiselect(key="export_findings").value  # the visited page's finding joins
+    at.text_input(key="export_title").input("Board update").run()
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.get("download_button")[0].proto.label == "Deck (.pptx)"
+    files = at.session_state["_export_files"]
+    deck = Presentation(io.BytesIO(files["pptx"]))
+    assert deck.slides[0].shapes.title.text == "Board update"
+    overview = fresh("app_pages/overview.py")
+    lift_title = next(m.value for m in overview.markdown if m.value.startswith("#### Calling the top"))
+    assert lift_title.lstrip("# ").replace("\\", "") in [s.shapes.title.text for s in deck.slides]
+    assert files["md"].decode().startswith("**Update: Board update**")
+
+
+def test_story_config_downloads_and_loads():
+    at = fresh("app_pages/export.py", cost=14.0)
+    assert not at.exception
+    assert [b for b in at.get("download_button") if b.proto.label == "Download story.toml"]
+    # load a config: the assumptions follow it
+    at2 = fresh("app_pages/retention_lift.py")
+    before = at2.metric[1].value
+    at2.switch_page("app_pages/export.py").run()
+    at2.file_uploader(key="config_upload").upload(
+        "story.toml", b'[story]\ntitle = "From file"\n[assumptions]\ncost_per_contact = 25.0\n').run()
+    assert not at2.exception and not at2.error
+    assert at2.text_input(key="export_title").value == "From file"
+    at2.switch_page("app_pages/retention_lift.py").run()
+    assert at2.metric[1].value != before
+    bad = fresh("app_pages/export.py")
+    bad.file_uploader(key="config_upload").upload("story.toml", b"[assumptions]\nsave_rate = 9\n").run()
+    assert not bad.exception and any("between 0 and 1" in e.value for e in bad.error)

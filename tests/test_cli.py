@@ -1,0 +1,76 @@
+"""The nightly job: storytelling build on the sample, on a CSV, and on bad input."""
+
+import io
+import shutil
+import subprocess
+
+import pytest
+from pptx import Presentation
+
+from storytelling.cli import main
+from storytelling.sample import load_sample
+
+
+def test_build_on_the_sample(tmp_path, capsys):
+    cfg = tmp_path / "story.toml"
+    cfg.write_text('[story]\ntitle = "Nightly"\nfindings = ["lift", "comparison", "drivers"]\n'
+                   '[assumptions]\ncost_per_contact = 12.0\n')
+    out = {k: tmp_path / f"out.{k}" for k in ("pptx", "html", "md")}
+    rc = main(["build", "--config", str(cfg), "--pptx", str(out["pptx"]), "--html", str(out["html"]),
+               "--md", str(out["md"])])
+    assert rc == 0, capsys.readouterr().err
+    deck = Presentation(io.BytesIO(out["pptx"].read_bytes()))
+    assert len(deck.slides) == 3 + 3 and deck.slides[0].shapes.title.text == "Nightly"
+    assert "say most about who leaves" in deck.slides[4].shapes.title.text
+    cells = [c.text for sh in deck.slides[-1].shapes if sh.has_table for r in sh.table.rows for c in r.cells]
+    assert "$12" in cells  # the config's cost per contact
+    assert "Nightly" in out["md"].read_text()
+    assert out["html"].read_text().startswith("<!DOCTYPE html>")
+
+
+def test_build_on_a_csv_with_its_own_column_names(tmp_path, capsys):
+    df = load_sample()
+    df = df[df["snapshot_date"] >= "2026-06-01"].rename(columns={"customer_id": "Kunde", "churned_next_30d": "Left"})
+    df = df.drop(columns=["on_retention_list"])
+    csv = tmp_path / "customers.csv"
+    df.to_csv(csv, index=False, sep=";")
+    cfg = tmp_path / "story.toml"
+    cfg.write_text('[story]\ndrivers = false\n[roles]\nid = "Kunde"\nlabel = "Left"\ndate = "snapshot_date"\n'
+                   'features = ["contract", "tenure_months", "support_tickets_90d"]\n')
+    md = tmp_path / "note.md"
+    assert main(["build", "--data", str(csv), "--config", str(cfg), "--md", str(md)]) == 0, capsys.readouterr().err
+    text = md.read_text()
+    assert text.startswith("**Update:") and "**Next**" in text
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--data", "missing.csv"], "does not exist"),
+    (["--config", "missing.toml"], "does not exist"),
+])
+def test_bad_input_exits_non_zero_with_a_message(tmp_path, capsys, args, msg):
+    assert main(["build", *args, "--md", str(tmp_path / "x.md")]) == 2
+    assert msg in capsys.readouterr().err
+
+
+def test_junk_data_and_bad_config(tmp_path, capsys):
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(b"\x00\x01\x02\xff" * 100)
+    assert main(["build", "--data", str(junk), "--md", str(tmp_path / "x.md")]) == 2
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text("[assumptions]\nsave_rate = 7\n")
+    assert main(["build", "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert "storytelling: error:" in err and "Traceback" not in err
+
+
+@pytest.mark.skipif(shutil.which("storytelling") is None, reason="console script not installed")
+def test_console_script(tmp_path):
+    cfg = tmp_path / "s.toml"
+    cfg.write_text('[story]\ndrivers = false\nfindings = ["lift"]\n')
+    r = subprocess.run(["storytelling", "build", "--config", str(cfg), "--md", str(tmp_path / "n.md")],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "n.md").read_text().startswith("**Update:")
+    bad = subprocess.run(["storytelling", "build", "--data", str(tmp_path / "nope.parquet")], capture_output=True,
+                         text=True, timeout=300)
+    assert bad.returncode == 2 and "does not exist" in bad.stderr

@@ -1,0 +1,55 @@
+import pytest
+
+from storytelling.config import StoryConfig, parse_config, to_toml
+from storytelling.data import DataError
+
+
+def test_round_trip():
+    cfg = StoryConfig(title='Q3 "churn" story', data_path="customers.csv", data_name="Q3", capacity=None,
+                      value_months=None, value_per_saved=450.5, contacts=1200, findings=["lift", "drivers"],
+                      roles={"id": "cust", "date": None, "label": "left", "score": None, "value": None,
+                             "status_quo": None, "features": ["plan", "tenure months"]},
+                      glossary={"tenure months": {"name": "time with us", "unit": "months"}},
+                      brand_colour="#D55E00", ab_results="ab.csv", ab_design="everyone")
+    back = parse_config(to_toml(cfg))
+    assert back == cfg
+
+
+def test_relative_paths_follow_the_config(tmp_path):
+    cfg = parse_config('[data]\npath = "c.csv"\n[ab]\nresults = "ab.csv"\n', base=tmp_path)
+    assert cfg.data_path == str(tmp_path / "c.csv") and cfg.ab_results == str(tmp_path / "ab.csv")
+
+
+@pytest.mark.parametrize("text,msg", [
+    ("[assumptions]\nsave_rate = 3\n", "between 0 and 1"),
+    ('[assumptions]\ncost_per_contact = "eight"\n', "must be a number"),
+    ('[story]\naudience = "CEO"\n', "audience must be one of"),
+    ('[story]\nbrand_colour = "red;"\n', "brand_colour"),
+    ("[roles]\nchurn = 'x'\n", "unknown entries"),
+    ("[story\n", "not valid TOML"),
+    ('[ab]\ndesign = "half"\n', "ab.design"),
+])
+def test_bad_configs_say_what_to_fix(text, msg):
+    with pytest.raises(DataError, match=msg):
+        parse_config(text)
+
+
+def test_uploaded_configs_never_allow_pickle():
+    text = '[model]\npath = "m.pkl"\nallow_pickle = true\n'
+    assert not parse_config(text).model.allow_pickle
+    assert parse_config(text, trusted=True).model.allow_pickle
+    assert "allow_pickle" not in to_toml(parse_config(text, trusted=True))
+
+
+
+def test_the_app_offers_the_session_setup_as_a_config():
+    """What the Export page offers for download reads back as the session's setup."""
+    from tests.app.test_pages import fresh
+
+    at = fresh("app_pages/export.py", cost=14.0, contacts=1500)
+    assert not at.exception
+    cfg = parse_config(at.session_state["_export_toml"])
+    assert cfg.cost_per_contact == 14.0 and cfg.contacts == 1500 and cfg.save_rate == 0.3
+    assert cfg.roles["label"] == "churned_next_30d" and "tenure_months" in cfg.roles["features"]
+    assert cfg.data_path is None  # the sample
+    assert cfg.findings[:2] == ["population", "lift"]
