@@ -23,7 +23,7 @@ section { margin: 0 0 30px; break-inside: avoid; page-break-inside: avoid; }
 section h2 { font-size: 21px; margin: 0 0 6px; }
 .headline { font-weight: 600; margin: 0 0 8px; }
 ul { margin: 6px 0 10px 20px; padding: 0; }
-img { width: 100%%; height: auto; display: block; margin: 8px 0; }
+img { width: 100%%; max-width: 760px; height: auto; display: block; margin: 8px 0; }
 .caveat { color: var(--muted); font-size: 13px; margin: 4px 0; }
 table { border-collapse: collapse; font-size: 14px; margin: 6px 0 16px; }
 td, th { border-bottom: 1px solid #d0d7de; padding: 4px 14px 4px 0; text-align: left; vertical-align: top; }

@@ -77,6 +77,21 @@ def test_walk_every_page(server, page):
     no_exception(page)
     shot(page, "ab_test", height=2600)
 
+    page.get_by_role("link", name="Export").first.click()
+    expect(page.get_by_text("Prepare the files")).to_be_visible(timeout=TIMEOUT)
+    page.get_by_role("button", name="Prepare the files").click()
+    button = page.get_by_role("button", name="Deck (.pptx)")
+    expect(button).to_be_visible(timeout=TIMEOUT)
+    with page.expect_download(timeout=TIMEOUT) as dl:
+        button.click()
+    path = dl.value.path()
+    from pptx import Presentation
+
+    deck = Presentation(str(path))
+    assert len(deck.slides) >= 5 and deck.slides[0].shapes.title.text
+    no_exception(page)
+    shot(page, "export", height=1800)
+
 
 def test_slider_moves_the_numbers_and_the_link(server, page):
     page.goto(server + "/retention_lift", timeout=TIMEOUT)
