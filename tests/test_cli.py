@@ -74,3 +74,15 @@ def test_console_script(tmp_path):
     bad = subprocess.run(["storytelling", "build", "--data", str(tmp_path / "nope.parquet")], capture_output=True,
                          text=True, timeout=300)
     assert bad.returncode == 2 and "does not exist" in bad.stderr
+
+
+def test_build_with_backtest_and_ab_results(tmp_path, capsys):
+    from storytelling.sample import AB_FILE, SAMPLE_DIR
+
+    cfg = tmp_path / "story.toml"
+    cfg.write_text(f'[story]\nbacktest_months = 2\ndrivers = false\n[ab]\nresults = "{SAMPLE_DIR / AB_FILE}"\n')
+    deck = tmp_path / "d.pptx"
+    assert main(["build", "--config", str(cfg), "--pptx", str(deck)]) == 0, capsys.readouterr().err
+    titles = [s.shapes.title.text for s in Presentation(io.BytesIO(deck.read_bytes())).slides]
+    assert any(t.startswith("Had we used the model since") for t in titles)
+    assert any("test shows" in t or "campaign" in t for t in titles)
