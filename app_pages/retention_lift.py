@@ -5,7 +5,6 @@ import streamlit as st
 from storytelling.lift import (
     best_depth_finding,
     comparison_finding,
-    label,
     lift_finding,
     segment_columns,
     segment_finding,
@@ -76,8 +75,9 @@ def what_if() -> None:
     elif view == views[2]:
         seg_cols = segment_columns(ev, ctx.data.features)
         if seg_cols and contacts > 0:
-            col = st.selectbox("Compare by", seg_cols, format_func=label, key="segment", **BOUND)
-            render.finding(segment_finding(result, col), ctx.audience, level=4)
+            col = st.selectbox("Compare by", seg_cols, format_func=lambda c: ctx.glossary.name(c).capitalize(),
+                               key="segment", **BOUND)
+            render.finding(segment_finding(result, col, ctx.glossary.name(col)), ctx.audience, level=4)
         else:
             st.caption("No customer groups to compare (the data has no suitable columns, or nobody is contacted).")
     else:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from storytelling import charts
+from storytelling.glossary import infer_term
 from storytelling.model import Evaluation
 from storytelling.story import (
     Fact,
@@ -205,8 +206,8 @@ def _were(count_text: str) -> str:
 
 
 def label(col: str) -> str:
-    """snake_case column name -> words ('support_tickets_90d' -> 'support tickets 90d')."""
-    return col.replace("_", " ").strip()
+    """A column's inferred friendly name (the glossary's, before any user edit)."""
+    return infer_term(col).name
 
 
 def _month(result_or_eval) -> str:

@@ -338,3 +338,13 @@ def test_story_config_downloads_and_loads():
     bad = fresh("app_pages/export.py")
     bad.file_uploader(key="config_upload").upload("story.toml", b"[assumptions]\nsave_rate = 9\n").run()
     assert not bad.exception and any("between 0 and 1" in e.value for e in bad.error)
+
+
+def test_glossary_names_reach_the_lift_page():
+    from storytelling.ui.state import GLOSSARY_EDITS
+
+    at = fresh("app_pages/retention_lift.py", view="Who gets contacted")
+    at.session_state[GLOSSARY_EDITS] = {"sample": {"contract": {"name": "agreement", "unit": ""}}}
+    at.run()
+    assert not at.exception
+    assert "Agreement" in at.selectbox(key="segment").options
