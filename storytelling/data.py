@@ -93,7 +93,24 @@ def _read_csv(raw: bytes) -> pd.DataFrame:
     text = _decode(raw)
     if not text.strip():
         raise DataError("The file is empty. Export the table again with its column names and rows.")
+    start = text.lstrip()[:200].lower()
+    if start.startswith(("{", "[{", "[\n", "[ {")):
+        raise DataError("This file holds JSON, not a table. Export the customers as CSV or Excel instead.")
+    if start.startswith(("<!doctype", "<html", "<?xml", "<table")):
+        raise DataError("This file is a web page or XML, not a table. Export the customers as CSV or Excel "
+                        "instead (in a browser: save the table, not the page).")
     sep = _sniff_delimiter(text)
+    header = next(csv.reader(io.StringIO(text.lstrip("\n")), delimiter=sep), [])
+    seen, twice = set(), []
+    for h in (x.strip() for x in header):
+        if h and h in seen and h not in twice:
+            twice.append(h)
+        seen.add(h)
+    if twice:
+        raise DataError(
+            f"The column name(s) {', '.join(map(repr, twice[:5]))} appear more than once in the header. "
+            "Give every column a unique name and load the file again."
+        )
     try:
         df = pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=True)
     except pd.errors.ParserError as exc:
@@ -105,6 +122,22 @@ def _read_csv(raw: bytes) -> pd.DataFrame:
         ) from exc
     except (pd.errors.EmptyDataError, UnicodeError) as exc:
         raise DataError("The file is empty. Export the table again with its column names and rows.") from exc
+    return _decimal_commas(df) if sep != "," else df
+
+
+_DECIMAL_COMMA = re.compile(r"^-?(\d{1,3}(\.\d{3})+|\d+),\d+$")
+
+
+def _decimal_commas(df: pd.DataFrame) -> pd.DataFrame:
+    """Numbers written with a decimal comma ('29,50', '1.234,5') become numbers."""
+    for c in df.columns:
+        s = df[c]
+        if not _is_text(s):
+            continue
+        vals = s.dropna().astype(str).str.strip()
+        if len(vals) and vals.str.match(_DECIMAL_COMMA).mean() >= 0.9:
+            num = vals.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+            df[c] = pd.to_numeric(num, errors="coerce").reindex(s.index)
     return df
 
 
@@ -120,6 +153,25 @@ def excel_sheets(source: Any) -> list[str]:
         raise DataError("This Excel file could not be opened. Save it again as .xlsx and retry.") from exc
 
 
+def _largest_sheet(book) -> str | None:
+    """The sheet holding the most filled cells (a notes or cover sheet often comes first)."""
+    best, cells = None, 0
+    for name in book.sheet_names:
+        n = int(pd.read_excel(book, sheet_name=name).notna().to_numpy().sum())
+        if n > cells:
+            best, cells = name, n
+    return best
+
+
+def default_sheet(source: Any) -> str | None:
+    """The sheet :func:`load_table` reads when none is chosen."""
+    raw, _ = _read_bytes(source)
+    try:
+        return _largest_sheet(pd.ExcelFile(io.BytesIO(raw), engine="openpyxl"))
+    except Exception:
+        return None
+
+
 def _read_excel(raw: bytes, sheet: str | int | None) -> pd.DataFrame:
     try:
         book = pd.ExcelFile(io.BytesIO(raw), engine="openpyxl")
@@ -129,12 +181,9 @@ def _read_excel(raw: bytes, sheet: str | int | None) -> pd.DataFrame:
         ) from exc
     names = book.sheet_names
     if sheet is None:
-        # The first sheet that has data.
-        for name in names:
-            df = pd.read_excel(book, sheet_name=name)
-            if not df.dropna(how="all").empty:
-                return _fix_header(df)
-        raise DataError("Every sheet in this workbook is empty. Put the customer table on a sheet and retry.")
+        sheet = _largest_sheet(book)
+        if sheet is None:
+            raise DataError("Every sheet in this workbook is empty. Put the customer table on a sheet and retry.")
     if isinstance(sheet, str) and sheet not in names:
         raise DataError(f"The workbook has no sheet called '{sheet}'. Its sheets are: {', '.join(names)}.")
     return _fix_header(pd.read_excel(book, sheet_name=sheet))
@@ -309,6 +358,15 @@ def _is_text(s: pd.Series) -> bool:
                 or pd.api.types.is_datetime64_any_dtype(s))
 
 
+def _date_share(s: pd.Series) -> float:
+    """Share of the first 50 values that read as dates."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return float(pd.to_datetime(s.dropna().astype(str).head(50), errors="coerce").notna().mean())
+
+
 def infer_roles(df: pd.DataFrame) -> Roles:
     """Guess the role of each column from its name and contents.
 
@@ -321,9 +379,7 @@ def infer_roles(df: pd.DataFrame) -> Roles:
     def fits(role: str, col: str) -> bool:
         s = df[col]
         if role == "date":
-            return pd.api.types.is_datetime64_any_dtype(s) or (
-                _is_text(s) and pd.to_datetime(s.dropna().astype(str).head(50), errors="coerce").notna().mean() > 0.9
-            )
+            return pd.api.types.is_datetime64_any_dtype(s) or (_is_text(s) and _date_share(s) > 0.5)
         if role == "label":
             return _binary_values(s) is not None
         if role == "score":
@@ -338,9 +394,10 @@ def infer_roles(df: pd.DataFrame) -> Roles:
     for role in ("id", "date", "label", "score", "value", "status_quo"):
         pick = None
         for name in _NAMES[role]:
-            # An exact churn-label name is trusted even with odd values: prepare() then says which.
+            # An exact churn-label, date or score name is trusted even with odd values: prepare()
+            # then says which values are wrong, instead of the column silently becoming a feature.
             pick = next((c for c in df.columns if norm[c] == name and c not in taken
-                         and (role == "label" or fits(role, c))), None)
+                         and (role in ("label", "date", "score") or fits(role, c))), None)
             if pick:
                 break
         if pick is None:
@@ -495,7 +552,12 @@ def prepare(df: pd.DataFrame, roles: Roles | dict | None = None, *, today: pd.Ti
     notes: list[str] = []
     out = pd.DataFrame(index=df.index)
     if roles.id is not None:
-        out["customer_id"] = df[roles.id].astype("string")
+        out["customer_id"] = df[roles.id].astype("string").str.strip().replace("", pd.NA)
+        if out["customer_id"].isna().any():
+            raise DataError(
+                f"The customer id column '{roles.id}' is empty in {int(out['customer_id'].isna().sum()):,} row(s). "
+                "Fill in every customer's id, or choose another column as customer id on the Data page."
+            )
     else:
         out["customer_id"] = pd.Series(np.arange(1, len(df) + 1), index=df.index).astype("string")
         notes.append("The table has no customer id column, so rows are numbered instead.")
@@ -518,17 +580,17 @@ def prepare(df: pd.DataFrame, roles: Roles | dict | None = None, *, today: pd.Ti
             f"The churn column '{roles.label}' is empty: no row says whether the customer left. "
             "Load a table where past months are filled in."
         )
+    if known.sum() < MIN_LABELLED_ROWS:
+        raise DataError(
+            f"Only {int(known.sum())} row{'s say' if known.sum() != 1 else ' says'} whether the customer left; "
+            f"at least {MIN_LABELLED_ROWS} are needed for a meaningful story. Load more rows."
+        )
     classes = set(out.loc[known, "churned"].unique())
     if len(classes) < 2:
         which = "left" if classes == {1.0} else "stayed"
         raise DataError(
             f"In the churn column '{roles.label}' every customer {which}. The analyses need both "
             "customers who left and customers who stayed; check the column or load more months."
-        )
-    if known.sum() < MIN_LABELLED_ROWS:
-        raise DataError(
-            f"Only {int(known.sum())} rows say whether the customer left; at least "
-            f"{MIN_LABELLED_ROWS} are needed for a meaningful story. Load more rows."
         )
 
     if roles.score is not None:
@@ -544,7 +606,8 @@ def prepare(df: pd.DataFrame, roles: Roles | dict | None = None, *, today: pd.Ti
                 "Score every customer, or remove the unscored rows."
             )
         if not s.between(0, 1).all():
-            hint = " They look like percentages: divide by 100." if s.between(0, 100).all() else ""
+            hint = " They look like percentages: divide by 100." if s.between(0, 100).all() and s.max() > 5 else (
+                " If this column is not a churn probability, choose another score column (or none) on the Data page.")
             raise DataError(
                 f"The score column '{roles.score}' should hold probabilities between 0 and 1, but has "
                 f"values from {s.min():g} to {s.max():g}.{hint}"
@@ -575,6 +638,7 @@ def prepare(df: pd.DataFrame, roles: Roles | dict | None = None, *, today: pd.Ti
         out["status_quo"] = sq.fillna(0.0).astype(float)
 
     features = []
+    feature_cols = {}
     for c in roles.features:
         if c not in df.columns or (c in roles.used() and c != roles.value):
             continue
@@ -585,7 +649,9 @@ def prepare(df: pd.DataFrame, roles: Roles | dict | None = None, *, today: pd.Ti
             col = col.astype(float)
         elif _is_text(col) and not isinstance(col.dtype, pd.CategoricalDtype):
             col = col.astype("string").str.strip().astype("category")
-        out[name] = col
+        feature_cols[name] = col
+    if feature_cols:
+        out = pd.concat([out, pd.DataFrame(feature_cols, index=df.index)], axis=1)
 
     key = ["customer_id", "snapshot_date"] if roles.date is not None else ["customer_id"]
     if roles.id is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from storytelling.data import MAX_UPLOAD_BYTES, DataError, excel_sheets
+from storytelling.data import MAX_UPLOAD_BYTES, DataError, default_sheet, excel_sheets
 from storytelling.story import AUDIENCES, EXECUTIVE
 from storytelling.targeting import Assumptions
 from storytelling.ui.scenario import BOUND
@@ -47,7 +47,8 @@ def _data_source() -> tuple[str, str, bytes | None, str | None, str | None]:
         except DataError:
             sheets = []
         if len(sheets) > 1:
-            sheet = st.selectbox("Sheet", sheets, key="sheet")
+            best = default_sheet(raw)
+            sheet = st.selectbox("Sheet", sheets, index=sheets.index(best) if best in sheets else 0, key="sheet")
     return fingerprint(raw) + (f":{sheet}" if sheet else ""), up.name, raw, up.name, sheet
 
 
