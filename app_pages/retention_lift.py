@@ -2,9 +2,11 @@
 
 import streamlit as st
 
+from storytelling.export.tables import to_csv_bytes, to_xlsx_bytes
 from storytelling.lift import (
     best_depth_finding,
     comparison_finding,
+    contact_list,
     lift_finding,
     segment_columns,
     segment_finding,
@@ -63,6 +65,15 @@ def what_if() -> None:
     for c in main.caveats:
         st.caption(f"⚠️ {md_escape(c)}")
     st.page_link("app_pages/ab_test.py", label="Plan the A/B test that confirms these figures", icon=":material/science:")
+    names = {c: ctx.glossary.name(c) for c in ctx.data.features}
+    whose = "today's customers" if ev.current is not None else f"the customers of {month}"
+    c1, c2, _ = st.columns([1, 1, 2])
+    c1.download_button("Contact list (Excel)", lambda: to_xlsx_bytes(contact_list(ev, contacts, names=names)),
+                       "contact-list.xlsx", icon=":material/download:", disabled=contacts == 0,
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       help=f"The top {contacts:,} of {whose} by risk, for the call centre.")
+    c2.download_button("Contact list (CSV)", lambda: to_csv_bytes(contact_list(ev, contacts, names=names)),
+                       "contact-list.csv", mime="text/csv", icon=":material/download:", disabled=contacts == 0)
     st.caption("Share this scenario: the page address holds the list size and the assumptions.")
 
     views = ["Model vs today's rule vs random", "Best list size", "Who gets contacted", "Customers kept"]

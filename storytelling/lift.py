@@ -97,6 +97,30 @@ class LiftResult:
         return self.point.contacted
 
 
+def contact_list(evaluation: Evaluation, contacts: int, *, names: dict[str, str] | None = None,
+                 columns: int = 6) -> pd.DataFrame:
+    """The customers to call: today's customers (or the evaluated month's) riskiest first.
+
+    Columns: rank, customer id, risk of leaving, monthly value (when known), today's rule (when
+    known) and the first few customer columns, named as in ``names`` (the glossary).
+    """
+    frame = evaluation.current if evaluation.current is not None else evaluation.frame
+    k = int(min(max(contacts, 0), len(frame)))
+    order = np.argsort(-frame["score"].to_numpy(), kind="stable")[:k]  # ties keep input order, as the curve
+    top = frame.iloc[order]
+    names = names or {}
+    out = pd.DataFrame({"Rank": np.arange(1, k + 1), "Customer id": top["customer_id"].astype(str).to_numpy(),
+                        "Risk of leaving within a month": top["score"].round(4).to_numpy()})
+    if "value" in top:
+        out["Monthly value"] = top["value"].round(2).to_numpy()
+    if "status_quo" in top:
+        out["On today's rule"] = np.where(top["status_quo"].to_numpy() > 0, "yes", "no")
+    skip = {"customer_id", "snapshot_date", "churned", "score", "value", "status_quo", "_row"}
+    for c in [c for c in frame.columns if c not in skip][:columns]:
+        out[names.get(c, c)[:1].upper() + names.get(c, c)[1:]] = top[c].to_numpy()
+    return out
+
+
 def default_contacts(curves: Curves, assumptions: Assumptions) -> int:
     """Marketing's capacity, or the most profitable list size when there is no limit."""
     cap = assumptions.capacity

@@ -59,6 +59,8 @@ def test_slider_changes_the_numbers(app):
     assert not app.exception
     assert after != before
     assert after == expected_metrics(2500)
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert "Contact list (Excel)" in labels and "Contact list (CSV)" in labels
 
 
 def test_threshold_policy(app):
