@@ -144,3 +144,24 @@ def test_markdown_escapes_user_text():
     f = Finding(key="x", title="Plan *Gold* <b>", headline="Values | like [this](http://x)", facts={"a": Fact("a", 1, "", "1")})
     md = to_markdown(Story(title="T_1", findings=[f], next_steps=["Call # now"]))
     assert r"Plan \*Gold\* \<b\>" in md and r"\[this\](http" in md and r"T\_1" in md and r"Call \# now" in md
+
+
+def _fresh_story():
+    ev = evaluate(prepare(load_sample()))
+    lift = analyse_lift(build_curves(ev), Assumptions(600, 8.0, 0.3, capacity=1000, value_months=12), 1000)
+    dr = explain_model(ev.model, feature_frame(prepare(load_sample()), ev.frame), risk=ev.frame["score"].to_numpy(),
+                       sample_size=300)
+    return build_story(lift, drivers=dr, full=True, data_name="Sample")
+
+
+def _deck_text(story) -> list[list[str]]:
+    deck = Presentation(io.BytesIO(to_pptx(story)))
+    return [[sh.text_frame.text for sh in s.shapes if sh.has_text_frame] + [s.notes_slide.notes_text_frame.text]
+            for s in deck.slides]
+
+
+def test_same_inputs_give_the_same_note_and_deck_text():
+    """Built twice from scratch (model trained twice, SHAP run twice): byte-identical note, same deck text."""
+    a, b = _fresh_story(), _fresh_story()
+    assert to_markdown(a).encode() == to_markdown(b).encode()
+    assert _deck_text(a) == _deck_text(b)
