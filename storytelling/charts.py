@@ -7,7 +7,9 @@ One builder per chart; each takes tidy data computed by an analysis and returns 
 
 from __future__ import annotations
 
-import altair as alt
+import importlib
+import threading
+
 import pandas as pd
 
 MODEL = "Model"
@@ -50,7 +52,24 @@ def enable_theme() -> None:
     alt.theme.enable(THEME)
 
 
-enable_theme()
+class _Altair:
+    """Altair, imported (and themed) on first use: importing it costs ~0.5 s, which a page should not
+    pay before its first sentence is on screen."""
+
+    _lock = threading.Lock()
+    _module = None
+
+    def __getattr__(self, name: str):
+        if _Altair._module is None:
+            with _Altair._lock:
+                if _Altair._module is None:
+                    module = importlib.import_module("altair")
+                    _Altair._module = module
+                    enable_theme()
+        return getattr(_Altair._module, name)
+
+
+alt = _Altair()
 
 
 def _policy_colour(policies: list[str]) -> alt.Color:
