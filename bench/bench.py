@@ -136,6 +136,7 @@ def bench_browser(moves: int = 10) -> None:
     os.environ["STORYTELLING_CACHE"] = tempfile.mkdtemp(prefix="bench-cache-")
     _browser_run(0, "first start after install: trains the model", budget=False)
     _browser_run(moves, "later start: scores cached on disk")
+    _browser_run(0, "storytelling serve, scores cached: sample warmed once the server answers", serve=True)
     # The framework's own floor: a one-slider, one-figure app on the same machine and browser.
     floor = Path(tempfile.mkdtemp(prefix="bench-floor-"))
     (floor / "app.py").write_text(
@@ -146,7 +147,7 @@ def bench_browser(moves: int = 10) -> None:
     _browser_run(moves, "floor: one-slider Streamlit app", root=floor, budget=False)
 
 
-def _browser_run(moves: int, label: str, root: Path = ROOT, budget: bool = True) -> None:
+def _browser_run(moves: int, label: str, root: Path = ROOT, budget: bool = True, serve: bool = False) -> None:
     sys.path.insert(0, str(ROOT / "tests" / "e2e"))
     import shutil
     import subprocess
@@ -162,9 +163,10 @@ def _browser_run(moves: int, label: str, root: Path = ROOT, budget: bool = True)
 
     port = free_port()
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.headless",
-                             "true", "--server.port", str(port)], cwd=root, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    cmd = ([sys.executable, "-m", "storytelling.cli", "serve"] if serve else
+           [sys.executable, "-m", "streamlit", "run", str(root / "app.py")])
+    proc = subprocess.Popen([*cmd, "--server.headless", "true", "--server.port", str(port)], cwd=root,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(200):

@@ -422,6 +422,20 @@ def apply_config(cfg, ctx: AppContext) -> list[str]:
     return notes
 
 
+def warm_sample() -> None:
+    """Load, check and score the sample into the shared caches (``storytelling serve`` runs this
+    once the server answers, while the first visitor's browser is still loading the page)."""
+    from storytelling import charts
+
+    charts.alt.Chart  # import and theme Altair  # noqa: B018
+    raw = _load_raw(SAMPLE_KEY, None, None, None)
+    roles_json = json.dumps(infer_roles(raw).to_dict(), sort_keys=True)
+    data = _prepared(SAMPLE_KEY, roles_json, raw)
+    ev = _evaluation(SAMPLE_KEY, roles_json, data)
+    _glossary(SAMPLE_KEY, roles_json, data)
+    _curves(SAMPLE_KEY, roles_json, bool(data.has_value), ev)
+
+
 def fingerprint(raw: bytes) -> str:
     return hashlib.sha1(raw).hexdigest()[:16]
 

@@ -162,3 +162,16 @@ def test_upload_a_bad_file_shows_a_clear_message(server, page, tmp_path):
     expect(page.get_by_text(re.compile("does not look like a CSV")).first).to_be_visible(timeout=TIMEOUT)
     no_exception(page)
     shot(page, "upload_bad")
+
+
+def test_storytelling_serve_runs_the_app(browser):
+    from conftest import running_app
+
+    with running_app(serve=True) as url:
+        ctx = browser.new_context(viewport={"width": 1300, "height": 900})
+        page = ctx.new_page()
+        page.goto(url + "/retention_lift", timeout=TIMEOUT)
+        wait_ready(page)
+        expect(page.locator("[data-testid='stMetricValue']").first).to_be_visible(timeout=TIMEOUT)
+        no_exception(page)
+        ctx.close()
