@@ -650,8 +650,8 @@ def prepare(df: pd.DataFrame, roles: Roles | dict | None = None, *, today: pd.Ti
         elif _is_text(col) and not isinstance(col.dtype, pd.CategoricalDtype):
             col = col.astype("string").str.strip().astype("category")
         feature_cols[name] = col
-    if feature_cols:
-        out = pd.concat([out, pd.DataFrame(feature_cols, index=df.index)], axis=1)
+    if feature_cols:  # one frame built once, columns not copied (wide files, 1M-row files)
+        out = pd.DataFrame({**{c: out[c] for c in out.columns}, **feature_cols}, index=df.index, copy=False)
 
     key = ["customer_id", "snapshot_date"] if roles.date is not None else ["customer_id"]
     if roles.id is not None:
