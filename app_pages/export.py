@@ -44,8 +44,8 @@ chosen = [k for k in chosen if k in titles]
 missing = [name for key, name in (("backtest_total", "Backtest"), ("drivers", "Drivers"), ("ab_readout", "A/B test"))
            if key not in titles]
 if missing:
-    st.caption(md_escape(f"Open the {', '.join(missing)} page{'s' if len(missing) > 1 else ''} to add "
-                         "their findings here."))
+    pages = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
+    st.caption(md_escape(f"Open the {pages} page{'s' if len(missing) > 1 else ''} to add their findings here."))
 c1, c2 = st.columns([1, 3])
 brand = c1.color_picker("Brand colour", "#0072B2", key="export_brand")
 template = c2.file_uploader("Company template (.pptx, optional)", type=["pptx"], key="export_template")
