@@ -23,6 +23,13 @@ def sample_eval(sample_data):
 
 
 @pytest.fixture(scope="session")
+def sample_lift_drivers(sample_data, sample_eval):
+    from tests.sample_story import lift_and_drivers
+
+    return lift_and_drivers(sample_data, sample_eval)
+
+
+@pytest.fixture(scope="session")
 def small_panel() -> pd.DataFrame:
     return generate(SampleSpec(customers=1500, months=8, seed=7))[0]
 

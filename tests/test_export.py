@@ -7,25 +7,19 @@ import pytest
 from pptx import Presentation
 
 from storytelling.abtest import designs, plan_finding, read_test, readout_finding
-from storytelling.data import DataError, prepare
-from storytelling.drivers import explain_model
+from storytelling.data import DataError
 from storytelling.export import to_html, to_markdown, to_pptx
 from storytelling.export.pptx import finding_slide_text, summary_messages
 from storytelling.glossary import Glossary
-from storytelling.lift import analyse_lift, build_curves
-from storytelling.model import evaluate, feature_frame
 from storytelling.report import build_story
-from storytelling.sample import load_sample
 from storytelling.story import DATA_SCIENTIST, Fact, Finding, Story
-from storytelling.targeting import Assumptions
+from tests.sample_story import lift_and_drivers
 
 
 @pytest.fixture(scope="module")
-def story():
-    data = prepare(load_sample())
-    ev = evaluate(data)
-    lift = analyse_lift(build_curves(ev), Assumptions(600, 8.0, 0.3, capacity=1000, value_months=12), 1000)
-    dr = explain_model(ev.model, feature_frame(data, ev.frame), risk=ev.frame["score"].to_numpy(), sample_size=300)
+def story(sample_data, sample_lift_drivers):
+    data = sample_data
+    lift, dr = sample_lift_drivers
     a, b = designs(churn_rate=0.03, contact_share=0.08, hit_rate=0.1, save_rate=0.3, customers_per_week=2700)
     ab = readout_finding(read_test(1891, 288, 1775, 233), customers_per_month=1000, value_per_kept=700,
                          cost_per_month=8000)
@@ -147,10 +141,7 @@ def test_markdown_escapes_user_text():
 
 
 def _fresh_story():
-    ev = evaluate(prepare(load_sample()))
-    lift = analyse_lift(build_curves(ev), Assumptions(600, 8.0, 0.3, capacity=1000, value_months=12), 1000)
-    dr = explain_model(ev.model, feature_frame(prepare(load_sample()), ev.frame), risk=ev.frame["score"].to_numpy(),
-                       sample_size=300)
+    lift, dr = lift_and_drivers()  # model trained and SHAP run again
     return build_story(lift, drivers=dr, full=True, data_name="Sample")
 
 

@@ -1,0 +1,19 @@
+"""The sample's lift scenario and drivers, as the story tests need them (one recipe for all)."""
+
+from storytelling.data import prepare
+from storytelling.drivers import explain_model
+from storytelling.lift import analyse_lift, build_curves
+from storytelling.model import evaluate, feature_frame
+from storytelling.sample import load_sample
+from storytelling.targeting import Assumptions
+
+ASSUMPTIONS = Assumptions(600, 8.0, 0.3, capacity=1000, value_months=12)
+
+
+def lift_and_drivers(data=None, ev=None):
+    """(LiftResult at 1,000 calls, DriverResult on 300 customers); built from scratch when not given."""
+    data = data if data is not None else prepare(load_sample())
+    ev = ev if ev is not None else evaluate(data)
+    lift = analyse_lift(build_curves(ev), ASSUMPTIONS, 1000)
+    drivers = explain_model(ev.model, feature_frame(data, ev.frame), risk=ev.frame["score"].to_numpy(), sample_size=300)
+    return lift, drivers
