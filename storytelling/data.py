@@ -153,21 +153,22 @@ def excel_sheets(source: Any) -> list[str]:
         raise DataError("This Excel file could not be opened. Save it again as .xlsx and retry.") from exc
 
 
-def _largest_sheet(book) -> str | None:
-    """The sheet holding the most filled cells (a notes or cover sheet often comes first)."""
-    best, cells = None, 0
+def _largest_sheet(book) -> tuple[str | None, pd.DataFrame | None]:
+    """The sheet holding the most filled cells, and its table (a cover sheet often comes first)."""
+    best, table, cells = None, None, 0
     for name in book.sheet_names:
-        n = int(pd.read_excel(book, sheet_name=name).notna().to_numpy().sum())
+        df = pd.read_excel(book, sheet_name=name)
+        n = int(df.notna().to_numpy().sum())
         if n > cells:
-            best, cells = name, n
-    return best
+            best, table, cells = name, df, n
+    return best, table
 
 
 def default_sheet(source: Any) -> str | None:
     """The sheet :func:`load_table` reads when none is chosen."""
     raw, _ = _read_bytes(source)
     try:
-        return _largest_sheet(pd.ExcelFile(io.BytesIO(raw), engine="openpyxl"))
+        return _largest_sheet(pd.ExcelFile(io.BytesIO(raw), engine="openpyxl"))[0]
     except Exception:
         return None
 
@@ -181,9 +182,10 @@ def _read_excel(raw: bytes, sheet: str | int | None) -> pd.DataFrame:
         ) from exc
     names = book.sheet_names
     if sheet is None:
-        sheet = _largest_sheet(book)
-        if sheet is None:
+        name, table = _largest_sheet(book)
+        if name is None:
             raise DataError("Every sheet in this workbook is empty. Put the customer table on a sheet and retry.")
+        return _fix_header(table)
     if isinstance(sheet, str) and sheet not in names:
         raise DataError(f"The workbook has no sheet called '{sheet}'. Its sheets are: {', '.join(names)}.")
     return _fix_header(pd.read_excel(book, sheet_name=sheet))

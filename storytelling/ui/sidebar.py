@@ -24,6 +24,15 @@ DEFAULTS = {
 }
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _sheets(key: str, _raw: bytes) -> tuple[list[str], str | None]:
+    """A workbook's sheets and the one read by default (read once per file, not on every rerun)."""
+    try:
+        return excel_sheets(_raw), default_sheet(_raw)
+    except DataError:
+        return [], None
+
+
 def _data_source() -> tuple[str, str, bytes | None, str | None, str | None]:
     st.subheader("Data")
     choice = st.radio("Customers", ["Sample data", "Upload a file"], key="source", horizontal=True,
@@ -42,12 +51,8 @@ def _data_source() -> tuple[str, str, bytes | None, str | None, str | None]:
     raw = up.getvalue()
     sheet = None
     if up.name.lower().endswith((".xlsx", ".xlsm")):
-        try:
-            sheets = excel_sheets(raw)
-        except DataError:
-            sheets = []
+        sheets, best = _sheets(fingerprint(raw), raw)
         if len(sheets) > 1:
-            best = default_sheet(raw)
             sheet = st.selectbox("Sheet", sheets, index=sheets.index(best) if best in sheets else 0, key="sheet")
     return fingerprint(raw) + (f":{sheet}" if sheet else ""), up.name, raw, up.name, sheet
 
