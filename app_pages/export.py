@@ -8,7 +8,7 @@ from storytelling.config import parse_config, to_toml
 from storytelling.data import DataError
 from storytelling.export import to_html, to_markdown, to_pptx
 from storytelling.report import DEFAULT_TITLE
-from storytelling.story import AUDIENCES, md_escape
+from storytelling.story import AUDIENCES, join_words, md_escape
 from storytelling.ui import render
 from storytelling.ui.state import CTX, apply_config, context, session_config, session_story
 
@@ -44,8 +44,7 @@ chosen = [k for k in chosen if k in titles]
 missing = [name for key, name in (("backtest_total", "Backtest"), ("drivers", "Drivers"), ("ab_readout", "A/B test"))
            if key not in titles]
 if missing:
-    pages = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
-    st.caption(md_escape(f"Open the {pages} page{'s' if len(missing) > 1 else ''} to add their findings here."))
+    st.caption(md_escape(f"Open the {join_words(missing)} page{'s' if len(missing) > 1 else ''} to add their findings here."))
 c1, c2 = st.columns([1, 3])
 brand = c1.color_picker("Brand colour", "#0072B2", key="export_brand")
 template = c2.file_uploader("Company template (.pptx, optional)", type=["pptx"], key="export_template")

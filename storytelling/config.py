@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from storytelling.data import DataError
-from storytelling.story import AUDIENCES, EXECUTIVE
+from storytelling.story import AUDIENCES, EXECUTIVE, is_hex_colour
 from storytelling.targeting import Assumptions
 
 DEFAULT_TITLE = "Keeping more customers with the churn model"
@@ -81,12 +81,10 @@ def _table(doc: dict, key: str) -> dict:
     return t
 
 
-def _num(t: dict, section: str, key: str, default, *, lo=None, hi=None, integer=False, optional=False):
+def _num(t: dict, section: str, key: str, default, *, lo=None, hi=None, integer=False):
     if key not in t:
         return default
     v = t[key]
-    if optional and (v is False or v == 0 and key in ("capacity",)):
-        return None
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
         raise DataError(f"{section}.{key} in the config must be a number (got {v!r}).")
     if (lo is not None and v < lo) or (hi is not None and v > hi):
@@ -128,7 +126,7 @@ def parse_config(text: str, *, base: Path | None = None, trusted: bool = False, 
     cfg.backtest_months = _num(story, "story", "backtest_months", 0, lo=0, hi=36, integer=True)
     cfg.drivers = bool(story.get("drivers", True))
     cfg.brand_colour = _str(story, "story", "brand_colour")
-    if cfg.brand_colour and not re.fullmatch(r"#[0-9a-fA-F]{6}", cfg.brand_colour):
+    if cfg.brand_colour and not is_hex_colour(cfg.brand_colour):
         raise DataError(f"story.brand_colour must look like #0072B2 (got {cfg.brand_colour!r}).")
 
     def path(v):
@@ -148,7 +146,7 @@ def parse_config(text: str, *, base: Path | None = None, trusted: bool = False, 
     cfg.cost_per_contact = _num(a, "assumptions", "cost_per_contact", cfg.cost_per_contact, lo=0)
     cfg.save_rate = _num(a, "assumptions", "save_rate", cfg.save_rate, lo=0, hi=1)
     cfg.fixed_cost = _num(a, "assumptions", "fixed_cost", cfg.fixed_cost, lo=0)
-    cfg.capacity = _num(a, "assumptions", "capacity", cfg.capacity, lo=0, integer=True, optional=True) or None
+    cfg.capacity = _num(a, "assumptions", "capacity", cfg.capacity, lo=0, integer=True) or None  # 0: no limit
     if a.get("use_value") is False:
         cfg.value_months = None
     else:

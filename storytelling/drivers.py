@@ -33,6 +33,7 @@ from storytelling.story import (
     fmt_count,
     fmt_pct,
     fmt_ratio,
+    join_words,
     round_sig,
     texts,
 )
@@ -576,10 +577,6 @@ def _reason(row) -> str:
     return f"their {row['name']} ({row['value']}, {fmt_points(row['points'])})"
 
 
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def customer_summary(customer: str, risk: float, average: float, contrib: pd.DataFrame, *, top: int = 3) -> str:
     """Two or three sentences: the risk against the average, the main reasons, what lowers it."""
     gap = (risk - average) * 100
@@ -598,7 +595,7 @@ def customer_summary(customer: str, risk: float, average: float, contrib: pd.Dat
     parts = [first]
     if len(main):
         parts.append(f"{'Mainly' if sign > 0 else 'It is low mainly'} because of "
-                     f"{_join([_reason(r) for _, r in main.iterrows()])}.")
+                     f"{join_words([_reason(r) for _, r in main.iterrows()])}.")
     if len(counter):
         r = counter.iloc[0]
         verb = "lowers" if r["points"] < 0 else "raises"
@@ -647,7 +644,7 @@ def drivers_finding(result: DriverResult, *, top: int = 3) -> Finding:
         *[Fact(f"driver_{i + 1}_ratio", d.high_risk / d.low_risk if d.low_risk > 0 else math.inf, "ratio",
                fmt_ratio(d.high_risk / d.low_risk) if d.low_risk > 0 else "n/a") for i, d in enumerate(tops)],
     )
-    title = f"{_join([n[0].upper() + n[1:] if i == 0 else n for i, n in enumerate(names)])} say most about who leaves"
+    title = f"{join_words([n[0].upper() + n[1:] if i == 0 else n for i, n in enumerate(names)])} say most about who leaves"
     caveats = [CAUSE_CAVEAT]
     if not (result.top_agree >= 4 and result.stability >= 0.8):
         caveats.append(stability_text(result))
@@ -666,7 +663,7 @@ def drivers_finding(result: DriverResult, *, top: int = 3) -> Finding:
         notes=_method_notes(result),
         technical=[f"Mean |SHAP| ({result.unit}): " + ", ".join(f"{d.column} {d.importance:.3f}"
                                                                for d in result.drivers[:6]) + "."],
-        next_steps=[f"Brief the callers on what marks the customers on the list: {_join(names)}."],
+        next_steps=[f"Brief the callers on what marks the customers on the list: {join_words(names)}."],
     )
 
 

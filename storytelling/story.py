@@ -116,6 +116,16 @@ def fmt_date(d: Any) -> str:
     return f"{t:%B %Y}" if t.day == 1 else f"{t.day} {t:%b %Y}"
 
 
+def join_words(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def is_hex_colour(s: str | None) -> bool:
+    """A colour as six hex digits after '#' (the only form user colours are accepted in)."""
+    return bool(re.fullmatch(r"#[0-9a-fA-F]{6}", s or ""))
+
+
 def has_jargon(text: str) -> list[str]:
     """Jargon words found in ``text`` (whole words, case-insensitive)."""
     low = text.lower()
@@ -203,6 +213,11 @@ class Story:
     data_name: str = ""
     glossary: dict[str, str] = field(default_factory=dict)  # column -> name used in sentences
     next_steps: list[str] = field(default_factory=list)
+
+    def messages(self, n: int) -> list[Finding]:
+        """The first ``n`` messages: the findings after the context-setting population figure."""
+        msgs = [f for f in self.findings if f.key != "population"][:n]
+        return msgs or self.findings[:n]
 
     def finding(self, key: str) -> Finding:
         for f in self.findings:

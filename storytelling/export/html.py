@@ -6,7 +6,7 @@ import base64
 from html import escape
 
 from storytelling.export.images import finding_chart, png, render_all
-from storytelling.story import Story
+from storytelling.story import Story, is_hex_colour
 
 CSS = """
 :root { --ink: #1f2328; --muted: #57606a; --accent: %(accent)s; }
@@ -49,7 +49,7 @@ def _table(rows: dict[str, str], head: tuple[str, str] | None = None) -> str:
 
 def to_html(story: Story, *, brand_colour: str = "#0072B2", charts: bool = True) -> str:
     """The story as one HTML page; every text from the data is escaped."""
-    accent = brand_colour if _is_colour(brand_colour) else "#0072B2"
+    accent = brand_colour if is_hex_colour(brand_colour) else "#0072B2"
     if charts:
         render_all(story.findings)
     parts = [
@@ -79,8 +79,3 @@ def to_html(story: Story, *, brand_colour: str = "#0072B2", charts: bool = True)
     parts.append("</section></main></body></html>")
     return "\n".join(parts)
 
-
-def _is_colour(s: str) -> bool:
-    import re
-
-    return bool(re.fullmatch(r"#[0-9a-fA-F]{6}", s or ""))

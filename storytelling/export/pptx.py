@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from datetime import date
 
 from pptx import Presentation
@@ -14,7 +13,7 @@ from pptx.util import Emu, Inches, Pt
 
 from storytelling.data import DataError
 from storytelling.export.images import finding_chart, png, render_all
-from storytelling.story import DATA_SCIENTIST, Finding, Story
+from storytelling.story import DATA_SCIENTIST, Finding, Story, is_hex_colour
 
 WIDE, HIGH = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.6)
@@ -27,7 +26,7 @@ SUMMARY_MESSAGES = 3
 
 def _rgb(hex_colour: str | None) -> RGBColor:
     s = (hex_colour or DEFAULT_BRAND).strip()
-    if not re.fullmatch(r"#?[0-9a-fA-F]{6}", s):
+    if not is_hex_colour(s):
         raise DataError(f"'{hex_colour}' is not a colour; use six hex digits such as #0072B2.")
     return RGBColor.from_string(s.lstrip("#").upper())
 
@@ -52,6 +51,15 @@ def _text(frame, paragraphs: list[tuple[str, int, bool, RGBColor]], align=PP_ALI
         p.space_after = Pt(8)
 
 
+def _filled(slide, kind, left, top, width, height, colour: RGBColor):
+    """A shape in a solid colour, without an outline."""
+    shape = slide.shapes.add_shape(kind, left, top, width, height)
+    shape.fill.solid()
+    shape.fill.fore_color.rgb = colour
+    shape.line.fill.background()
+    return shape
+
+
 def _title(slide, text: str, brand: RGBColor, size: int = 28) -> None:
     shape = slide.shapes.title
     if shape is None:
@@ -59,10 +67,7 @@ def _title(slide, text: str, brand: RGBColor, size: int = 28) -> None:
     shape.left, shape.top, shape.width, shape.height = MARGIN, Inches(0.35), WIDE - 2 * MARGIN, Inches(1.2)
     _text(shape.text_frame, [(text, size, True, INK)])
     shape.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
-    bar = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, MARGIN, Inches(1.55), Inches(1.2), Inches(0.07))
-    bar.fill.solid()
-    bar.fill.fore_color.rgb = brand
-    bar.line.fill.background()
+    _filled(slide, MSO_SHAPE.RECTANGLE, MARGIN, Inches(1.55), Inches(1.2), Inches(0.07), brand)
 
 
 def _notes(slide, lines: list[str]) -> None:
@@ -87,18 +92,14 @@ def _title_slide(prs, story: Story, brand: RGBColor) -> None:
     sub = subs[0] if subs else slide.shapes.add_textbox(MARGIN, Inches(4.1), WIDE - 2 * MARGIN, Inches(1))
     sub.left, sub.top, sub.width, sub.height = MARGIN, Inches(4.1), WIDE - 2 * MARGIN, Inches(1)
     _text(sub.text_frame, [(sub_text, 18, False, MUTED)])
-    bar = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, MARGIN, Inches(3.95), Inches(2.0), Inches(0.09))
-    bar.fill.solid()
-    bar.fill.fore_color.rgb = brand
-    bar.line.fill.background()
+    _filled(slide, MSO_SHAPE.RECTANGLE, MARGIN, Inches(3.95), Inches(2.0), Inches(0.09), brand)
     _notes(slide, [f"{story.title}. {story.subtitle}.", "Business assumptions: " +
                    "; ".join(f"{k}: {v}" for k, v in story.assumptions.items()) + "."])
 
 
 def summary_messages(story: Story) -> list[Finding]:
     """The three messages of the executive summary: the first findings after the context."""
-    msgs = [f for f in story.findings if f.key != "population"][:SUMMARY_MESSAGES]
-    return msgs or story.findings[:SUMMARY_MESSAGES]
+    return story.messages(SUMMARY_MESSAGES)
 
 
 def _summary_slide(prs, story: Story, brand: RGBColor) -> None:
@@ -107,10 +108,7 @@ def _summary_slide(prs, story: Story, brand: RGBColor) -> None:
     top = Inches(1.9)
     msgs = summary_messages(story)
     for i, f in enumerate(msgs, 1):
-        num = slide.shapes.add_shape(MSO_SHAPE.OVAL, MARGIN, top, Inches(0.6), Inches(0.6))
-        num.fill.solid()
-        num.fill.fore_color.rgb = brand
-        num.line.fill.background()
+        num = _filled(slide, MSO_SHAPE.OVAL, MARGIN, top, Inches(0.6), Inches(0.6), brand)
         _text(num.text_frame, [(str(i), 18, True, RGBColor(0xFF, 0xFF, 0xFF))], align=PP_ALIGN.CENTER)
         box = slide.shapes.add_textbox(MARGIN + Inches(0.85), top - Inches(0.05), WIDE - 2 * MARGIN - Inches(0.85),
                                        Inches(1.3))
