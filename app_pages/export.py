@@ -7,7 +7,7 @@ import streamlit as st
 from storytelling.config import parse_config, to_toml
 from storytelling.data import DataError
 from storytelling.export import to_html, to_markdown, to_pptx
-from storytelling.report import DEFAULT_TITLE
+from storytelling.report import DEFAULT_TITLE, headline_keys, select
 from storytelling.story import AUDIENCES, join_words, md_escape
 from storytelling.ui import render
 from storytelling.ui.state import CTX, apply_config, context, session_config, session_story
@@ -34,7 +34,7 @@ render.page_header(ctx, "Export", "The same story as the pages, ready for the ex
 
 everything = session_story(ctx, full=True)
 titles = {f.key: f.title for f in everything.findings}
-default = [f.key for f in session_story(ctx).findings]
+default = headline_keys(everything.findings)
 c1, c2 = st.columns([3, 1])
 title = c1.text_input("Title", DEFAULT_TITLE, key="export_title", max_chars=200)
 audience = c2.selectbox("Audience", AUDIENCES, index=AUDIENCES.index(ctx.audience), key="export_audience")
@@ -49,7 +49,7 @@ c1, c2 = st.columns([1, 3])
 brand = c1.color_picker("Brand colour", "#0072B2", key="export_brand")
 template = c2.file_uploader("Company template (.pptx, optional)", type=["pptx"], key="export_template")
 
-story = session_story(ctx, title=title.strip() or DEFAULT_TITLE, audience=audience, keys=chosen)
+story = select(everything, chosen, title=title.strip() or DEFAULT_TITLE, audience=audience)
 if not story.findings:
     st.info("Pick at least one finding.")
     st.stop()

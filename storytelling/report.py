@@ -6,6 +6,8 @@ the :class:`~storytelling.story.Story` built here, so what the deck says is what
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from storytelling.backtest import BacktestResult, backtest_findings
 from storytelling.drivers import DriverResult, drivers_finding
 from storytelling.glossary import Glossary
@@ -34,23 +36,31 @@ def assumption_texts(lift: LiftResult) -> dict[str, str]:
     return out
 
 
+#: Findings that support a headline one; a story shows them only when asked for (``full`` or ``keys``).
+SUPPORTING = ("backtest_timeline", "backtest_quality", "ab_plan")
+
+
 def available_findings(lift: LiftResult, *, backtest: BacktestResult | None = None,
                        drivers: DriverResult | None = None, ab_plan: Finding | None = None,
-                       ab: Finding | None = None, full: bool = True) -> list[Finding]:
-    """Every finding the session has, in the default story order (headline ones only unless ``full``)."""
+                       ab: Finding | None = None) -> list[Finding]:
+    """Every finding the session has, in the default story order."""
     ev = lift.curves.evaluation
     findings = [population_finding(ev, currency=lift.currency), lift_finding(lift), comparison_finding(lift),
                 best_depth_finding(lift)]
     if backtest is not None:
-        bt = backtest_findings(backtest, currency=lift.currency)
-        findings += bt if full else bt[:1]
+        findings += backtest_findings(backtest, currency=lift.currency)
     if drivers is not None:
         findings.append(drivers_finding(drivers))
-    if ab_plan is not None and full:
+    if ab_plan is not None:
         findings.append(ab_plan)
     if ab is not None:
         findings.append(ab)
     return findings
+
+
+def headline_keys(findings: list[Finding]) -> list[str]:
+    """The default story's choice: every finding but the supporting ones."""
+    return [f.key for f in findings if f.key not in SUPPORTING]
 
 
 def ab_readout_for(lift: LiftResult, readout, design: str = "picks") -> Finding:
@@ -71,22 +81,30 @@ def build_story(lift: LiftResult, *, title: str = DEFAULT_TITLE, audience: str =
                 keys: list[str] | None = None, glossary: Glossary | None = None, data_name: str = "") -> Story:
     """The story; ``keys`` picks and orders findings (unknown keys are ignored), ``full`` adds the
     supporting findings to the default choice."""
-    found = available_findings(lift, backtest=backtest, drivers=drivers, ab_plan=ab_plan, ab=ab,
-                               full=full or keys is not None)
-    if keys is not None:
-        by_key = {f.key: f for f in found}
-        found = [by_key[k] for k in keys if k in by_key]
+    found = available_findings(lift, backtest=backtest, drivers=drivers, ab_plan=ab_plan, ab=ab)
+    if keys is None:
+        keys = [f.key for f in found] if full else headline_keys(found)
     ev = lift.curves.evaluation
     month = fmt_date(ev.as_of) if ev.as_of is not None else "the evaluated period"
-    steps = [s for f in found for s in f.next_steps]
-    if not any(f.key in ("ab_plan", "ab_readout") for f in found):
-        steps.append(AB_NEXT)
     gl = {}
     if glossary is not None:
         gl = {c: t.name + (f" ({t.unit})" if t.unit else "") for c, t in glossary.terms.items()}
-    return Story(title=title, findings=found, audience=audience, assumptions=assumption_texts(lift),
-                 subtitle=f"Measured on the customers of {month}", period=_period(lift), data_name=data_name,
-                 glossary=gl, next_steps=steps)
+    story = Story(title=title, findings=found, audience=audience, assumptions=assumption_texts(lift),
+                  subtitle=f"Measured on the customers of {month}", period=_period(lift), data_name=data_name,
+                  glossary=gl)
+    return select(story, keys)
+
+
+def select(story: Story, keys: list[str], *, title: str | None = None, audience: str | None = None) -> Story:
+    """The same story with the findings ``keys`` (in that order; unknown keys ignored) and its next
+    steps for them; nothing is computed again."""
+    by_key = {f.key: f for f in story.findings}
+    found = [by_key[k] for k in keys if k in by_key]
+    steps = [s for f in found for s in f.next_steps]
+    if not any(f.key in ("ab_plan", "ab_readout") for f in found):
+        steps.append(AB_NEXT)
+    return replace(story, findings=found, next_steps=steps, title=title or story.title,
+                   audience=audience or story.audience)
 
 
 def _period(lift: LiftResult) -> str:

@@ -14,3 +14,15 @@ def test_story_orders_the_findings_and_lists_assumptions(sample_lift_drivers):
     assert story.assumptions["Customers on the list"] == "1,000"
     assert story.subtitle.startswith("Measured on the customers of")
     assert [f.key for f in build_story(lift).findings] == ["population", "lift", "comparison", "best_depth"]
+
+
+def test_select_reorders_without_recomputing(sample_lift_drivers):
+    from storytelling.report import AB_NEXT, select
+
+    lift, drivers = sample_lift_drivers
+    full = build_story(lift, drivers=drivers, full=True)
+    picked = select(full, ["drivers", "lift", "nope"], title="Board", audience="Data scientist")
+    assert [f.key for f in picked.findings] == ["drivers", "lift"]
+    assert picked.findings[0] is full.finding("drivers")  # the same objects, nothing rebuilt
+    assert picked.title == "Board" and picked.audience == "Data scientist"
+    assert picked.next_steps[-1] == AB_NEXT and picked.next_steps[0] == full.finding("drivers").next_steps[0]

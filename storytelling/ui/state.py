@@ -357,16 +357,15 @@ def last_ab(ctx: AppContext):
 # The story of this session (Overview and Export) and its config
 
 
-def session_story(ctx: AppContext, *, title: str | None = None, audience: str | None = None,
-                  keys: list[str] | None = None, full: bool = False):
-    """The story from what this session has computed, under the current assumptions."""
-    from storytelling.report import DEFAULT_TITLE, build_story
+def session_story(ctx: AppContext, *, full: bool = False):
+    """The story from what this session has computed, under the current assumptions (``full``: with
+    the supporting findings, for the Export page to choose from)."""
+    from storytelling.report import build_story
     from storytelling.ui.scenario import current_result
 
-    return build_story(current_result(ctx), title=title or DEFAULT_TITLE, audience=audience or ctx.audience,
-                       backtest=last_backtest(ctx), drivers=last_drivers(ctx), ab=last_ab(ctx),
-                       ab_plan=last_ab_plan(ctx), keys=keys, full=full, glossary=ctx.glossary,
-                       data_name=ctx.dataset_name)
+    return build_story(current_result(ctx), audience=ctx.audience, backtest=last_backtest(ctx),
+                       drivers=last_drivers(ctx), ab=last_ab(ctx), ab_plan=last_ab_plan(ctx), full=full,
+                       glossary=ctx.glossary, data_name=ctx.dataset_name)
 
 
 def session_config(ctx: AppContext, *, title: str, keys: list[str], brand_colour: str | None):
