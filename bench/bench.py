@@ -249,7 +249,7 @@ def bench_drivers(n: int) -> None:
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.run()  # data and scores in memory, as after the first page
-    for f in (state._baseline_driver_model, state._drivers, state._customer_set):
+    for f in (state._own_driver_model, state._drivers, state._customer_set):
         f.clear()
     t = time.perf_counter()
     at.switch_page("app_pages/drivers.py").run()

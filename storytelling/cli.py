@@ -48,15 +48,11 @@ def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, l
     glossary = Glossary.infer(data.frame, data.features).with_edits(cfg.glossary)
     drivers = backtest = ab = None
     if cfg.drivers and data.features:
-        from storytelling.drivers import as_driver_model, explain_model, fit_stand_in
-        from storytelling.model import baseline_model, feature_frame
+        from storytelling.drivers import driver_model_for, explain_model
+        from storytelling.model import feature_frame
 
-        X = feature_frame(data, ev.frame)
-        if ev.source == "baseline":
-            dm = as_driver_model(baseline_model(data, ev), data.features)
-        else:
-            dm = fit_stand_in(X, ev.frame["score"].to_numpy())
-        drivers = explain_model(dm, X, risk=ev.frame["score"].to_numpy(), glossary=glossary)
+        drivers = explain_model(driver_model_for(data, ev), feature_frame(data, ev.frame),
+                                risk=ev.frame["score"].to_numpy(), glossary=glossary)
         log("drivers: done")
     if cfg.backtest_months and data.has_dates:
         from storytelling.backtest import default_cutoffs, run_backtest

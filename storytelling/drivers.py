@@ -157,6 +157,16 @@ def fit_stand_in(X: pd.DataFrame, scores: np.ndarray, *, seed: int = 0, max_rows
     return dm
 
 
+def driver_model_for(data, evaluation) -> DriverModel:
+    """The model behind the story's scores: the baseline trained here, or, for data that brings
+    its own scores, a stand-in fitted to imitate them."""
+    from storytelling.model import baseline_model, feature_frame
+
+    if evaluation.source == "baseline":
+        return as_driver_model(baseline_model(data, evaluation), data.features)
+    return fit_stand_in(feature_frame(data, evaluation.frame), evaluation.frame["score"].to_numpy())
+
+
 # ---------------------------------------------------------------------------------------------
 # Samples
 

@@ -23,12 +23,17 @@ def default_contacts(ctx: AppContext) -> int:
     return core_default_contacts(ctx.curves, ctx.assumptions)
 
 
+def current_threshold() -> float | None:
+    """The risk threshold (0-1) when the list is chosen by risk, else None."""
+    threshold = _setting(THRESHOLD, float)
+    return threshold / 100 if _setting(POLICY, str) == BY_RISK and threshold is not None else None
+
+
 def current_contacts(ctx: AppContext) -> int:
     """The list size chosen on the Retention lift page (or the default)."""
-    policy = _setting(POLICY, str)
-    threshold = _setting(THRESHOLD, float)
-    if policy == BY_RISK and threshold is not None:
-        return ctx.curves.model.count_at_threshold(threshold / 100)
+    threshold = current_threshold()
+    if threshold is not None:
+        return ctx.curves.model.count_at_threshold(threshold)
     k = _setting(CONTACTS, int)
     return int(min(max(k, 0), ctx.curves.n)) if k is not None else default_contacts(ctx)
 

@@ -33,12 +33,12 @@ from storytelling.drivers import (
     DriverModel,
     DriverResult,
     as_driver_model,
+    driver_model_for,
     explain_model,
-    fit_stand_in,
 )
 from storytelling.glossary import Glossary
 from storytelling.lift import Curves, build_curves
-from storytelling.model import Evaluation, baseline_model, evaluate_cached, feature_frame, model_input
+from storytelling.model import Evaluation, evaluate_cached, model_input
 from storytelling.modelfile import check_predicts, load_model_path, load_model_upload, model_columns
 from storytelling.sample import load_sample
 from storytelling.story import EXECUTIVE
@@ -208,13 +208,8 @@ BASELINE, STAND_IN, UPLOADED, CONFIGURED = "baseline", "stand-in", "uploaded", "
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _baseline_driver_model(key: str, roles_json: str, _data: CustomerData, _ev: Evaluation) -> DriverModel:
-    return as_driver_model(baseline_model(_data, _ev), _data.features)
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _stand_in(key: str, roles_json: str, _data: CustomerData, _ev: Evaluation) -> DriverModel:
-    return fit_stand_in(feature_frame(_data, _ev.frame), _ev.frame["score"].to_numpy())
+def _own_driver_model(key: str, roles_json: str, _data: CustomerData, _ev: Evaluation) -> DriverModel:
+    return driver_model_for(_data, _ev)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -230,10 +225,8 @@ def driver_model(ctx: AppContext, source: str, *, raw: bytes | None = None, name
                  path: str | None = None, allow_pickle: bool = False) -> tuple[str, DriverModel]:
     """(a key naming the model, the model ready for the explainers), cached across sessions."""
     rj = _roles_json(ctx)
-    if source == BASELINE:
-        return BASELINE, _baseline_driver_model(ctx.dataset_key, rj, ctx.data, ctx.evaluation)
-    if source == STAND_IN:
-        return STAND_IN, _stand_in(ctx.dataset_key, rj, ctx.data, ctx.evaluation)
+    if source in (BASELINE, STAND_IN):  # which of the two follows from the data (scores or not)
+        return source, _own_driver_model(ctx.dataset_key, rj, ctx.data, ctx.evaluation)
     model_key = f"{source}:{fingerprint(raw) if raw else path}"
     return model_key, _file_model(ctx.dataset_key, rj, model_key, raw, name, path, allow_pickle, ctx.data,
                                   ctx.evaluation)
@@ -371,18 +364,17 @@ def session_story(ctx: AppContext, *, full: bool = False):
 def session_config(ctx: AppContext, *, title: str, keys: list[str], brand_colour: str | None):
     """The session's whole setup as a :class:`~storytelling.config.StoryConfig`."""
     from storytelling.config import StoryConfig
-    from storytelling.ui.scenario import BY_RISK, POLICY, THRESHOLD, current_contacts
+    from storytelling.ui.scenario import current_contacts, current_threshold
 
     a = ctx.assumptions
-    by_risk = st.session_state.get(POLICY) == BY_RISK and THRESHOLD in st.session_state
+    threshold = current_threshold()
     base = _glossary(ctx.dataset_key, _roles_json(ctx), ctx.data)
     return StoryConfig(
         title=title, audience=ctx.audience, data_path=None if ctx.dataset_key == SAMPLE_KEY else ctx.dataset_name,
         data_name=ctx.dataset_name, roles=ctx.roles.to_dict(), value_per_saved=a.value_per_saved,
         cost_per_contact=a.cost_per_contact, save_rate=a.save_rate, fixed_cost=a.fixed_cost, capacity=a.capacity,
         value_months=a.value_months if ctx.curves.uses_value else None,
-        contacts=None if by_risk else current_contacts(ctx),
-        threshold=st.session_state[THRESHOLD] / 100 if by_risk else None,
+        contacts=None if threshold is not None else current_contacts(ctx), threshold=threshold,
         glossary=ctx.glossary.edits(base), findings=keys, brand_colour=brand_colour)
 
 
