@@ -25,7 +25,7 @@ import pandas as pd
 
 from storytelling import charts
 from storytelling.data import DataError
-from storytelling.glossary import Glossary, Term
+from storytelling.glossary import CURRENCY_SIGNS, Glossary, Term
 from storytelling.story import (
     Fact,
     Finding,
@@ -273,9 +273,10 @@ def _nice(x: float) -> float:
 
 
 def _range_text(term: Term, lo: float, hi: float) -> str:
-    if term.unit and term.unit not in ("%",) and not any(term.unit.startswith(s) for s in "$€£¥"):
-        return f"{Term(term.column, term.name).number(lo)} to {term.number(hi)}"
-    return f"{term.number(lo)} to {term.number(hi)}"
+    """'6 to 15 months' (a word unit once, at the end); '$40 to $60' and '5% to 10%' (signs on both)."""
+    word_unit = term.unit and term.unit != "%" and term.unit not in CURRENCY_SIGNS
+    first = Term(term.column, term.name).number(lo) if word_unit else term.number(lo)
+    return f"{first} to {term.number(hi)}"
 
 
 def bands(term: Term, values: pd.Series, risk: np.ndarray) -> pd.DataFrame:

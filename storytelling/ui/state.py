@@ -340,10 +340,13 @@ def last_ab_plan(ctx: AppContext):
 
 def last_ab(ctx: AppContext):
     """The A/B readout last shown in this session for this data, re-priced now (or None)."""
+    from storytelling.report import ab_readout_for
+    from storytelling.ui.scenario import current_result
+
     choice = st.session_state.get(AB)
     if not choice or choice["dataset"] != ctx.dataset_key:
         return None
-    return ab_readout_finding(ctx, choice["readout"], choice["design"])
+    return ab_readout_for(current_result(ctx), choice["readout"], choice["design"])
 
 
 # ---------------------------------------------------------------------------------------------
