@@ -235,25 +235,17 @@ class _Codec:
         return pd.DataFrame(out)
 
 
-def _shap_values(dm: DriverModel, rows: pd.DataFrame, *, background: pd.DataFrame | None, probability: bool
-                 ) -> tuple[np.ndarray, float]:
+def _shap_values(dm: DriverModel, rows: pd.DataFrame, *, background: pd.DataFrame) -> tuple[np.ndarray, float]:
     """(SHAP values per row and column, expected value) for ``rows``.
 
-    ``probability`` asks for contributions in risk units against ``background`` (interventional);
-    otherwise the tree explainer's fast path-dependent values in the model's raw units.
+    Tree models: the tree explainer's fast path-dependent values in the model's raw units (for
+    ranking). Other models: permutation values in risk units against ``background``.
     """
     import shap
 
     if dm.tree is not None:
-        Z = dm.transform(rows)
-        if probability:
-            bg = dm.transform(background)
-            masker = shap.maskers.Independent(bg, max_samples=len(bg))
-            ex = shap.TreeExplainer(dm.tree, data=masker, feature_perturbation="interventional",
-                                    model_output=dm.output)
-        else:
-            ex = shap.TreeExplainer(dm.tree, feature_perturbation="tree_path_dependent")
-        sv = np.asarray(ex.shap_values(Z, check_additivity=False))
+        ex = shap.TreeExplainer(dm.tree, feature_perturbation="tree_path_dependent")
+        sv = np.asarray(ex.shap_values(dm.transform(rows), check_additivity=False))
         ev = float(np.ravel(ex.expected_value)[0])
         return sv.reshape(len(rows), -1), ev
     codec = _Codec([rows, background], dm.columns)
@@ -453,7 +445,7 @@ def _importance(dm: DriverModel, X: pd.DataFrame, pos: np.ndarray, bg: pd.DataFr
     key = ("imp", tuple(dm.columns), hashlib.sha1(pd.util.hash_pandas_object(rows, index=False).to_numpy()
                                                    .tobytes()).hexdigest())
     if key not in dm.memo:
-        sv, _ = _shap_values(dm, rows, background=bg, probability=dm.tree is None)
+        sv, _ = _shap_values(dm, rows, background=bg)
         dm.memo[key] = (np.abs(sv).mean(axis=0), sv)
     return dm.memo[key]
 
@@ -548,7 +540,7 @@ class CustomerExplainer:
             sv = np.asarray(self._explainer.shap_values(self.dm.transform(x), check_additivity=False)).reshape(1, -1)
             base = float(np.ravel(self._explainer.expected_value)[0])
         else:
-            sv, base = _shap_values(self.dm, x, background=self.background, probability=True)
+            sv, base = _shap_values(self.dm, x, background=self.background)  # risk units for non-tree models
         risk = float(self.dm.predict(x)[0])
         contrib = pd.DataFrame({
             "column": self.dm.columns,
