@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from storytelling.abtest import designs, plan_finding, plan_test, read_test
+from storytelling.abtest import plan_finding, plan_test, read_test
 from storytelling.data import DataError
+from storytelling.report import designs_for
 from storytelling.story import md_escape
 from storytelling.ui import render
 from storytelling.ui.scenario import current_result
@@ -13,10 +14,8 @@ ctx = context()
 render.page_header(ctx, "A/B test", "A replay of the past cannot show how customers react to being called; a "
                    "test can. Plan it here, then read the result.")
 
-ev, a = ctx.evaluation, ctx.assumptions
+a = ctx.assumptions
 lift = current_result(ctx)
-churn = float(ev.frame["churned"].mean())
-share = lift.contacts / ctx.curves.n if ctx.curves.n else 0.0
 if lift.contacts == 0 or lift.point.hit_rate <= 0 or a.save_rate <= 0:
     render.error("The current scenario calls nobody (or the offer keeps nobody), so there is no effect to test. "
                  "Set a list size on the Retention lift page and the share the offer keeps in the sidebar.")
@@ -39,10 +38,7 @@ c1, c2, c3, c4 = st.columns(4)
 test_share = c1.slider("Customers in the test group (%)", 10, 90, 50, step=5, key="ab_split", persist_state="session",
                        help="50% is fastest; a 90/10 hold-out keeps most customers in the campaign.")
 ratio = test_share / (100 - test_share)
-per_week_all = ctx.curves.n / (30 / 7)
-options = {d.key: d for d in designs(churn_rate=churn, contact_share=share, hit_rate=lift.point.hit_rate,
-                                     save_rate=a.save_rate, customers_per_week=per_week_all, alpha=1 - confidence,
-                                     power=power, ratio=ratio, alternative=sided)}
+options = designs_for(lift, alpha=1 - confidence, power=power, ratio=ratio, alternative=sided)
 d = options[design_key]
 base = c2.number_input("Churn without the campaign (%)", 0.1, 99.0, round(d.baseline_rate * 100, 2), step=0.1,
                        key=f"ab_base_{design_key}", persist_state="session")

@@ -75,6 +75,18 @@ def ab_readout_for(lift: LiftResult, readout, design: str = "picks") -> Finding:
                            cost_per_month=lift.assumptions.cost(lift.contacts), currency=lift.currency)
 
 
+def designs_for(lift: LiftResult, **plan_options) -> dict:
+    """Both A/B designs for the lift scenario, by key: the month's churn, the list's share of
+    customers and of leavers, the offer's save rate; customers eligible per week = the month's
+    customers spread over 30 days."""
+    from storytelling.abtest import designs
+
+    n = lift.curves.n
+    return {d.key: d for d in designs(churn_rate=lift.curves.model.base_rate, contact_share=lift.contacts / n,
+                                      hit_rate=lift.point.hit_rate, save_rate=lift.assumptions.save_rate,
+                                      customers_per_week=n * 7 / 30, **plan_options)}
+
+
 def build_story(lift: LiftResult, *, title: str = DEFAULT_TITLE, audience: str = EXECUTIVE,
                 backtest: BacktestResult | None = None, drivers: DriverResult | None = None,
                 ab: Finding | None = None, ab_plan: Finding | None = None, full: bool = False,

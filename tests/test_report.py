@@ -26,3 +26,14 @@ def test_select_reorders_without_recomputing(sample_lift_drivers):
     assert picked.findings[0] is full.finding("drivers")  # the same objects, nothing rebuilt
     assert picked.title == "Board" and picked.audience == "Data scientist"
     assert picked.next_steps[-1] == AB_NEXT and picked.next_steps[0] == full.finding("drivers").next_steps[0]
+
+
+def test_designs_follow_the_lift_scenario(sample_lift_drivers):
+    from storytelling.report import designs_for
+
+    lift, _ = sample_lift_drivers
+    d = designs_for(lift)
+    n = lift.curves.n
+    assert d["everyone"].baseline_rate == lift.curves.evaluation.frame["churned"].mean()
+    assert d["picks"].baseline_rate == lift.point.hit_rate
+    assert d["picks"].eligible_per_week == n * 7 / 30 * lift.contacts / n
