@@ -32,6 +32,9 @@ def serve(extra: list[str]) -> int:
         # cached functions called outside a page run log that once per call: expected here
         logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
         try:
+            import storytelling.export.tables
+            import storytelling.ui.render
+            import storytelling.ui.sidebar  # noqa: F401  (the first page's own imports)
             from storytelling.ui.state import warm_sample
 
             warm_sample()

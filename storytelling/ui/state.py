@@ -421,13 +421,13 @@ def warm_sample() -> None:
     once the server answers, while the first visitor's browser is still loading the page)."""
     from storytelling import charts
 
-    charts.alt.Chart  # import and theme Altair  # noqa: B018
     raw = _load_raw(SAMPLE_KEY, None, None, None)
     roles_json = json.dumps(infer_roles(raw).to_dict(), sort_keys=True)
     data = _prepared(SAMPLE_KEY, roles_json, raw)
     ev = _evaluation(SAMPLE_KEY, roles_json, data)
     _glossary(SAMPLE_KEY, roles_json, data)
     _curves(SAMPLE_KEY, roles_json, bool(data.has_value), ev)
+    charts.alt.Chart  # import and theme Altair last: the first figures do not wait for it  # noqa: B018
 
 
 def fingerprint(raw: bytes) -> str:
