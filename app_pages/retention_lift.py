@@ -42,7 +42,7 @@ def what_if() -> None:
     policy = st.segmented_control("Choose the list by", [BY_COUNT, BY_RISK], default=BY_COUNT, key=POLICY,
                                   required=True, **BOUND)
     if policy == BY_RISK:
-        top = float(min(100.0, round(curve.sorted_scores[0] * 100 + 0.5, 1)))
+        top = float(min(100.0, round(curve.top_score * 100 + 0.5, 1)))
         t = st.slider("Contact everyone whose risk of leaving is at least (%)", 0.0, top,
                       min(5.0, top), step=0.1, key=THRESHOLD, **BOUND)
         contacts = curve.count_at_threshold(t / 100)

@@ -104,10 +104,14 @@ def contact_list(evaluation: Evaluation, contacts: int, *, names: dict[str, str]
     Columns: rank, customer id, risk of leaving, monthly value (when known), today's rule (when
     known) and the first few customer columns, named as in ``names`` (the glossary).
     """
-    frame = evaluation.current if evaluation.current is not None else evaluation.frame
-    k = int(min(max(contacts, 0), len(frame)))
-    order = np.argsort(-frame["score"].to_numpy(), kind="stable")[:k]  # ties keep input order, as the curve
-    top = frame.iloc[order]
+    if evaluation.population is not None:  # a sample of a warehouse table: the database lists the top k
+        top = evaluation.population.top(contacts)
+        frame, k = top, len(top)
+    else:
+        frame = evaluation.current if evaluation.current is not None else evaluation.frame
+        k = int(min(max(contacts, 0), len(frame)))
+        order = np.argsort(-frame["score"].to_numpy(), kind="stable")[:k]  # ties keep input order, as the curve
+        top = frame.iloc[order]
     names = names or {}
     out = pd.DataFrame({"Rank": np.arange(1, k + 1), "Customer id": top["customer_id"].astype(str).to_numpy(),
                         "Risk of leaving within a month": top["score"].round(4).to_numpy()})
@@ -134,10 +138,8 @@ def analyse_lift(curves: Curves, assumptions: Assumptions, contacts: int, *, cur
     k = int(min(max(contacts, 0), c.n))
     best = c.best_count(assumptions)
     rule_flagged = None
-    if curves.status_quo is not None:
-        s = curves.status_quo.sorted_scores
-        if set(np.unique(s)) <= {0.0, 1.0}:
-            rule_flagged = int(s.sum())
+    if curves.status_quo is not None and curves.status_quo.yes_no:
+        rule_flagged = curves.status_quo.count_at_threshold(1.0)
     return LiftResult(
         curves=curves,
         assumptions=assumptions,
@@ -163,10 +165,10 @@ def gains_data(curves: Curves, points: int = 101) -> pd.DataFrame:
     shares = ks / curves.n
     total = max(curves.model.total_churners, 1)
     rows.append(pd.DataFrame({"policy": charts.MODEL, "share_contacted": shares,
-                              "share_reached": curves.model.cum_churners[ks] / total}))
+                              "share_reached": curves.model.churners_at(ks) / total}))
     if curves.status_quo is not None:
         rows.append(pd.DataFrame({"policy": charts.STATUS_QUO, "share_contacted": shares,
-                                  "share_reached": curves.status_quo.cum_churners[ks] / total}))
+                                  "share_reached": curves.status_quo.churners_at(ks) / total}))
     rows.append(pd.DataFrame({"policy": charts.RANDOM, "share_contacted": shares, "share_reached": shares}))
     return pd.concat(rows, ignore_index=True)
 
@@ -181,7 +183,7 @@ def gains_spec(curves: Curves) -> dict:
 def net_data(result: LiftResult, points: int = 300, extra: tuple[int, ...] = ()) -> pd.DataFrame:
     c = result.curves.model
     ks = c.grid(points, extra=(result.best, result.contacts, *extra))
-    return pd.DataFrame({"contacts": ks, "net": c.net_curve(result.assumptions)[ks]})
+    return pd.DataFrame({"contacts": ks, "net": c.net_at(ks, result.assumptions)})
 
 
 def segment_mix(curves: Curves, contacts: int, column: str) -> pd.DataFrame:
@@ -191,7 +193,11 @@ def segment_mix(curves: Curves, contacts: int, column: str) -> pd.DataFrame:
     if pd.api.types.is_numeric_dtype(seg) and seg.nunique() > 8:
         seg = pd.qcut(seg, 4, duplicates="drop").astype(str)
     seg = seg.astype("string").fillna("(missing)")
-    top = curves.model.order[: max(contacts, 0)]
+    if curves.model.binned:  # the evaluated frame is a sample: its riskiest customers, in the same share
+        m = round(len(f) * min(max(contacts, 0), curves.n) / curves.n)
+        top = np.argsort(-f["score"].to_numpy(), kind="stable")[:m]
+    else:
+        top = curves.model.order[: max(contacts, 0)]
     base = seg.value_counts(normalize=True)
     lst = seg.iloc[top].value_counts(normalize=True).reindex(base.index, fill_value=0.0)
     order = {s: i for i, s in enumerate((lst - base).sort_values(ascending=False).index)}
@@ -435,7 +441,7 @@ def _marginal_hit(result: LiftResult, window: int = 200) -> float:
     k = max(result.best, 1)
     lo = max(k - window // 2, 0)
     hi = min(lo + window, c.n)
-    return float((c.cum_churners[hi] - c.cum_churners[lo]) / max(hi - lo, 1))
+    return float((c.churners_at(hi) - c.churners_at(lo)) / max(hi - lo, 1))
 
 
 def _break_even(result: LiftResult) -> float:
@@ -523,9 +529,9 @@ def segment_finding(result: LiftResult, column: str, column_label: str | None = 
 
 def population_finding(evaluation: Evaluation, *, currency: str = "$") -> Finding:
     """How many customers we have and how many leave: the baseline every other number builds on."""
-    fr = evaluation.frame
-    n = len(fr)
-    leavers = int(fr["churned"].sum())
+    fr, pop = evaluation.frame, evaluation.population
+    n = pop.customers if pop else len(fr)
+    leavers = pop.leavers if pop else int(fr["churned"].sum())
     rate = leavers / n
     month = _month(evaluation)
     f = facts(
@@ -535,12 +541,12 @@ def population_finding(evaluation: Evaluation, *, currency: str = "$") -> Findin
     )
     value_bullet = []
     if "value" in fr:
-        lost = float(fr.loc[fr["churned"] == 1, "value"].sum())
+        lost = pop.value_lost if pop else float(fr.loc[fr["churned"] == 1, "value"].sum())
         f["monthly_value_lost"] = Fact("monthly_value_lost", lost, currency, fmt_money(lost, currency))
         value_bullet = [f"Those leavers paid {f['monthly_value_lost'].text} a month between them."]
     current = []
     if evaluation.current is not None:
-        cur_n = len(evaluation.current)
+        cur_n = pop.current_customers if pop else len(evaluation.current)
         f["current_customers"] = Fact("current_customers", cur_n, "customers", fmt_count(cur_n))
         current = [f"Today we have {f['current_customers'].text} customers to score for next month's list."]
     T = texts(f)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,6 +87,17 @@ def model_input(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 @dataclass
+class Population:
+    """Counts over every customer when :attr:`Evaluation.frame` is only a sample (a warehouse)."""
+
+    customers: int  # customers of the evaluated month whose outcome is known
+    leavers: int
+    value_lost: float | None  # monthly value of the leavers (None without values)
+    current_customers: int | None  # today's customers (None without a later month)
+    top: Callable[[int], pd.DataFrame]  # the top k by score, columns as in ``frame``, riskiest first
+
+
+@dataclass
 class Evaluation:
     """The customers on which the story is measured, with a score for each.
 
@@ -103,6 +115,7 @@ class Evaluation:
     model: Pipeline | None = None
     current: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    population: Population | None = None  # set when ``frame`` is a sample of a larger table
 
     @property
     def looks_too_good(self) -> bool:

@@ -14,6 +14,14 @@ Formulas (C_k = leavers among the top k, V_k = their summed value when a value i
 * cost_k = cost_per_contact * k + fixed_cost
 * net_k = value_k - cost_k, roi_k = net_k / cost_k
 * random targeting at the same k reaches base_rate * k leavers.
+
+A curve is either exact (:meth:`TargetingCurve.from_scores`: one entry per customer) or built from
+score buckets (:meth:`TargetingCurve.from_aggregates`: counts of customers, leavers and value per
+score bucket, e.g. computed by a warehouse). Both answer the same queries. A bucketed curve is exact
+at the edge of every bucket; inside a bucket its customers are taken in proportion (leavers, value
+and scores spread evenly through the bucket), so customers whose risks fall in the same bucket count
+as tied. A count query is then off by at most the leavers of one bucket, and a threshold on the
+bucket grid is exact; see :data:`AGGREGATE_TOLERANCE` for what the tests hold it to.
 """
 
 from __future__ import annotations
@@ -22,6 +30,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+
+AGGREGATE_TOLERANCE = (
+    "Leavers reached by a bucketed curve differ from the exact curve by at most the leavers of one score "
+    "bucket; with 1,000 buckets of 0.1 risk points and a list of at least 1% of customers, by less than 1%."
+)
 
 
 @dataclass(frozen=True)
@@ -129,15 +142,20 @@ class TargetingCurve:
     Build with :meth:`from_scores`; the constructor takes already-sorted arrays.
     """
 
+    binned = False  # True for a curve built from score buckets (no customer-level arrays)
+
     def __init__(self, sorted_scores: np.ndarray, sorted_churned: np.ndarray,
                  order: np.ndarray, sorted_value: np.ndarray | None = None) -> None:
         self.n = int(len(sorted_scores))
         if self.n == 0:
             raise ValueError("a targeting curve needs at least one customer")
+        self.top_score = float(sorted_scores[0])
+        self.yes_no = bool(np.isin(sorted_scores, (0.0, 1.0)).all())  # a yes/no rule rather than a score
         self.sorted_scores = sorted_scores
         self.sorted_churned = sorted_churned
         self.order = order
         self.sorted_value = sorted_value
+        self.has_value = sorted_value is not None
         self.cum_churners = np.concatenate([[0], np.cumsum(sorted_churned, dtype=np.int64)])
         self.total_churners = int(self.cum_churners[-1])
         self.base_rate = self.total_churners / self.n
@@ -170,6 +188,65 @@ class TargetingCurve:
         return cls(scores[order], churned[order].astype(np.int8), order, sv)
 
     @classmethod
+    def from_aggregates(cls, score_high, score_low, customers, churners, value=None,
+                        value_sq=None) -> TargetingCurve:
+        """A curve from score buckets: per bucket, its highest and lowest score, its customers and
+        leavers, and (optionally) the summed value and summed squared value of its leavers.
+
+        Buckets may come in any order and must not overlap. Within a bucket customers are taken in
+        proportion: a list that ends inside a bucket reaches its share of the bucket's leavers and
+        value, and scores are spread evenly between the bucket's highest and lowest. Queries are
+        exact at bucket edges (see the module notes). Ranges always use the normal approximation
+        to the bootstrap, which needs ``value_sq`` when values are given (else it is taken as if
+        every leaver in a bucket had the bucket's mean value).
+        """
+        hi = np.asarray(score_high, dtype=float)
+        lo = np.asarray(score_low, dtype=float)
+        n_b = np.asarray(customers, dtype=np.int64)
+        c_b = np.asarray(churners, dtype=float)
+        if not (hi.ndim == 1 and hi.shape == lo.shape == n_b.shape == c_b.shape):
+            raise ValueError("bucket arrays must be 1-D and of the same length")
+        keep = n_b > 0
+        hi, lo, n_b, c_b = hi[keep], lo[keep], n_b[keep], c_b[keep]
+        if len(hi) == 0:
+            raise ValueError("a targeting curve needs at least one customer")
+        if np.isnan(hi).any() or np.isnan(lo).any() or (lo > hi).any():
+            raise ValueError("each bucket needs a lowest score at or below its highest score")
+        if (c_b < 0).any() or (c_b > n_b).any():
+            raise ValueError("a bucket cannot have more leavers than customers")
+        order = np.lexsort((-lo, -hi))  # highest scores first
+        hi, lo, n_b, c_b = hi[order], lo[order], n_b[order], c_b[order]
+        if (lo[:-1] < hi[1:]).any():
+            raise ValueError("score buckets must not overlap")
+        self = cls.__new__(cls)
+        self.binned = True
+        self.n = int(n_b.sum())
+        self.knots = np.concatenate([[0], np.cumsum(n_b)])
+        self.bucket_high, self.bucket_low = hi, lo
+        self.sorted_scores = self.sorted_churned = self.order = self.sorted_value = None
+        self.top_score = float(hi[0])
+        self.yes_no = bool(np.isin(hi, (0.0, 1.0)).all() and (hi == lo).all())
+        self.knot_churners = np.concatenate([[0.0], np.cumsum(c_b)])
+        self.cum_churners = None
+        self.total_churners = int(round(self.knot_churners[-1]))
+        self.base_rate = self.total_churners / self.n
+        self.cum_value = None
+        if value is not None:
+            v_b = np.asarray(value, dtype=float)[keep][order]
+            v2_b = (np.asarray(value_sq, dtype=float)[keep][order] if value_sq is not None
+                    else np.divide(v_b ** 2, c_b, out=np.zeros_like(v_b), where=c_b > 0))
+            self.knot_value = np.concatenate([[0.0], np.cumsum(v_b)])
+            self.knot_value_sq = np.concatenate([[0.0], np.cumsum(v2_b)])
+            self.total_value = float(self.knot_value[-1])
+            self.has_value = True
+        else:
+            self.knot_value = self.knot_value_sq = None
+            self.total_value = None
+            self.has_value = False
+        self._net_cache = {}
+        return self
+
+    @classmethod
     def from_rule(cls, rule, churned, value=None, *, seed: int = 0) -> TargetingCurve:
         """Today's rule, ranked like the model: customers it ranks the same (usually everyone it
         flags, and everyone it does not) come in a fixed random order (seeded), so "the rule at
@@ -183,10 +260,43 @@ class TargetingCurve:
         return curve
 
     # -- queries ---------------------------------------------------------------------------
+    def churners_at(self, k):
+        """Leavers among the top ``k`` (a depth or an array of depths, within 0..n). O(1) each
+        (O(log buckets) for a bucketed curve, whose counts may be fractional inside a bucket)."""
+        if self.binned:
+            out = np.interp(k, self.knots, self.knot_churners)
+            return float(out) if np.ndim(out) == 0 else out
+        out = self.cum_churners[k]
+        return int(out) if np.ndim(out) == 0 else out
+
+    def value_at(self, k):
+        """Summed value of the leavers among the top ``k`` (None without values)."""
+        if not self.has_value:
+            return None
+        out = (np.interp(k, self.knots, self.knot_value) if self.binned else self.cum_value[k])
+        return float(out) if np.ndim(out) == 0 else out
+
+    def _value_sq_at(self, k: int) -> float:
+        if self.binned:
+            return float(np.interp(k, self.knots, self.knot_value_sq))
+        return float(np.sum((self.sorted_value[:k] * self.sorted_churned[:k]) ** 2))
+
+    def score_at(self, k: int) -> float:
+        """The lowest score among the top ``k`` (nan for k = 0)."""
+        k = int(min(max(k, 0), self.n))
+        if k == 0:
+            return math.nan
+        if not self.binned:
+            return float(self.sorted_scores[k - 1])
+        j = int(np.searchsorted(self.knots, k, side="left")) - 1  # the bucket holding the k-th customer
+        share = (k - self.knots[j]) / (self.knots[j + 1] - self.knots[j])
+        return float(self.bucket_high[j] - share * (self.bucket_high[j] - self.bucket_low[j]))
+
     def at_count(self, k: int) -> TargetingPoint:
         """The top ``k`` customers (clipped to 0..n). O(1)."""
         k = int(min(max(k, 0), self.n))
-        c = int(self.cum_churners[k])
+        c = self.churners_at(k)
+        c = int(round(c)) if self.binned else c
         hit = c / k if k else 0.0
         return TargetingPoint(
             contacted=k,
@@ -194,9 +304,9 @@ class TargetingCurve:
             hit_rate=hit,
             share_of_churners_reached=c / self.total_churners if self.total_churners else 0.0,
             lift=hit / self.base_rate if self.base_rate else 0.0,
-            threshold=float(self.sorted_scores[k - 1]) if k else math.nan,
+            threshold=self.score_at(k),
             fraction=k / self.n,
-            value_reached=float(self.cum_value[k]) if self.cum_value is not None else None,
+            value_reached=self.value_at(k),
         )
 
     def at_fraction(self, f: float) -> TargetingPoint:
@@ -204,8 +314,14 @@ class TargetingCurve:
         return self.at_count(int(round(min(max(f, 0.0), 1.0) * self.n)))
 
     def count_at_threshold(self, t: float) -> int:
-        """How many customers have score >= t. O(log n)."""
-        return int(np.searchsorted(self._neg_scores, -t, side="right"))
+        """How many customers have score >= t. O(log n) (O(buckets) for a bucketed curve, which
+        takes a bucket that straddles ``t`` in proportion to where ``t`` falls in it)."""
+        if not self.binned:
+            return int(np.searchsorted(self._neg_scores, -t, side="right"))
+        width = self.bucket_high - self.bucket_low
+        share = np.where(width > 0, np.clip((self.bucket_high - t) / np.where(width > 0, width, 1.0), 0.0, 1.0),
+                         (self.bucket_high >= t).astype(float))
+        return int(round(float(share @ np.diff(self.knots))))
 
     def at_threshold(self, t: float) -> TargetingPoint:
         """Everyone with score >= ``t``. O(log n)."""
@@ -232,8 +348,17 @@ class TargetingCurve:
         value_reached = self.total_value * k / self.n if self.total_value is not None else None
         return self._outcome(k, churners, value_reached, a)
 
+    def net_at(self, k, a: Assumptions):
+        """Net value of contacting the top ``k`` (a depth or an array of depths)."""
+        if not self.binned:
+            return self.net_curve(a)[k]
+        return a.value_kept(self.churners_at(k), self.value_at(k)) - a.cost(k)
+
     def net_curve(self, a: Assumptions) -> np.ndarray:
-        """Net value for every depth k = 0..n (cached per assumptions). O(n)."""
+        """Net value for every depth k = 0..n (cached per assumptions). O(n). Exact curves only
+        (a bucketed curve answers :meth:`net_at`)."""
+        if self.binned:
+            raise ValueError("a bucketed curve has no per-customer net curve; use net_at")
         if a not in self._net_cache:
             k = np.arange(self.n + 1)
             if len(self._net_cache) > 16:
@@ -246,10 +371,15 @@ class TargetingCurve:
 
         Returns 0 when no depth makes money.
         """
-        net = self.net_curve(a)
         limit = self.n if max_count is None else int(min(max(max_count, 0), self.n))
         if a.capacity is not None:
             limit = min(limit, int(a.capacity))
+        if self.binned:  # net is linear inside a bucket: the best depth is a bucket edge or the limit
+            ks = np.unique(np.append(self.knots[self.knots <= limit], limit))
+            net = self.net_at(ks, a)
+            i = int(np.argmax(net))
+            return int(ks[i]) if net[i] > 0 else 0
+        net = self.net_curve(a)
         best = int(np.argmax(net[: limit + 1]))
         return best if net[best] > 0 else 0
 
@@ -309,12 +439,12 @@ class TargetingCurve:
         which is accurate at that size. Returns ``(reached, value_reached or None, method)``.
         """
         k = int(min(max(k, 0), self.n))
-        has_value = self.sorted_value is not None
+        has_value = self.has_value
         if k == 0:
             z = np.zeros(n_boot)
             return z, (z.copy() if has_value else None), "bootstrap"
         span_needed = min(self.n, k + int(8 * math.sqrt(k)) + 50)
-        if span_needed * n_boot <= max_cells:
+        if not self.binned and span_needed * n_boot <= max_cells:
             span, cw, cy, cv = self._boot_tables(n_boot, seed, span_needed)
             rows = np.arange(n_boot)
             # Where each resample reaches its k-th contact; the customer there may count only
@@ -328,13 +458,12 @@ class TargetingCurve:
             return reached, vreached, "bootstrap"
         rng = np.random.default_rng([seed, k])
         z = rng.standard_normal(n_boot)
-        c = float(self.cum_churners[k])
+        c = float(self.churners_at(k))
         reached = np.maximum(c + z * math.sqrt(c), 0.0)
         vreached = None
         if has_value:
-            s = float(self.cum_value[k])
-            sd_v = math.sqrt(float(np.sum((self.sorted_value[:k] * self.sorted_churned[:k]) ** 2)))
-            vreached = np.maximum(s + z * sd_v, 0.0)
+            s = float(self.value_at(k))
+            vreached = np.maximum(s + z * math.sqrt(self._value_sq_at(k)), 0.0)
         return reached, vreached, "normal approximation"
 
     def net_samples(self, k: int, a: Assumptions, reached: np.ndarray, vreached: np.ndarray | None) -> np.ndarray:

@@ -200,3 +200,101 @@ def test_rule_curve_puts_flagged_first_and_keeps_row_order(rng):
     flagged = int(rule.sum())
     assert c.at_count(flagged).churners_reached == churned[rule == 1].sum()
     assert set(c.order[:flagged]) == set(np.flatnonzero(rule == 1))
+
+
+# -- curves from score buckets (what a warehouse sends) -------------------------------------------
+
+
+def buckets_of(scores, churned, value, resolution=1000):
+    """The histogram a database would compute: per bucket of 1/resolution, by plain pandas."""
+    import pandas as pd
+
+    df = pd.DataFrame({"b": np.floor(scores * resolution), "s": scores, "c": churned.astype(int),
+                       "v": value * churned})
+    g = df.groupby("b").agg(hi=("s", "max"), lo=("s", "min"), n=("s", "size"), c=("c", "sum"), v=("v", "sum"))
+    g["v2"] = df.assign(v2=df["v"] ** 2).groupby("b")["v2"].sum()
+    return g
+
+
+@pytest.fixture()
+def scored(rng):
+    n = 50_000
+    scores = rng.beta(1.2, 10, n)
+    churned = rng.random(n) < scores
+    value = rng.gamma(3.0, 20.0, n)
+    return scores, churned, value
+
+
+def test_aggregate_curve_is_exact_at_bucket_edges(scored):
+    scores, churned, value = scored
+    g = buckets_of(scores, churned, value)
+    agg = TargetingCurve.from_aggregates(g["hi"], g["lo"], g["n"], g["c"], g["v"], g["v2"])
+    exact = TargetingCurve.from_scores(scores, churned, value)
+    assert agg.binned and not exact.binned
+    assert agg.n == exact.n and agg.total_churners == exact.total_churners
+    edges = np.cumsum(g["n"].to_numpy()[::-1])  # highest bucket first
+    assert np.allclose(agg.churners_at(edges), exact.churners_at(edges))
+    assert np.allclose(agg.value_at(edges), exact.value_at(edges))
+    for t in (0.0, 0.05, 0.1, 0.123, 0.25, 0.5, 1.0):  # thresholds on the 0.001 grid
+        assert agg.count_at_threshold(t) == exact.count_at_threshold(t)
+
+
+def test_aggregate_curve_within_documented_tolerance(scored):
+    """Off by at most one bucket's leavers anywhere; under 1% for lists of 1% or more."""
+    scores, churned, value = scored
+    g = buckets_of(scores, churned, value)
+    agg = TargetingCurve.from_aggregates(g["hi"], g["lo"], g["n"], g["c"], g["v"], g["v2"])
+    exact = TargetingCurve.from_scores(scores, churned, value)
+    ks = np.arange(0, exact.n + 1, 37)
+    diff = np.abs(agg.churners_at(ks) - exact.churners_at(ks))
+    assert diff.max() <= g["c"].max()
+    deep = ks >= exact.n // 100
+    assert (diff[deep] / exact.churners_at(ks[deep])).max() < 0.01
+    for k in (1, 500, 2_000, 10_000, 49_999):
+        p, q = agg.at_count(k), exact.at_count(k)
+        assert p.contacted == q.contacted and abs(p.churners_reached - q.churners_reached) <= g["c"].max()
+        assert abs(p.threshold - q.threshold) <= 0.001 + 1e-12  # inside the same bucket
+        assert p.value_reached == pytest.approx(q.value_reached, rel=0.02)
+
+
+def test_aggregate_curve_business_figures(scored):
+    scores, churned, value = scored
+    g = buckets_of(scores, churned, value)
+    agg = TargetingCurve.from_aggregates(g["hi"], g["lo"], g["n"], g["c"], g["v"], g["v2"])
+    exact = TargetingCurve.from_scores(scores, churned, value)
+    a = Assumptions(value_per_saved=0, cost_per_contact=8, save_rate=0.3, fixed_cost=500, value_months=12)
+    best_agg, best_exact = agg.best_count(a), exact.best_count(a)
+    assert agg.net_at(best_agg, a) == pytest.approx(exact.net_curve(a)[best_exact], rel=0.005)
+    assert agg.best_count(Assumptions(600, 8, 0.3, capacity=1234)) <= 1234
+    assert agg.best_count(Assumptions(0, 1000, 0.3)) == 0  # no list pays for itself
+    assert np.allclose(agg.net_at(np.array([0, 1000]), a), [agg.outcome(0, a).net, agg.outcome(1000, a).net])
+    assert agg.random_outcome(1000, a).churners_reached == pytest.approx(exact.random_outcome(1000, a).churners_reached)
+    r_agg = agg.bootstrap(5000, a)
+    r_exact = exact.bootstrap(5000, a, max_cells=1)  # the same normal approximation on customer rows
+    assert r_agg.method == "normal approximation"
+    assert r_agg.reached.low == pytest.approx(r_exact.reached.low, rel=0.02)
+    assert r_agg.net.high == pytest.approx(r_exact.net.high, rel=0.02)
+    with pytest.raises(ValueError):
+        agg.net_curve(a)
+
+
+def test_aggregate_rule_curve_takes_ties_in_proportion(rng):
+    n = 10_000
+    rule = (rng.random(n) < 0.2).astype(float)
+    churned = rng.random(n) < np.where(rule == 1, 0.2, 0.05)
+    c1, c0 = int(churned[rule == 1].sum()), int(churned[rule == 0].sum())
+    flagged = int(rule.sum())
+    agg = TargetingCurve.from_aggregates([0.0, 1.0], [0.0, 1.0], [n - flagged, flagged], [c0, c1])
+    assert agg.yes_no and agg.count_at_threshold(1.0) == flagged
+    assert agg.at_count(flagged).churners_reached == c1
+    assert agg.churners_at(flagged // 2) == pytest.approx(c1 * (flagged // 2) / flagged)
+    assert agg.churners_at(flagged + 100) == pytest.approx(c1 + c0 * 100 / (n - flagged))
+
+
+def test_from_aggregates_rejects_bad_buckets():
+    with pytest.raises(ValueError, match="overlap"):
+        TargetingCurve.from_aggregates([0.5, 0.6], [0.3, 0.4], [10, 10], [1, 1])
+    with pytest.raises(ValueError, match="more leavers"):
+        TargetingCurve.from_aggregates([0.5], [0.4], [10], [11])
+    with pytest.raises(ValueError, match="at least one"):
+        TargetingCurve.from_aggregates([0.5], [0.4], [0], [0])

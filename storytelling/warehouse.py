@@ -1,0 +1,546 @@
+"""Scored customers in a database: the database computes the aggregates, only they leave it.
+
+A warehouse table (or a query) with one row per customer (and snapshot) and a model score is read
+with a handful of bounded queries, built with SQLAlchemy Core so that any dialect renders them
+(DuckDB is the embedded default: a ``.duckdb`` file, a Parquet file or a folder of Parquet files):
+
+1. ``peek``: the first 2,000 rows, to recognise the columns exactly as for a file;
+2. the label's distinct values (at most 50), mapped to left / stayed / unknown as for a file;
+3. one row per snapshot date: customers, labelled customers, leavers, value lost, score range;
+4. the score histogram of the evaluated month: per bucket of 0.001 risk (at most 1,001 rows)
+   customers, leavers, lowest and highest score, summed and squared value of the leavers, from
+   which :meth:`~storytelling.targeting.TargetingCurve.from_aggregates` builds the curve
+   (exact at bucket edges; see :data:`~storytelling.targeting.AGGREGATE_TOLERANCE`);
+5. the same for today's rule (grouped by its values, or bucketed over its range);
+6. a bounded sample of the evaluated and the current month (``sample_size`` rows each) for
+   features, drivers and SHAP; and, on demand, the top ``k`` customers for the contact list.
+
+Every database error is turned into :class:`~storytelling.data.DataError` with the database's
+own words and what to check. Typed queries must be one ``SELECT`` (or ``WITH``) statement.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import re
+import time
+import warnings
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from storytelling.data import CustomerData, DataError, Roles, _binary_values, infer_roles
+from storytelling.model import Evaluation, Population
+
+BUCKETS = 1000  # score buckets of 0.001: thresholds on the 0.1-point grid are exact
+PEEK_ROWS = 2000
+SAMPLE_ROWS = 5000
+MAX_LABEL_VALUES = 50
+MAX_DATES = 1000
+MAX_RULE_VALUES = 2000
+MAX_LIST = 100_000  # the longest contact list fetched
+
+
+@dataclass(frozen=True)
+class SqlSource:
+    """Where the scored customers live: a SQLAlchemy URL (or a local DuckDB / SQLite / Parquet path)
+    and a table name or one SELECT query."""
+
+    url: str
+    table: str | None = None
+    query: str | None = None
+
+    @property
+    def name(self) -> str:
+        what = self.table or "query"
+        return f"{what} @ {_display_url(self.url)}"
+
+    @property
+    def key(self) -> str:
+        import hashlib
+
+        return "sql:" + hashlib.sha1(repr((self.url, self.table, self.query)).encode()).hexdigest()[:16]
+
+
+def _display_url(url: str) -> str:
+    """The URL without any password."""
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+
+
+# ---------------------------------------------------------------------------------------------
+# Connecting
+
+
+def _parquet_glob(path: Path) -> str:
+    return str(path / "**" / "*.parquet") if path.is_dir() else str(path)
+
+
+def engine_for(url: str):
+    """A SQLAlchemy engine for ``url``: a SQLAlchemy URL, or a local path to a ``.duckdb`` file, a
+    SQLite file, a Parquet file or a folder of Parquet files (read by an embedded DuckDB).
+
+    Local DuckDB databases are opened read-only with file access switched off (Parquet sources may
+    read only their own folder), so a typed query cannot read other files on the server.
+    """
+    import sqlalchemy as sa
+
+    url = str(url).strip()
+    if not url:
+        raise DataError("No database given. Enter a SQLAlchemy URL (e.g. duckdb:///scores.duckdb) or a path.")
+    if "://" not in url:
+        path = Path(url).expanduser()
+        if not path.exists():
+            raise DataError(f"'{url}' was not found. Give the path of a .duckdb or SQLite file, a Parquet file or "
+                            "a folder of Parquet files, or a SQLAlchemy URL.")
+        if path.is_dir() or path.suffix.lower() == ".parquet":
+            return _parquet_engine(path.resolve())
+        if path.suffix.lower() in (".sqlite", ".sqlite3", ".db"):
+            return sa.create_engine(f"sqlite:///{path.resolve()}")
+        url = f"duckdb:///{path.resolve()}"
+    try:
+        if url.startswith("duckdb:") and ":memory:" not in url:
+            return sa.create_engine(url, connect_args={"read_only": True,
+                                                       "config": {"enable_external_access": False}})
+        return sa.create_engine(url)
+    except Exception as exc:  # unknown dialect, missing driver, malformed URL
+        raise DataError(f"Can't open the database '{_display_url(url)}': {_reason(exc)} Check the URL; for "
+                        "Postgres, BigQuery or Snowflake install their SQLAlchemy driver.") from None
+
+
+def _parquet_engine(path: Path):
+    import sqlalchemy as sa
+
+    engine = sa.create_engine("duckdb:///:memory:")
+    folder = str(path if path.is_dir() else path.parent)
+    source = _parquet_glob(path).replace("'", "''")
+
+    @sa.event.listens_for(engine, "connect")
+    def _view(dbapi_connection, _record):  # every pooled connection is its own in-memory database
+        cur = dbapi_connection.cursor()
+        cur.execute(f"CREATE VIEW customers AS SELECT * FROM read_parquet('{source}', union_by_name = true)")
+        cur.execute(f"SET allowed_directories = ['{folder.rstrip('/').replace(chr(39), chr(39) * 2)}/']")
+        cur.execute("SET enable_external_access = false")
+        cur.close()
+
+    return engine
+
+
+def tables(engine) -> list[str]:
+    """Tables and views the connection can read (a Parquet source shows one: ``customers``)."""
+    import sqlalchemy as sa
+
+    try:
+        insp = sa.inspect(engine)
+        return sorted(set(insp.get_table_names()) | set(insp.get_view_names()))
+    except Exception as exc:
+        raise DataError(f"Can't list the database's tables: {_reason(exc)}") from None
+
+
+def _reason(exc: Exception) -> str:
+    """The database's own words, first line, without SQLAlchemy's boilerplate."""
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = re.sub(r"^\(\S+\)\s*", "", text)
+    return text[:300].rstrip(".") + "."
+
+
+_SELECT = re.compile(r"^\s*(select|with)\b", re.IGNORECASE)
+
+
+def _check_query(query: str) -> str:
+    q = query.strip().rstrip(";").strip()
+    if not q:
+        raise DataError("The query is empty. Write one SELECT statement that returns one row per customer.")
+    if not _SELECT.match(q):
+        raise DataError("Only a SELECT (or WITH ... SELECT) query can be used: it reads customers and changes "
+                        "nothing.")
+    if ";" in re.sub(r"'[^']*'", "", q):
+        raise DataError("Write a single SELECT statement (no ';' between statements).")
+    return q
+
+
+@dataclass
+class _Source:
+    """The table or query as a SQLAlchemy selectable with its columns."""
+
+    engine: Any
+    rel: Any
+    columns: list[str]
+
+
+def _open(source: SqlSource, engine=None) -> _Source:
+    import sqlalchemy as sa
+
+    engine = engine if engine is not None else engine_for(source.url)
+    if bool(source.table) == bool(source.query):
+        raise DataError("Choose a table or write a query (one of the two).")
+    if source.table:
+        parts = source.table.split(".")
+        if len(parts) > 2 or not all(parts):
+            raise DataError(f"'{source.table}' is not a table name. Use name or schema.name.")
+        known = tables(engine) if len(parts) == 1 else None
+        if known is not None and parts[0] not in known:
+            hint = f" Tables here: {', '.join(known[:12])}." if known else " The database has no tables."
+            raise DataError(f"There is no table '{source.table}'.{hint}")
+        probe = sa.select(sa.text("*")).select_from(sa.table(parts[-1], schema=parts[0] if len(parts) == 2 else None))
+    else:
+        probe = sa.select(sa.text("*")).select_from(sa.text(f"({_check_query(source.query)}) AS st_src"))
+    try:
+        with engine.connect() as con:
+            cols = list(con.execute(probe.limit(0)).keys())
+    except DataError:
+        raise
+    except Exception as exc:
+        raise DataError(f"The database refused the {'query' if source.query else 'table'}: {_reason(exc)} "
+                        "Check the SQL and the names in it.") from None
+    if source.table:
+        rel = sa.table(parts[-1], *[sa.column(c) for c in cols], schema=parts[0] if len(parts) == 2 else None)
+    else:
+        rel = sa.text(_check_query(source.query)).columns(*[sa.column(c) for c in cols]).subquery("st_src")
+    return _Source(engine, rel, cols)
+
+
+def _run(src: _Source, stmt, what: str) -> pd.DataFrame:
+    try:
+        with src.engine.connect() as con:
+            res = con.execute(stmt)
+            return pd.DataFrame(res.fetchall(), columns=list(res.keys()))
+    except Exception as exc:
+        raise DataError(f"The database could not {what}: {_reason(exc)} Check that the columns chosen for each "
+                        "role hold the expected kind of values.") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def peek(source: SqlSource, engine=None, rows: int = PEEK_ROWS) -> pd.DataFrame:
+    """The first ``rows`` rows, to recognise the columns (and show them on the Data page)."""
+    import sqlalchemy as sa
+
+    src = _open(source, engine)
+    df = _run(src, sa.select(src.rel).limit(rows), "read the first rows")
+    if df.empty:
+        raise DataError("The table (or query) returns no rows. Check its name or the query's WHERE clause.")
+    return df
+
+
+def guess_roles(source: SqlSource, engine=None) -> Roles:
+    """Column roles recognised from the first rows, exactly as for a file."""
+    return infer_roles(peek(source, engine))
+
+
+@dataclass
+class WarehouseTable:
+    """What the app needs from a scored table, read with bounded queries."""
+
+    source: SqlSource
+    roles: Roles
+    months: pd.DataFrame  # one row per snapshot date (or one row): customers, labelled, leavers, value_lost
+    as_of: pd.Timestamp | None
+    current: pd.Timestamp | None
+    buckets: pd.DataFrame  # score histogram of the evaluated month
+    rule_buckets: pd.DataFrame | None
+    sample: pd.DataFrame  # raw columns, at most sample_size rows of the evaluated and the current month
+    rows_fetched: int  # rows that left the database for the aggregates (not the sample)
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+    _src: Any = field(default=None, repr=False)
+    _sample_rows: int = 0
+
+    @property
+    def customers(self) -> int:
+        return int(self.buckets["customers"].sum())
+
+    def top(self, k: int) -> pd.DataFrame:
+        """The top ``k`` customers by score (today's month when there is one, else the evaluated
+        month), raw columns, riskiest first; at most :data:`MAX_LIST` rows."""
+        import sqlalchemy as sa
+
+        src, r = self._src, self.roles
+        k = int(min(max(k, 0), MAX_LIST))
+        rel = src.rel
+        stmt = sa.select(rel).where(rel.c[r.score].is_not(None))
+        month = self.current if self.current is not None else self.as_of
+        if month is not None:
+            stmt = stmt.where(rel.c[r.date] == self._date_value(month))
+        if self.current is None:
+            stmt = stmt.where(self._labelled())
+        order = [rel.c[r.score].desc()] + ([rel.c[r.id].asc()] if r.id else [])
+        top = _run(src, stmt.order_by(*order).limit(k), "list the riskiest customers")
+        names = {r.id: "customer_id", r.score: "score", r.value: "value", r.status_quo: "status_quo"}
+        top = top.rename(columns={c: n for c, n in names.items() if c})
+        if "customer_id" not in top:
+            top.insert(0, "customer_id", np.arange(1, len(top) + 1))
+        for c in ("score", "value", "status_quo"):
+            if c in top:
+                top[c] = pd.to_numeric(top[c], errors="coerce")
+        return top[[c for c in ("customer_id", "score", "value", "status_quo", *r.features) if c in top]]
+
+    # -- internals shared by the queries --------------------------------------------------------
+    _label_map: dict = field(default_factory=dict, repr=False)
+    _date_values: dict = field(default_factory=dict, repr=False)
+
+    def _labelled(self):
+        import sqlalchemy as sa
+
+        known = [v for v, y in self._label_map.items() if y in (0.0, 1.0)]
+        return self._src.rel.c[self.roles.label].in_(known) if known else sa.false()
+
+    def _date_value(self, ts: pd.Timestamp):
+        return self._date_values[pd.Timestamp(ts)]
+
+
+def _label_map(src: _Source, label: str) -> dict:
+    """Each distinct label value -> 1.0 (left), 0.0 (stayed) or nan (not known yet)."""
+    import sqlalchemy as sa
+
+    col = src.rel.c[label]
+    df = _run(src, sa.select(col.label("v"), sa.func.count().label("n")).group_by(col).limit(MAX_LABEL_VALUES + 1),
+              "read the label's values")
+    if len(df) > MAX_LABEL_VALUES:
+        raise DataError(f"The column '{label}' has more than {MAX_LABEL_VALUES} different values, so it can't say "
+                        "who left. Choose the column that holds left / stayed (or 1 / 0) on the Data page.")
+    values = [v for v in df["v"] if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    plain = pd.Series([int(v) if isinstance(v, bool | np.bool_) else v for v in values], dtype=object)
+    with contextlib.suppress(TypeError, ValueError):  # text labels stay text: left / stayed, yes / no...
+        plain = pd.to_numeric(plain)
+    mapped = _binary_values(plain)
+    if mapped is None:
+        shown = ", ".join(repr(v) for v in values[:5])
+        raise DataError(f"The column '{label}' should say who left (yes/no, 1/0, churned/active) but holds {shown}. "
+                        "Choose another column for 'who left' on the Data page.")
+    out = dict(zip(values, mapped.tolist(), strict=True))
+    if not any(y == 1.0 for y in out.values()) or not any(y == 0.0 for y in out.values()):
+        raise DataError(f"The column '{label}' has only one outcome ({shown_outcome(out)}): we need customers who "
+                        "left and customers who stayed.")
+    return out
+
+
+def shown_outcome(mapping: dict) -> str:
+    ys = {y for y in mapping.values() if y in (0.0, 1.0)}
+    return "everyone left" if ys == {1.0} else "nobody left"
+
+
+def read_warehouse(source: SqlSource, roles: Roles | None = None, *, engine=None, sample_size: int = SAMPLE_ROWS,
+                   buckets: int = BUCKETS, seed: int = 0) -> WarehouseTable:
+    """Read a scored table with bounded queries (see the module notes). ``roles`` defaults to
+    those recognised from the first rows."""
+    import sqlalchemy as sa
+
+    t0 = time.perf_counter()
+    src = _open(source, engine)
+    if roles is None:
+        roles = infer_roles(_run(src, sa.select(src.rel).limit(PEEK_ROWS), "read the first rows"))
+    missing = [f"'{c}'" for c in [roles.id, roles.date, roles.label, roles.score, roles.value, roles.status_quo,
+                                  *roles.features] if c and c not in src.columns]
+    if missing:
+        raise DataError(f"The table has no column {', '.join(missing)}. Choose the columns again on the Data page "
+                        f"(columns here: {', '.join(src.columns[:15])}).")
+    if not roles.label:
+        raise DataError("No column says who left. Choose it on the Data page (left / stayed, 1 / 0).")
+    if not roles.score:
+        raise DataError("Warehouse tables need a score column (each customer's risk from your model): the app does "
+                        "not train on millions of rows. Choose the score column on the Data page, or load a file "
+                        "to train a model here.")
+    rel = src.rel
+    labels = _label_map(src, roles.label)
+    known = [v for v, y in labels.items() if y in (0.0, 1.0)]
+    left = [v for v, y in labels.items() if y == 1.0]
+    is_lab = sa.case((rel.c[roles.label].in_(known), 1), else_=0)
+    is_left = sa.case((rel.c[roles.label].in_(left), 1), else_=0)
+    score = rel.c[roles.score]
+    value = rel.c[roles.value] if roles.value else None
+    fetched = 0
+
+    # 3. one row per snapshot date
+    cols = [sa.func.count().label("customers"), sa.func.sum(is_lab).label("labelled"),
+            sa.func.sum(is_left).label("leavers"), sa.func.min(score).label("score_min"),
+            sa.func.max(score).label("score_max"),
+            sa.func.sum(sa.case((sa.and_(score.is_(None), is_lab == 1), 1), else_=0)).label("no_score")]
+    if value is not None:
+        cols.append(sa.func.sum(sa.case((is_left == 1, value), else_=0)).label("value_lost"))
+    if roles.status_quo:
+        cols += [sa.func.min(rel.c[roles.status_quo]).label("rule_min"),
+                 sa.func.max(rel.c[roles.status_quo]).label("rule_max")]
+    if roles.date:
+        d = rel.c[roles.date]
+        months = _run(src, sa.select(d.label("date_value"), *cols).group_by(d).order_by(d).limit(MAX_DATES + 1),
+                      "count customers per snapshot date")
+        if len(months) > MAX_DATES:
+            raise DataError(f"The column '{roles.date}' has more than {MAX_DATES} different dates. Snapshots should "
+                            "be monthly (one date per month); choose the snapshot date column on the Data page.")
+        with warnings.catch_warnings():  # text dates are parsed one by one: a few dozen values
+            warnings.simplefilter("ignore", UserWarning)
+            months["snapshot_date"] = pd.to_datetime(months["date_value"].astype(str), errors="coerce")
+        if months["snapshot_date"].isna().any():
+            bad = months.loc[months["snapshot_date"].isna(), "date_value"].head(3).tolist()
+            raise DataError(f"The column '{roles.date}' has values that are not dates ({', '.join(map(str, bad))}). "
+                            "Choose the snapshot date column on the Data page.")
+    else:
+        months = _run(src, sa.select(*cols), "count the customers")
+    fetched += len(months)
+    for c in ("customers", "labelled", "leavers", "no_score"):
+        months[c] = pd.to_numeric(months[c]).fillna(0).astype(np.int64)
+    lab_months = months[months["labelled"] > 0]
+    if lab_months.empty:
+        raise DataError(f"No customer has a known outcome in '{roles.label}' yet. Load a table with at least one month "
+                        "whose leavers are known.")
+    lo, hi = pd.to_numeric(months["score_min"]).min(), pd.to_numeric(months["score_max"]).max()
+    if lo < 0 or hi > 1:
+        raise DataError(f"The score column '{roles.score}' should hold probabilities between 0 and 1, but has values "
+                        f"from {lo:g} to {hi:g}. Choose another score column (or rescale it) on the Data page.")
+    as_of = current = None
+    where = []
+    date_values = {}
+    if roles.date:
+        date_values = dict(zip(months["snapshot_date"], months["date_value"], strict=True))
+        as_of = pd.Timestamp(lab_months["snapshot_date"].max())
+        later = months[(months["snapshot_date"] > as_of) & (months["labelled"] == 0)]
+        current = pd.Timestamp(later["snapshot_date"].max()) if len(later) else None
+        where.append(rel.c[roles.date] == date_values[as_of])
+        row = lab_months[lab_months["snapshot_date"] == as_of].iloc[0]
+    else:
+        row = lab_months.iloc[0]
+    if int(row["no_score"]):
+        raise DataError(f"{int(row['no_score']):,} customers of the evaluated month have no score in '{roles.score}'. "
+                        "Score every customer (or filter them out in the query).")
+    where.append(rel.c[roles.label].in_(known))
+
+    # 4. score histogram of the evaluated month
+    b = sa.func.floor(score * buckets)
+    agg = [sa.func.count().label("customers"), sa.func.sum(is_left).label("leavers"),
+           sa.func.min(score).label("score_low"), sa.func.max(score).label("score_high")]
+    if value is not None:
+        lv = sa.case((is_left == 1, value), else_=0)
+        agg += [sa.func.sum(lv).label("value"), sa.func.sum(lv * lv).label("value_sq")]
+    hist = _run(src, sa.select(b.label("bucket"), *agg).where(*where).group_by(b).order_by(b),
+                "build the score histogram")
+    fetched += len(hist)
+    hist = hist.apply(pd.to_numeric)
+
+    # 5. today's rule
+    rule_hist = None
+    if roles.status_quo:
+        q = rel.c[roles.status_quo]
+        rule_hist = _run(src, sa.select(q.label("rule"), *agg[:2], *agg[4:]).where(*where).group_by(q)
+                         .limit(MAX_RULE_VALUES + 1), "group customers by today's rule")
+        if len(rule_hist) > MAX_RULE_VALUES:  # a ranking rather than a flag: bucket it over its range
+            r_lo = float(pd.to_numeric(months["rule_min"]).min())
+            r_hi = float(pd.to_numeric(months["rule_max"]).max())
+            width = (r_hi - r_lo) or 1.0
+            rb = sa.func.floor((q - r_lo) / width * buckets)
+            rule_hist = _run(src, sa.select(rb.label("bucket"), sa.func.min(q).label("rule_low"),
+                                            sa.func.max(q).label("rule"), *agg[:2], *agg[4:])
+                             .where(*where).group_by(rb), "bucket today's rule")
+        fetched += len(rule_hist)
+        rule_hist = rule_hist.apply(pd.to_numeric)
+        if rule_hist["rule"].isna().any():
+            raise DataError(f"Some customers have no value in '{roles.status_quo}' (today's rule). Fill it (0 for "
+                            "not flagged) or choose no rule on the Data page.")
+
+    table = WarehouseTable(source=source, roles=roles, months=months.drop(columns=["date_value"], errors="ignore"),
+                           as_of=as_of, current=current, buckets=hist, rule_buckets=rule_hist, sample=pd.DataFrame(),
+                           rows_fetched=fetched, seconds=0.0, _src=src, _sample_rows=sample_size,
+                           _label_map=labels, _date_values=date_values)
+    table.sample = _sample(table, sample_size, seed)
+    table.seconds = time.perf_counter() - t0
+    total = int(row["labelled"])
+    drawn = min(sample_size, total)
+    if drawn < total:
+        table.notes.append(f"Customer details (drivers, groups, the Data page) come from a sample of {drawn:,} "
+                           f"customers a month; every count and amount comes from all {total:,} in the database.")
+    return table
+
+
+def _random_order(src: _Source, roles: Roles, seed: int):
+    """A repeatable pseudo-random order where the dialect has one, else the database's random()."""
+    import sqlalchemy as sa
+
+    name = src.engine.dialect.name
+    key = src.rel.c[roles.id] if roles.id else src.rel.c[roles.score]
+    if name == "duckdb":
+        return sa.func.hash(sa.func.concat(sa.cast(key, sa.String), str(seed)))
+    if name == "postgresql":
+        return sa.func.md5(sa.func.concat(sa.cast(key, sa.String), str(seed)))
+    if name in ("mysql", "mariadb", "bigquery"):
+        return sa.func.rand()
+    if name == "mssql":
+        return sa.func.newid()
+    return sa.func.random()
+
+
+def _sample(table: WarehouseTable, n: int, seed: int) -> pd.DataFrame:
+    """At most ``n`` labelled customers of the evaluated month and ``n`` of today's month."""
+    import sqlalchemy as sa
+
+    src, r = table._src, table.roles
+    rel = src.rel
+    order = _random_order(src, r, seed)
+    parts = []
+    for month, labelled in ((table.as_of, True), (table.current, False)):
+        if month is None and not labelled:
+            continue
+        stmt = sa.select(rel)
+        if month is not None:
+            stmt = stmt.where(rel.c[r.date] == table._date_value(month))
+        if labelled:
+            stmt = stmt.where(table._labelled())
+        parts.append(_run(src, stmt.order_by(order).limit(n), "draw a sample of customers"))
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Into the story's objects
+
+
+def _bucket_curve(h: pd.DataFrame, high: str, low: str, use_value: bool):
+    from storytelling.targeting import TargetingCurve
+
+    v = use_value and "value" in h
+    return TargetingCurve.from_aggregates(h[high], h[low], h["customers"], h["leavers"],
+                                          h["value"] if v else None, h["value_sq"] if v else None)
+
+
+def warehouse_curves(table: WarehouseTable, evaluation: Evaluation, *, use_value: bool = True):
+    """The model's and today's rule's curves over every customer of the evaluated month, built
+    from the histograms (the same queries as a file's curves; see the module notes)."""
+    from storytelling.lift import Curves
+
+    use_value = bool(use_value and table.roles.value)
+    model = _bucket_curve(table.buckets, "score_high", "score_low", use_value)
+    rule = None
+    if table.rule_buckets is not None:
+        h = table.rule_buckets
+        rule = _bucket_curve(h, "rule", "rule_low" if "rule_low" in h else "rule", use_value)
+    return Curves(model, rule, evaluation, use_value)
+
+
+def auc_from_buckets(buckets: pd.DataFrame) -> float:
+    """Chance a leaver scores above a stayer, customers of one bucket counted as tied."""
+    h = buckets.sort_values("score_high")
+    c = h["leavers"].to_numpy(dtype=float)
+    s = h["customers"].to_numpy(dtype=float) - c
+    below = np.concatenate([[0.0], np.cumsum(s)[:-1]])
+    total = c.sum() * s.sum()
+    return float((c * (below + 0.5 * s)).sum() / total) if total else math.nan
+
+
+def evaluate_warehouse(table: WarehouseTable, data: CustomerData) -> Evaluation:
+    """The evaluation the pages use: customer rows from the sample (``data`` is the prepared
+    sample), every count from the database."""
+    from storytelling.model import evaluate
+
+    ev = evaluate(data)
+    months = table.months
+    row = months[months["snapshot_date"] == table.as_of].iloc[0] if table.as_of is not None else months.iloc[0]
+    cur = (int(months.loc[months["snapshot_date"] == table.current, "customers"].iloc[0])
+           if table.current is not None else None)
+    value_lost = float(row["value_lost"]) if "value_lost" in row and pd.notna(row["value_lost"]) else None
+    population = Population(customers=int(row["labelled"]), leavers=int(row["leavers"]), value_lost=value_lost,
+                            current_customers=cur, top=table.top)
+    return replace(ev, auc=auc_from_buckets(table.buckets), population=population,
+                   notes=[*ev.notes, *table.notes])

@@ -1,0 +1,215 @@
+"""Scored customers read from real databases (DuckDB, SQLite, Parquet) against in-memory answers."""
+
+import sqlite3
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from storytelling.data import DataError, Roles, prepare
+from storytelling.lift import analyse_lift, build_curves, contact_list, population_finding
+from storytelling.model import _auc, evaluate
+from storytelling.targeting import Assumptions, TargetingCurve
+from storytelling.warehouse import (
+    BUCKETS,
+    SqlSource,
+    engine_for,
+    evaluate_warehouse,
+    guess_roles,
+    peek,
+    read_warehouse,
+    tables,
+    warehouse_curves,
+)
+
+N = 40_000
+
+
+@pytest.fixture(scope="module")
+def scored() -> pd.DataFrame:
+    """Two labelled months and today's (unlabelled) month of scored customers."""
+    rng = np.random.default_rng(3)
+    parts = []
+    for month, labelled in (("2026-08-01", True), ("2026-09-01", True), ("2026-10-01", False)):
+        score = rng.beta(1.3, 11, N).round(6)
+        parts.append(pd.DataFrame({
+            "customer_id": np.arange(N),
+            "snapshot_date": pd.Timestamp(month),
+            "churned": np.where(rng.random(N) < score, 1, 0) if labelled else None,
+            "churn_score": score,
+            "monthly_charge": rng.gamma(3, 20, N).round(2),
+            "flagged": (rng.random(N) < 0.1).astype(int),
+            "plan": rng.choice(["Basic", "Plus", "Pro"], N),
+            "tenure_months": rng.integers(1, 80, N),
+        }))
+    return pd.concat(parts, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def duck(tmp_path_factory, scored) -> str:
+    path = tmp_path_factory.mktemp("wh") / "scores.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE scores AS SELECT * FROM scored")
+    con.execute("CREATE TABLE yes_no AS SELECT * REPLACE (CASE churned WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END "
+                "AS churned) FROM scored")
+    con.execute("CREATE TABLE bools AS SELECT * REPLACE (churned = 1 AS churned) FROM scored")
+    con.close()
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def lite(tmp_path_factory, scored) -> str:
+    path = tmp_path_factory.mktemp("wh") / "scores.sqlite"
+    with sqlite3.connect(path) as con:
+        scored.assign(snapshot_date=scored["snapshot_date"].dt.strftime("%Y-%m-%d")).to_sql("scores", con, index=False)
+    return str(path)
+
+
+def in_memory(scored):
+    """The file route on the same rows: what the warehouse route must reproduce."""
+    data = prepare(scored)
+    ev = evaluate(data)
+    return data, ev, build_curves(ev)
+
+
+def test_duckdb_curve_matches_in_memory(duck, scored):
+    t = read_warehouse(SqlSource(duck, table="scores"))
+    assert t.roles.score == "churn_score" and t.roles.label == "churned" and t.roles.status_quo == "flagged"
+    assert t.as_of == pd.Timestamp("2026-09-01") and t.current == pd.Timestamp("2026-10-01")
+    assert t.rows_fetched <= BUCKETS + 1 + 3 + 2 and len(t.buckets) <= BUCKETS + 1
+    data, ev, curves = in_memory(scored)
+    wev = evaluate_warehouse(t, prepare(t.sample, t.roles))
+    w = warehouse_curves(t, wev)
+    assert w.model.binned and w.model.n == curves.n == N
+    assert w.model.total_churners == curves.model.total_churners
+    worst = t.buckets["leavers"].max()
+    for k in (10, 400, 1000, 4000, 20_000, N):
+        got, want = w.model.at_count(k), curves.model.at_count(k)
+        assert abs(got.churners_reached - want.churners_reached) <= worst
+        if k >= N // 100:
+            assert got.churners_reached == pytest.approx(want.churners_reached, rel=0.01)
+        assert got.value_reached == pytest.approx(want.value_reached, rel=0.02)
+    for thr in (0.05, 0.1, 0.2, 0.35):
+        assert w.model.count_at_threshold(thr) == curves.model.count_at_threshold(thr)
+    # today's rule: flagged customers first, the rest in proportion
+    sq_exact = curves.status_quo
+    assert w.status_quo.count_at_threshold(1.0) == int(sq_exact.sorted_scores.sum())
+    flagged = w.status_quo.count_at_threshold(1.0)
+    assert w.status_quo.at_count(flagged).churners_reached == sq_exact.at_count(flagged).churners_reached
+    # the whole what-if, priced
+    a = Assumptions(value_per_saved=600, cost_per_contact=8, save_rate=0.3, capacity=2000, value_months=12)
+    r_w, r_m = analyse_lift(w, a, 2000), analyse_lift(curves, a, 2000)
+    assert r_w.model.net == pytest.approx(r_m.model.net, rel=0.02)
+    assert r_w.rule_flagged == r_m.rule_flagged
+    assert r_w.random.saved == pytest.approx(r_m.random.saved)
+    # ranking quality from the histogram vs from every customer
+    held = scored[scored["snapshot_date"] == "2026-09-01"]
+    assert wev.auc == pytest.approx(_auc(held["churned"].to_numpy(int), held["churn_score"].to_numpy()), abs=0.002)
+
+
+def test_counts_come_from_the_database_not_the_sample(duck, scored):
+    t = read_warehouse(SqlSource(duck, table="scores"), sample_size=1000)
+    assert len(t.sample) == 2000  # 1,000 of the evaluated month, 1,000 of today's
+    wev = evaluate_warehouse(t, prepare(t.sample, t.roles))
+    held = scored[scored["snapshot_date"] == "2026-09-01"]
+    f = population_finding(wev).facts
+    assert f["customers"].value == N and f["leavers"].value == int(held["churned"].sum())
+    assert f["monthly_value_lost"].value == pytest.approx(held.loc[held["churned"] == 1, "monthly_charge"].sum())
+    assert f["current_customers"].value == N
+    assert any("sample of 1,000" in n for n in wev.notes)
+
+
+def test_contact_list_is_the_databases_top_customers(duck, scored):
+    t = read_warehouse(SqlSource(duck, table="scores"))
+    wev = evaluate_warehouse(t, prepare(t.sample, t.roles))
+    lst = contact_list(wev, 250)
+    today = scored[scored["snapshot_date"] == "2026-10-01"].sort_values(["churn_score", "customer_id"],
+                                                                       ascending=[False, True])
+    assert list(lst["Customer id"]) == today["customer_id"].astype(str).head(250).tolist()
+    assert lst["Risk of leaving within a month"].is_monotonic_decreasing
+
+
+@pytest.mark.parametrize("table", ["yes_no", "bools"])
+def test_text_and_boolean_labels(duck, table):
+    t = read_warehouse(SqlSource(duck, table=table))
+    ref = read_warehouse(SqlSource(duck, table="scores"))
+    assert t.customers == ref.customers and t.buckets["leavers"].sum() == ref.buckets["leavers"].sum()
+
+
+def test_sqlite_and_a_query_give_the_same_curve(lite, duck):
+    a = read_warehouse(SqlSource(lite, table="scores"))
+    b = read_warehouse(SqlSource(f"sqlite:///{lite}", query="SELECT * FROM scores WHERE plan <> 'nothing'"))
+    d = read_warehouse(SqlSource(duck, table="scores"))
+    for t in (a, b):
+        assert t.as_of == d.as_of and t.current == d.current
+        pd.testing.assert_frame_equal(t.buckets.reset_index(drop=True), d.buckets.reset_index(drop=True),
+                                      check_dtype=False, rtol=1e-9)
+
+
+def test_parquet_folder(tmp_path, scored):
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    for i, (_, part) in enumerate(scored.groupby("snapshot_date")):
+        part.to_parquet(folder / f"part-{i}.parquet")
+    eng = engine_for(str(folder))
+    assert tables(eng) == ["customers"]
+    t = read_warehouse(SqlSource(str(folder), table="customers"), engine=eng)
+    assert t.customers == N and t.current == pd.Timestamp("2026-10-01")
+    with pytest.raises(DataError, match="refused"):  # file access outside the folder is switched off
+        peek(SqlSource(str(folder), query="SELECT * FROM read_csv('/etc/passwd')"), eng)
+
+
+def test_bucketed_curve_equals_curve_from_the_same_histogram(duck):
+    """The warehouse curve is exactly from_aggregates of what the database sent."""
+    t = read_warehouse(SqlSource(duck, table="scores"))
+    h = t.buckets
+    direct = TargetingCurve.from_aggregates(h["score_high"], h["score_low"], h["customers"], h["leavers"])
+    w = warehouse_curves(t, evaluate_warehouse(t, prepare(t.sample, t.roles)), use_value=False)
+    ks = np.arange(0, N, 997)
+    assert np.array_equal(w.model.churners_at(ks), direct.churners_at(ks))
+
+
+# -- bad sources: a DataError with words a person can act on -----------------------------------
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    (lambda d, lt: SqlSource(d, table="nope"), "There is no table 'nope'"),
+    (lambda d, lt: SqlSource(d, query="SELEC * FROM scores"), "Only a SELECT"),
+    (lambda d, lt: SqlSource(d, query="SELECT * FROM scores WHERE"), "refused the query"),
+    (lambda d, lt: SqlSource(d, query="SELECT * FROM missing_table"), "refused the query"),
+    (lambda d, lt: SqlSource(d, query="DELETE FROM scores"), "Only a SELECT"),
+    (lambda d, lt: SqlSource(d, query="SELECT 1; DROP TABLE scores"), "single SELECT"),
+    (lambda d, lt: SqlSource(d, query="   "), "query is empty"),
+    (lambda d, lt: SqlSource(d, query="SELECT * FROM scores WHERE 1 = 0"), "no rows"),
+    (lambda d, lt: SqlSource(d), "Choose a table or write a query"),
+    (lambda d, lt: SqlSource("/no/such/file.duckdb", table="scores"), "was not found"),
+    (lambda d, lt: SqlSource("nosuchdialect://x/y", table="scores"), "Can't open the database"),
+    (lambda d, lt: SqlSource(d, query="SELECT * FROM read_csv('/etc/passwd')"), "refused the query"),
+])
+def test_bad_sources(duck, lite, source, message):
+    with pytest.raises(DataError, match=message):
+        peek(source(duck, lite))
+
+
+def test_bad_roles_and_values(duck, lite):
+    src = SqlSource(duck, table="scores")
+    roles = guess_roles(src)
+    with pytest.raises(DataError, match="no column 'gone'"):
+        read_warehouse(src, Roles(**{**roles.to_dict(), "value": "gone"}))
+    with pytest.raises(DataError, match="needs a score column|need a score column"):
+        read_warehouse(src, Roles(**{**roles.to_dict(), "score": None}))
+    with pytest.raises(DataError, match="should say who left"):
+        read_warehouse(src, Roles(**{**roles.to_dict(), "label": "plan"}))
+    with pytest.raises(DataError, match="between 0 and 1"):
+        read_warehouse(src, Roles(**{**roles.to_dict(), "score": "monthly_charge"}))
+    with pytest.raises(DataError, match="more than 50 different values"):
+        read_warehouse(src, Roles(**{**roles.to_dict(), "label": "monthly_charge"}))
+    with pytest.raises(DataError, match="only one outcome"):
+        read_warehouse(SqlSource(duck, query="SELECT * FROM scores WHERE churned = 1 OR churned IS NULL"))
+    with pytest.raises(DataError, match="no score"):
+        read_warehouse(SqlSource(duck, query="SELECT * REPLACE (CASE WHEN customer_id = 5 THEN NULL ELSE "
+                                             "churn_score END AS churn_score) FROM scores"))
+    with pytest.raises(DataError, match="not dates"):
+        read_warehouse(SqlSource(lite, query="SELECT *, plan AS snap FROM scores"),
+                       Roles(**{**roles.to_dict(), "date": "snap"}))
