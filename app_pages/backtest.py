@@ -3,11 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from storytelling.backtest import backtest_findings, default_cutoffs
+from storytelling.backtest import backtest_findings
 from storytelling.data import DataError
 from storytelling.story import DATA_SCIENTIST, fmt_date, md_escape
 from storytelling.ui import render
-from storytelling.ui.state import backtest, context
+from storytelling.ui.state import backtest, backtest_months, context
 
 KW = {"persist_state": "session"}
 
@@ -19,10 +19,14 @@ if not ctx.ready:
 if not ctx.data.has_dates:
     render.error("A backtest needs a snapshot date column: this data has no dates. Choose one on the Data page.")
     st.stop()
-st.caption("Replay history as if marketing had called the model's list every month. At each month the model "
-           "learns only from what was known then.")
+if ctx.warehouse is not None:
+    st.caption("Replay history as if marketing had called the model's list every month, using the score each "
+               "customer had in the warehouse that month. Counts per score come from the database.")
+else:
+    st.caption("Replay history as if marketing had called the model's list every month. At each month the model "
+               "learns only from what was known then.")
 
-cutoffs = default_cutoffs(ctx.data)
+cutoffs = backtest_months(ctx)
 if not cutoffs:
     render.error("No month has enough earlier history (3 months with known outcomes) to backtest. Load more months.")
     st.stop()
@@ -41,11 +45,14 @@ else:
     cap = ctx.assumptions.capacity
     c2.caption(f"The top {cap:,} customers each month (marketing's capacity, set in the sidebar)." if cap else
                "No capacity set: each month's most profitable list size.")
-with st.expander("Training window"):
-    window = st.radio("Learn from", ["expanding", "sliding"], horizontal=True, key="bt_window",
-                      format_func=lambda w: "all earlier months" if w == "expanding" else "the latest months only", **KW)
-    window_months = st.slider("Months to learn from (sliding window)", 3, 24, 12, key="bt_window_months",
-                              disabled=window == "expanding", **KW)
+window, window_months = "expanding", 12
+if ctx.warehouse is None:  # stored scores need no training
+    with st.expander("Training window"):
+        window = st.radio("Learn from", ["expanding", "sliding"], horizontal=True, key="bt_window",
+                          format_func=lambda w: "all earlier months" if w == "expanding" else "the latest months only",
+                          **KW)
+        window_months = st.slider("Months to learn from (sliding window)", 3, 24, 12, key="bt_window_months",
+                                  disabled=window == "expanding", **KW)
 
 bar = st.empty()
 

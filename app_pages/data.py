@@ -43,8 +43,20 @@ with st.form("roles_form"):
                               default=[c for c in roles.features if c in cols], key="role_features")
     st.form_submit_button("Apply", type="primary", on_click=apply_roles)
 
+if ctx.warehouse is not None:
+    w = ctx.warehouse.overview()
+    st.subheader("In the warehouse")
+    m = st.columns([1, 1, 1.7, 1])
+    m[0].metric("Rows", fmt_exact(w["rows"]))
+    m[1].metric("With a known outcome", fmt_exact(w["labelled"]))
+    if w["first"] is not None:
+        m[2].metric(f"Period ({w['snapshots']} snapshots)", f"{w['first']:%b %Y} – {w['last']:%b %Y}")
+    m[3].metric("Leave within a month", fmt_pct(w["churn_rate"]), help="Share of rows with a known outcome that left.")
+    st.caption(f"Counted in the database in {w['seconds']:.1f} s; {fmt_exact(w['rows_sent'])} rows of counts were "
+               f"sent here. The health report and preview below check a sample of {fmt_exact(w['sample_rows'])} rows.")
+
 rep = health(ctx)
-st.subheader("Health report")
+st.subheader("Health report" if ctx.warehouse is None else "Health report (sample)")
 m = st.columns([1, 1, 1.7, 1])
 m[0].metric("Rows", fmt_exact(rep.rows))
 m[1].metric("Customers", fmt_exact(rep.customers) if rep.customers is not None else "n/a")

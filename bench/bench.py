@@ -95,6 +95,87 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     row(f"peak memory, load + prepare + curve, {n:,} x {features}", f"{mb:,.0f} MB", "<= 1.5 GB", mb <= 1536)
 
 
+WAREHOUSE_ROWS = """
+import json, resource, sys, time
+t0 = time.perf_counter()
+from storytelling.data import prepare
+from storytelling.lift import analyse_lift, best_depth_finding, comparison_finding, lift_finding
+from storytelling.targeting import Assumptions
+from storytelling.warehouse import SqlSource, evaluate_warehouse, read_warehouse, warehouse_curves
+t_import = time.perf_counter() - t0
+t0 = time.perf_counter()
+table = read_warehouse(SqlSource(sys.argv[1], table="scores"))
+t_read = time.perf_counter() - t0
+data = prepare(table.sample, table.roles)
+ev = evaluate_warehouse(table, data)
+curves = warehouse_curves(table, ev)
+a = Assumptions(value_per_saved=600, cost_per_contact=8, save_rate=0.3, capacity=100_000, value_months=12)
+result = analyse_lift(curves, a, 100_000)
+findings = [lift_finding(result), comparison_finding(result), best_depth_finding(result)]
+t_lift = time.perf_counter() - t0
+t0 = time.perf_counter()
+top = table.top(1000)
+t_top = time.perf_counter() - t0
+print(json.dumps({"import": t_import, "read": t_read, "lift": t_lift, "top": t_top, "rows": table.rows_fetched,
+                  "sample": len(table.sample), "customers": curves.n, "title": findings[0].title,
+                  "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+GENERATE = """
+CREATE TABLE scores AS
+WITH base AS (SELECT range AS customer_id, hash(range) AS h, random() AS u, random() AS u2 FROM range({n}))
+SELECT customer_id,
+       CASE WHEN customer_id % 10 < 9 THEN DATE '2026-09-01' ELSE DATE '2026-10-01' END AS snapshot_date,
+       round(power(u, 4) * 0.9, 6) AS churn_score,
+       CASE WHEN customer_id % 10 < 9 THEN (u2 < power(u, 4) * 0.9)::INTEGER END AS churned,
+       round(20 + (h % 10000) / 100.0, 2) AS monthly_charge,
+       ((h >> 20) % 10 = 0)::INTEGER AS flagged,
+       ['Basic', 'Plus', 'Pro'][(1 + (h >> 30) % 3)::BIGINT] AS plan,
+       (1 + (h >> 40) % 80)::INTEGER AS tenure_months
+FROM base
+"""
+
+
+def bench_sql(sizes: tuple[int, ...] = (1_000_000, 100_000_000)) -> None:
+    """A scored table in DuckDB (generated here: 90% in the evaluated month, 10% today's), read the
+    way the lift page reads it, in a fresh process per size: time to the lift page's numbers, rows
+    that left the database, peak memory of the Python process (DuckDB's buffers included)."""
+    import json
+    import shutil
+    import subprocess
+    import tempfile
+
+    import duckdb
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-sql-"))
+    try:
+        for n in sizes:
+            path = folder / f"scores-{n}.duckdb"
+            t = time.perf_counter()
+            con = duckdb.connect(str(path))
+            con.execute(GENERATE.format(n=n))
+            con.close()
+            row(f"warehouse: generate {n:,} scored rows in DuckDB ({path.stat().st_size / 2**20:,.0f} MB)",
+                f"{time.perf_counter() - t:.1f} s")
+            out = subprocess.run([sys.executable, "-c", WAREHOUSE_ROWS, str(path)], capture_output=True, text=True,
+                                 cwd=ROOT)
+            if out.returncode:
+                row(f"warehouse: {n:,} rows", "failed: " + out.stderr.strip().splitlines()[-1])
+                continue
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            big = n >= 100_000_000
+            row(f"warehouse {n:,}: lift page numbers (queries + sample + curve + what-if)", f"{r['lift']:.1f} s",
+                *(("<= 10 s", r["lift"] <= 10) if big else ("", None)))
+            row(f"warehouse {n:,}: of which the queries", f"{r['read']:.1f} s")
+            row(f"warehouse {n:,}: rows sent for the figures (+ sample rows for drivers)",
+                f"{r['rows']:,} (+{r['sample']:,})", *(("<= 5,000", r["rows"] <= 5000) if big else ("", None)))
+            row(f"warehouse {n:,}: contact list, top 1,000 of today's customers", f"{r['top'] * 1000:.0f} ms")
+            row(f"warehouse {n:,}: peak memory of the app process", f"{r['rss']:,.0f} MB")
+            path.unlink()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def bench_page(reruns: int = 10) -> None:
     """Slider rerun on the lift page (AppTest: the fragment's script time)."""
     import os
@@ -339,7 +420,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true")
     p.add_argument("--only", choices=["targeting", "page", "browser", "backtest", "drivers", "export",
-                                      "memory"], action="append", help="run only these parts (repeatable)")
+                                      "memory", "sql"], action="append", help="run only these parts (repeatable)")
     args = p.parse_args()
     n = 100_000 if args.quick else 1_000_000
     print(f"  {'what':<80} {'figure':>14} {'budget':>10} {'':>5}")
@@ -352,6 +433,7 @@ def main() -> None:
         "drivers": lambda: bench_drivers(n),
         "export": bench_export,
         "memory": lambda: bench_memory(n),
+        "sql": lambda: bench_sql((1_000_000, 10_000_000) if args.quick else (1_000_000, 100_000_000)),
     }
     for name, part in parts.items():
         if not args.only or name in args.only:

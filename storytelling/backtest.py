@@ -42,7 +42,11 @@ class ScoredPeriod:
     train_end: pd.Timestamp | None
     train_rows: int
     excluded: list[pd.Timestamp]  # snapshots before the cutoff left out: outcome not yet known
-    frame: pd.DataFrame  # customers at the cutoff: churned, score, value?, status_quo?
+    frame: pd.DataFrame | None  # customers at the cutoff: churned, score, value?, status_quo?
+    # or, for a warehouse, the month's (model, today's rule) curves from its score histogram, without
+    # and with the customers' value (key: uses value); frame is then None
+    curves: dict[bool, tuple[TargetingCurve, TargetingCurve | None]] | None = None
+    auc: float | None = None
 
 
 @dataclass
@@ -168,8 +172,11 @@ def summarise_backtest(scores: BacktestScores, assumptions: Assumptions, *, poli
     rows, boot_saved, boot_net = [], [], []
     for p in scores.periods:
         f = p.frame
-        value = f["value"].to_numpy() if use_value and "value" in f else None
-        curve = TargetingCurve.from_scores(f["score"].to_numpy(), f["churned"].to_numpy(), value)
+        if p.curves is not None:  # counted in a warehouse
+            curve, rule = p.curves[use_value and True in p.curves]
+        else:
+            value = f["value"].to_numpy() if use_value and "value" in f else None
+            curve = TargetingCurve.from_scores(f["score"].to_numpy(), f["churned"].to_numpy(), value)
         if policy == "threshold":
             if threshold is None:
                 raise ValueError("a threshold policy needs a threshold")
@@ -183,7 +190,9 @@ def summarise_backtest(scores: BacktestScores, assumptions: Assumptions, *, poli
         boot_saved.append(a.save_rate * reached)
         boot_net.append(net_s)
         sq = None
-        if "status_quo" in f:
+        if p.curves is not None:
+            sq = rule.outcome(k, a) if rule is not None else None
+        elif "status_quo" in f:
             sq = TargetingCurve.from_rule(f["status_quo"].to_numpy(), f["churned"].to_numpy(), value,
                                           seed=seed).outcome(k, a)
         decile = curve.at_fraction(0.1)
@@ -211,7 +220,7 @@ def summarise_backtest(scores: BacktestScores, assumptions: Assumptions, *, poli
             "status_quo_net": sq.net if sq else np.nan,
             "random_saved": rnd.saved,
             "random_net": rnd.net,
-            "auc": _auc(f["churned"].to_numpy().astype(int), f["score"].to_numpy()),
+            "auc": p.auc if p.auc is not None else _auc(f["churned"].to_numpy().astype(int), f["score"].to_numpy()),
             "top_decile_lift": decile.lift,
         })
     periods = pd.DataFrame(rows)
@@ -316,6 +325,10 @@ def backtest_caveats(result: BacktestResult) -> list[str]:
             f"The column '{feat}' on its own separates leavers from stayers almost perfectly. It is probably "
             "recorded after customers decide to leave; remove it and run the backtest again."
         )
+    if result.mode == "given scores":
+        cav.append("This replays the scores stored for each month. It is a fair test only if each month's scores "
+                   "came from a model trained before that month; scores written later by today's model would "
+                   "flatter it.")
     if (p["auc"] >= 0.95).any() and not result.leaky_features:
         cav.append("The results look too good to be true in some months: check the data for columns recorded "
                    "after customers decide to leave.")

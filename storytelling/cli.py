@@ -2,7 +2,7 @@
 
 ``storytelling build [--data PATH] [--config story.toml] [--pptx F] [--html F] [--md F]``
 rebuilds the deck, the report and the update note from fresh data with no server (the sample
-when no data is named). Without any output option it writes story.pptx, story.html and story.md
+when no data is named; a warehouse when the config's ``[data]`` names ``sql`` and a table or query). Without any output option it writes story.pptx, story.html and story.md
 in the current folder. Bad input exits with status 2 and a message saying what to fix.
 """
 
@@ -30,14 +30,27 @@ def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, l
     from storytelling.sample import load_sample
 
     path = data_path or cfg.data_path
-    raw = load_table(path, sheet=cfg.data_sheet) if path else load_sample()
-    name = cfg.data_name or (Path(path).name if path else "Sample: Northwind Broadband")
-    roles = Roles.from_dict(cfg.roles) if cfg.roles else infer_roles(raw)
-    data = prepare(raw, roles)
-    log(f"data: {name}, {len(data.frame):,} rows")
-    ev = evaluate_cached(data)
+    use_value = cfg.value_months is not None
+    table = None
+    if cfg.data_sql and not data_path:  # a warehouse: counts from the database, details from a sample
+        from storytelling.warehouse import SqlSource, evaluate_warehouse, read_warehouse, resolve_url, warehouse_curves
+
+        source = SqlSource(resolve_url(cfg.data_sql), table=cfg.data_table, query=cfg.data_query)
+        table = read_warehouse(source, Roles.from_dict(cfg.roles) if cfg.roles else None)
+        name = cfg.data_name or source.name
+        data = prepare(table.sample, table.roles)
+        ev = evaluate_warehouse(table, data)
+        curves = warehouse_curves(table, ev, use_value=use_value)
+        log(f"data: {name}, {curves.n:,} customers counted in the database ({table.rows_fetched:,} rows sent, "
+            f"{len(table.sample):,} sampled) in {table.seconds:.1f} s")
+    else:
+        raw = load_table(path, sheet=cfg.data_sheet) if path else load_sample()
+        name = cfg.data_name or (Path(path).name if path else "Sample: Northwind Broadband")
+        data = prepare(raw, Roles.from_dict(cfg.roles) if cfg.roles else infer_roles(raw))
+        log(f"data: {name}, {len(data.frame):,} rows")
+        ev = evaluate_cached(data)
+        curves = build_curves(ev, use_value=use_value and data.has_value)
     a = cfg.assumptions()
-    curves = build_curves(ev, use_value=cfg.value_months is not None and data.has_value)
     if cfg.threshold is not None:
         k = curves.model.count_at_threshold(cfg.threshold)
     elif cfg.contacts is not None:
@@ -55,10 +68,18 @@ def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, l
                                 risk=ev.frame["score"].to_numpy(), glossary=glossary)
         log("drivers: done")
     if cfg.backtest_months and data.has_dates:
-        from storytelling.backtest import default_cutoffs, run_backtest
+        from storytelling.backtest import default_cutoffs, run_backtest, summarise_backtest
 
-        cutoffs = default_cutoffs(data)[-cfg.backtest_months:]
-        if cutoffs:
+        if table is not None:  # the stored scores of each month, counted in the database
+            from dataclasses import replace
+
+            from storytelling.warehouse import backtest_scores
+
+            every = backtest_scores(table)
+            scores = replace(every, periods=every.periods[-cfg.backtest_months:])
+            backtest = summarise_backtest(scores, a, use_value=curves.uses_value)
+            log(f"backtest: {len(scores.periods)} months")
+        elif cutoffs := default_cutoffs(data)[-cfg.backtest_months:]:
             backtest = run_backtest(data, cutoffs=cutoffs, assumptions=a)
             log(f"backtest: {len(cutoffs)} months")
     if cfg.ab_results:
@@ -111,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     s = sub.add_parser("sample", help="rewrite the embedded sample data (deterministic)")
     s.add_argument("--out", default=None, help="folder to write to (default: sample_data/)")
+    s.add_argument("--duckdb", metavar="PATH", help="instead, write the sample's scored customers (evaluated "
+                   "month and today's) as table 'scores' in a DuckDB file: a warehouse to try the app on")
     b = sub.add_parser("build", help="build the deck, report and update note (no server)")
     b.add_argument("--data", help="customer table (CSV, Excel or Parquet); default: the config's, else the sample")
     b.add_argument("--config", help="story.toml saved from the app (assumptions, roles, findings, ...)")
@@ -132,6 +155,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "sample":
             from storytelling import sample
 
+            if args.duckdb:
+                from storytelling.warehouse import write_scored_sample
+
+                n = write_scored_sample(args.duckdb)
+                print(f"wrote {args.duckdb} (table scores, {n:,} rows)")
+                return 0
             for p in sample.write(args.out or sample.SAMPLE_DIR):
                 print(f"wrote {p}")
             return 0

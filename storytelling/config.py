@@ -37,6 +37,9 @@ class StoryConfig:
     data_path: str | None = None  # None: the embedded sample
     data_sheet: str | None = None
     data_name: str = ""
+    data_sql: str | None = None  # a warehouse: SQLAlchemy URL, local DuckDB/Parquet path, or a connection name
+    data_table: str | None = None
+    data_query: str | None = None
     roles: dict[str, Any] | None = None  # None: inferred from the data
     value_per_saved: float = 600.0
     cost_per_contact: float = 8.0
@@ -136,6 +139,13 @@ def parse_config(text: str, *, base: Path | None = None, trusted: bool = False, 
     cfg.data_path = path(_str(data, "data", "path"))
     cfg.data_sheet = _str(data, "data", "sheet")
     cfg.data_name = _str(data, "data", "name", "")
+    sql = _str(data, "data", "sql")
+    cfg.data_sql = path(sql) if sql and "://" not in sql and Path(sql).suffix else sql
+    cfg.data_table, cfg.data_query = _str(data, "data", "table"), _str(data, "data", "query")
+    if cfg.data_sql and bool(cfg.data_table) == bool(cfg.data_query):
+        raise DataError("[data] with sql = ... needs either table = \"...\" or query = \"SELECT ...\" (one of the two).")
+    if cfg.data_sql and cfg.data_path:
+        raise DataError("[data] names both a file (path) and a database (sql); keep one.")
     roles = _table(doc, "roles")
     if roles:
         bad = [k for k in roles if k not in (*ROLE_KEYS, "features")]
@@ -224,7 +234,8 @@ def to_toml(cfg: StoryConfig) -> str:
     out += _section("story", {"title": cfg.title, "audience": cfg.audience, "findings": cfg.findings,
                               "backtest_months": cfg.backtest_months, "drivers": cfg.drivers,
                               "brand_colour": cfg.brand_colour, "template": cfg.template})
-    out += _section("data", {"path": cfg.data_path, "sheet": cfg.data_sheet, "name": cfg.data_name or None})
+    out += _section("data", {"path": cfg.data_path, "sheet": cfg.data_sheet, "sql": cfg.data_sql,
+                             "table": cfg.data_table, "query": cfg.data_query, "name": cfg.data_name or None})
     if cfg.roles:
         out += _section("roles", {k: v for k, v in cfg.roles.items() if v})
     out += _section("assumptions", {"value_per_saved": cfg.value_per_saved, "cost_per_contact": cfg.cost_per_contact,

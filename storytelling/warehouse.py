@@ -43,6 +43,7 @@ MAX_LABEL_VALUES = 50
 MAX_DATES = 1000
 MAX_RULE_VALUES = 2000
 MAX_LIST = 100_000  # the longest contact list fetched
+DUCKDB_MEMORY = "256MB"  # the embedded DuckDB streams the table through this much memory (add ?memory_limit= to a URL)
 
 
 @dataclass(frozen=True)
@@ -102,19 +103,76 @@ def engine_for(url: str):
             return sa.create_engine(f"sqlite:///{path.resolve()}")
         url = f"duckdb:///{path.resolve()}"
     try:
-        if url.startswith("duckdb:") and ":memory:" not in url:
-            return sa.create_engine(url, connect_args={"read_only": True,
-                                                       "config": {"enable_external_access": False}})
-        return sa.create_engine(url)
+        return sa.create_engine(url, **engine_options(url))
     except Exception as exc:  # unknown dialect, missing driver, malformed URL
-        raise DataError(f"Can't open the database '{_display_url(url)}': {_reason(exc)} Check the URL; for "
+        raise DataError(f"Can't open the database '{_display_url(url)}': {db_error_text(exc)} Check the URL; for "
                         "Postgres, BigQuery or Snowflake install their SQLAlchemy driver.") from None
+
+
+def resolve_url(name_or_url: str, secrets: list[Path] | None = None) -> str:
+    """A URL or local path as is; otherwise the name of a connection in Streamlit's secrets.toml
+    (``[connections.NAME] url = ...`` in ./.streamlit/ or ~/.streamlit/), as ``st.connection`` reads it."""
+    import tomllib
+
+    if "://" in name_or_url or Path(name_or_url).expanduser().exists():
+        return name_or_url
+    for path in secrets or [Path(".streamlit/secrets.toml"), Path.home() / ".streamlit" / "secrets.toml"]:
+        try:
+            conns = tomllib.loads(path.read_text(encoding="utf-8")).get("connections", {})
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        if isinstance(conns.get(name_or_url), dict) and conns[name_or_url].get("url"):
+            return str(conns[name_or_url]["url"])
+    raise DataError(f"'{name_or_url}' is neither a database URL, a file, nor a connection in .streamlit/secrets.toml. "
+                    "Give a SQLAlchemy URL (e.g. duckdb:///warehouse.duckdb) or add [connections."
+                    f"{name_or_url}] with url = ... to .streamlit/secrets.toml.")
+
+
+def write_scored_sample(path: str | Path, *, months: int = 12) -> int:
+    """The sample's customers as a warehouse would hold them, as table ``scores`` in a DuckDB file:
+    each of the last ``months`` labelled months scored by a model trained only on what was known
+    then (the backtest's models), and today's customers scored by the latest model."""
+    import duckdb
+
+    from storytelling.backtest import default_cutoffs, score_backtest
+    from storytelling.data import prepare
+    from storytelling.model import evaluate_cached
+    from storytelling.sample import load_sample
+
+    raw = load_sample()
+    data = prepare(raw)
+    ev = evaluate_cached(data)
+    past = score_backtest(data, cutoffs=default_cutoffs(data)[-months:])
+    frames = [p.frame.assign(snapshot_date=p.cutoff) for p in past.periods]
+    if ev.current is not None:
+        frames.append(ev.current)
+    keys = pd.concat([f[["customer_id", "snapshot_date", "score"]] for f in frames])
+    keys["customer_id"] = keys["customer_id"].astype(raw["customer_id"].dtype)
+    scored = raw.merge(keys.rename(columns={"score": "churn_score"}), on=["customer_id", "snapshot_date"])
+    scored["churn_score"] = scored["churn_score"].round(6)
+    path = Path(path)
+    path.unlink(missing_ok=True)
+    with duckdb.connect(str(path)) as con:
+        con.register("scored", scored)
+        con.execute("CREATE TABLE scores AS SELECT * FROM scored ORDER BY snapshot_date, customer_id")
+    return len(scored)
+
+
+def engine_options(url: str) -> dict:
+    """Options for ``sqlalchemy.create_engine`` (and ``st.connection(type="sql")``): a DuckDB file
+    is opened read-only, without file access, streaming through :data:`DUCKDB_MEMORY`."""
+    if not str(url).startswith("duckdb:") or ":memory:" in str(url):
+        return {}
+    config: dict[str, Any] = {"enable_external_access": False}
+    if "memory_limit" not in url:
+        config["memory_limit"] = DUCKDB_MEMORY
+    return {"connect_args": {"read_only": True, "config": config}}
 
 
 def _parquet_engine(path: Path):
     import sqlalchemy as sa
 
-    engine = sa.create_engine("duckdb:///:memory:")
+    engine = sa.create_engine("duckdb:///:memory:", connect_args={"config": {"memory_limit": DUCKDB_MEMORY}})
     folder = str(path if path.is_dir() else path.parent)
     source = _parquet_glob(path).replace("'", "''")
 
@@ -137,10 +195,10 @@ def tables(engine) -> list[str]:
         insp = sa.inspect(engine)
         return sorted(set(insp.get_table_names()) | set(insp.get_view_names()))
     except Exception as exc:
-        raise DataError(f"Can't list the database's tables: {_reason(exc)}") from None
+        raise DataError(f"Can't list the database's tables: {db_error_text(exc)}") from None
 
 
-def _reason(exc: Exception) -> str:
+def db_error_text(exc: Exception) -> str:
     """The database's own words, first line, without SQLAlchemy's boilerplate."""
     text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     text = re.sub(r"^\(\S+\)\s*", "", text)
@@ -194,7 +252,7 @@ def _open(source: SqlSource, engine=None) -> _Source:
     except DataError:
         raise
     except Exception as exc:
-        raise DataError(f"The database refused the {'query' if source.query else 'table'}: {_reason(exc)} "
+        raise DataError(f"The database refused the {'query' if source.query else 'table'}: {db_error_text(exc)} "
                         "Check the SQL and the names in it.") from None
     if source.table:
         rel = sa.table(parts[-1], *[sa.column(c) for c in cols], schema=parts[0] if len(parts) == 2 else None)
@@ -209,7 +267,7 @@ def _run(src: _Source, stmt, what: str) -> pd.DataFrame:
             res = con.execute(stmt)
             return pd.DataFrame(res.fetchall(), columns=list(res.keys()))
     except Exception as exc:
-        raise DataError(f"The database could not {what}: {_reason(exc)} Check that the columns chosen for each "
+        raise DataError(f"The database could not {what}: {db_error_text(exc)} Check that the columns chosen for each "
                         "role hold the expected kind of values.") from None
 
 
@@ -253,7 +311,18 @@ class WarehouseTable:
 
     @property
     def customers(self) -> int:
+        """Customers of the evaluated month with a known outcome (the lift page's population)."""
         return int(self.buckets["customers"].sum())
+
+    def overview(self) -> dict[str, Any]:
+        """The whole table in a few figures (from the per-date counts, not the sample)."""
+        m = self.months
+        dated = "snapshot_date" in m
+        return {"rows": int(m["customers"].sum()), "snapshots": len(m) if dated else None,
+                "first": m["snapshot_date"].min() if dated else None, "last": m["snapshot_date"].max() if dated else None,
+                "labelled": int(m["labelled"].sum()), "leavers": int(m["leavers"].sum()),
+                "churn_rate": float(m["leavers"].sum() / max(m["labelled"].sum(), 1)),
+                "rows_sent": self.rows_fetched, "sample_rows": len(self.sample), "seconds": self.seconds}
 
     def top(self, k: int) -> pd.DataFrame:
         """The top ``k`` customers by score (today's month when there is one, else the evaluated
@@ -463,7 +532,7 @@ def _random_order(src: _Source, roles: Roles, seed: int):
     name = src.engine.dialect.name
     key = src.rel.c[roles.id] if roles.id else src.rel.c[roles.score]
     if name == "duckdb":
-        return sa.func.hash(sa.func.concat(sa.cast(key, sa.String), str(seed)))
+        return sa.func.hash(key, seed)
     if name == "postgresql":
         return sa.func.md5(sa.func.concat(sa.cast(key, sa.String), str(seed)))
     if name in ("mysql", "mariadb", "bigquery"):
@@ -517,6 +586,50 @@ def warehouse_curves(table: WarehouseTable, evaluation: Evaluation, *, use_value
         h = table.rule_buckets
         rule = _bucket_curve(h, "rule", "rule_low" if "rule_low" in h else "rule", use_value)
     return Curves(model, rule, evaluation, use_value)
+
+
+MONTH_BUCKETS = 250  # per month in the backtest: at most 251 rows a month
+
+
+def backtest_scores(table: WarehouseTable, *, buckets: int = MONTH_BUCKETS):
+    """Backtest by the stored scores: every labelled month's score histogram (and today's rule), in
+    one query each, priced later by :func:`~storytelling.backtest.summarise_backtest`."""
+    import sqlalchemy as sa
+
+    from storytelling.backtest import BacktestScores, ScoredPeriod
+
+    src, r = table._src, table.roles
+    if not r.date:
+        raise DataError("A backtest needs a snapshot date column: this table has no dates. Choose one on the Data page.")
+    rel = src.rel
+    d = rel.c[r.date]
+    left = [v for v, y in table._label_map.items() if y == 1.0]
+    is_left = sa.case((rel.c[r.label].in_(left), 1), else_=0)
+    agg = [sa.func.count().label("customers"), sa.func.sum(is_left).label("leavers")]
+    if r.value:
+        lv = sa.case((is_left == 1, rel.c[r.value]), else_=0)
+        agg += [sa.func.sum(lv).label("value"), sa.func.sum(lv * lv).label("value_sq")]
+    b = sa.func.floor(rel.c[r.score] * buckets)
+    hist = _run(src, sa.select(d.label("date_value"), b.label("bucket"), sa.func.min(rel.c[r.score]).label("score_low"),
+                               sa.func.max(rel.c[r.score]).label("score_high"), *agg)
+                .where(table._labelled()).group_by(d, b), "build each month's score histogram")
+    rules = None
+    if table.rule_buckets is not None and "rule_low" not in table.rule_buckets:  # a flag with few values
+        q = rel.c[r.status_quo]
+        rules = _run(src, sa.select(d.label("date_value"), q.label("rule"), *agg).where(table._labelled())
+                     .group_by(d, q), "group each month's customers by today's rule")
+    to_ts = {v: ts for ts, v in table._date_values.items()}
+    periods = []
+    for value, h in hist.groupby("date_value", sort=False):
+        h = h.drop(columns="date_value").apply(pd.to_numeric)
+        rh = None if rules is None else rules[rules["date_value"] == value].drop(columns="date_value").apply(pd.to_numeric)
+        curves = {}
+        for use_value in ([False, True] if r.value else [False]):
+            rule = _bucket_curve(rh, "rule", "rule", use_value) if rh is not None and len(rh) else None
+            curves[use_value] = (_bucket_curve(h, "score_high", "score_low", use_value), rule)
+        periods.append(ScoredPeriod(to_ts[value], None, 0, [], None, curves=curves, auc=auc_from_buckets(h)))
+    periods.sort(key=lambda p: p.cutoff)
+    return BacktestScores(periods, 30, "expanding", "given scores")
 
 
 def auc_from_buckets(buckets: pd.DataFrame) -> float:

@@ -44,3 +44,38 @@ import os as _os  # noqa: E402
 import tempfile as _tempfile  # noqa: E402
 
 _os.environ.setdefault("STORYTELLING_CACHE", _tempfile.mkdtemp(prefix="storytelling-cache-"))
+
+
+def scored_table(n: int = 20_000, months: int = 4, seed: int = 3) -> pd.DataFrame:
+    """Scored customers as a warehouse holds them: ``months`` labelled monthly snapshots and today's
+    (unlabelled) month, with a score, a value, today's rule and a few features."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    dates = pd.date_range("2026-11-01", periods=months + 1, freq="MS") - pd.DateOffset(months=months)
+    for i, month in enumerate(dates):
+        score = rng.beta(1.3, 11, n).round(6)
+        labelled = i < months
+        parts.append(pd.DataFrame({
+            "customer_id": np.arange(n),
+            "snapshot_date": month,
+            "churned": np.where(rng.random(n) < score, 1, 0) if labelled else None,
+            "churn_score": score,
+            "monthly_charge": rng.gamma(3, 20, n).round(2),
+            "flagged": (rng.random(n) < 0.1 + 0.3 * (score > 0.25)).astype(int),
+            "plan": np.where(score > 0.2, rng.choice(["Basic", "Plus"], n), rng.choice(["Plus", "Pro"], n)),
+            "tenure_months": rng.integers(1, 80, n),
+        }))
+    return pd.concat(parts, ignore_index=True)
+
+
+@pytest.fixture(scope="session")
+def warehouse_db(tmp_path_factory) -> str:
+    """A DuckDB file with table ``scores`` (see :func:`scored_table`)."""
+    import duckdb
+
+    path = tmp_path_factory.mktemp("warehouse") / "scores.duckdb"
+    frame = scored_table()
+    with duckdb.connect(str(path)) as con:
+        con.register("frame", frame)
+        con.execute("CREATE TABLE scores AS SELECT * FROM frame")
+    return str(path)

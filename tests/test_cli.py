@@ -86,3 +86,33 @@ def test_build_with_backtest_and_ab_results(tmp_path, capsys):
     titles = [s.shapes.title.text for s in Presentation(io.BytesIO(deck.read_bytes())).slides]
     assert any(t.startswith("Had we used the model since") for t in titles)
     assert any("test shows" in t or "campaign" in t for t in titles)
+
+
+def test_build_from_a_warehouse(tmp_path, capsys, warehouse_db):
+    """[data] sql names a connection in .streamlit/secrets.toml, as st.connection reads it."""
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "secrets.toml").write_text(f'[connections.warehouse]\nurl = "duckdb:///{warehouse_db}"\n')
+    (tmp_path / "story.toml").write_text('[data]\nsql = "warehouse"\ntable = "scores"\n[story]\nbacktest_months = 3\n')
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        assert main(["build", "--config", "story.toml", "--md", "out.md", "--html", "out.html"]) == 0
+    finally:
+        os.chdir(cwd)
+    err = capsys.readouterr().err
+    assert "20,000 customers counted in the database" in err and "backtest: 3 months" in err
+    md = (tmp_path / "out.md").read_text()
+    assert "Update" in md and "Next" in md
+    assert main(["build", "--config", str(tmp_path / "story.toml"), "--md", str(tmp_path / "x.md")]) == 2
+    assert "neither a database URL" in capsys.readouterr().err  # no secrets.toml in this folder
+
+
+def test_sample_as_a_warehouse(tmp_path, capsys):
+    from storytelling.warehouse import SqlSource, read_warehouse, write_scored_sample
+
+    n = write_scored_sample(tmp_path / "w.duckdb", months=2)
+    t = read_warehouse(SqlSource(str(tmp_path / "w.duckdb"), table="scores"))
+    assert t.roles.score == "churn_score" and len(t.months) == 3 and t.current is not None
+    assert n == t.overview()["rows"]

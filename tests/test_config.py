@@ -15,6 +15,14 @@ def test_round_trip():
     assert back == cfg
 
 
+def test_warehouse_source_round_trip(tmp_path):
+    cfg = StoryConfig(data_sql="postgresql://reader@db/analytics", data_query="SELECT * FROM scores WHERE x = 'a'")
+    assert parse_config(to_toml(cfg)) == cfg
+    local = parse_config('[data]\nsql = "w.duckdb"\ntable = "scores"\n', base=tmp_path)
+    assert local.data_sql == str(tmp_path / "w.duckdb") and local.data_table == "scores"
+    assert parse_config('[data]\nsql = "warehouse"\ntable = "t"\n').data_sql == "warehouse"  # a connection name
+
+
 def test_relative_paths_follow_the_config(tmp_path):
     cfg = parse_config('[data]\npath = "c.csv"\n[ab]\nresults = "ab.csv"\n', base=tmp_path)
     assert cfg.data_path == str(tmp_path / "c.csv") and cfg.ab_results == str(tmp_path / "ab.csv")
@@ -28,6 +36,9 @@ def test_relative_paths_follow_the_config(tmp_path):
     ("[roles]\nchurn = 'x'\n", "unknown entries"),
     ("[story\n", "not valid TOML"),
     ('[ab]\ndesign = "half"\n', "ab.design"),
+    ('[data]\nsql = "duckdb:///w.duckdb"\n', "table"),
+    ('[data]\nsql = "duckdb:///w.duckdb"\ntable = "a"\nquery = "SELECT 1"\n', "one of the two"),
+    ('[data]\nsql = "duckdb:///w.duckdb"\ntable = "a"\npath = "c.csv"\n', "keep one"),
 ])
 def test_bad_configs_say_what_to_fix(text, msg):
     with pytest.raises(DataError, match=msg):

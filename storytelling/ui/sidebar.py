@@ -13,6 +13,7 @@ from storytelling.story import AUDIENCES, EXECUTIVE
 from storytelling.targeting import Assumptions
 from storytelling.ui.scenario import BOUND
 from storytelling.ui.state import SAMPLE_KEY, AppContext, attach_scenario, build_context, fingerprint
+from storytelling.warehouse import SqlSource, db_error_text, engine_options, tables
 
 DEFAULTS = {
     "value_months": 12,
@@ -33,13 +34,75 @@ def _sheets(key: str, _raw: bytes) -> tuple[list[str], str | None]:
         return [], None
 
 
-def _data_source() -> tuple[str, str, bytes | None, str | None, str | None]:
+WAREHOUSE = "Warehouse"
+WRITE_QUERY = "Write a query…"
+SECRETS_EXAMPLE = """[connections.warehouse]
+url = "duckdb:///warehouse.duckdb"
+"""
+
+
+def _connections() -> dict[str, dict]:
+    """The SQL connections configured in .streamlit/secrets.toml (none without the file)."""
+    try:
+        conns = st.secrets.get("connections", {})
+        return {name: dict(c) for name, c in conns.items() if hasattr(c, "keys")}
+    except Exception:  # no secrets file, or one that does not parse
+        return {}
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _tables(name: str, _engine) -> list[str]:
+    return tables(_engine)
+
+
+def _warehouse_source():
+    """Connection (from secrets.toml, opened with st.connection), then a table or a query."""
+    conns = _connections()
+    if not conns:
+        st.info("No warehouse is set up on this server. Add a connection to `.streamlit/secrets.toml` "
+                "(see the README), for example:")
+        st.code(SECRETS_EXAMPLE, language="toml")
+        return None
+    names = sorted(conns)
+    name = st.selectbox("Connection", names, key="sql_connection", disabled=len(names) == 1)
+    secret = conns[name]
+    url = str(secret.get("url") or secret.get("dialect", ""))
+    try:
+        given = {"url": url} if secret.get("url") else {}  # (AppTest's secrets reach st.secrets, not connections)
+        conn = st.connection(name, type="sql", **given, **engine_options(url))
+        engine = conn.engine
+        choices = _tables(name, engine)
+    except Exception as exc:  # a wrong URL, a missing driver, an unreachable server
+        st.error(f"Can't open the connection '{name}': {db_error_text(exc)}")
+        return None
+    table = st.selectbox("Table", [*choices, WRITE_QUERY], key="sql_table",
+                         help="The scored customers: one row per customer (and month), with a score column.")
+    query = None
+    if table == WRITE_QUERY:
+        query = st.text_area("Query (one SELECT)", key="sql_query", height=120,
+                             placeholder="SELECT * FROM scores WHERE region = 'North'")
+        if not query.strip():
+            st.caption("Write a SELECT that returns one row per customer; until then the sample is shown.")
+            return None
+        table = None
+    src = SqlSource(url=name, table=table, query=query)
+    return src.key, f"{src.table or 'query'} ({name})", src, engine
+
+
+def _data_source() -> tuple[str, str, bytes | None, str | None, str | None, tuple | None]:
     st.subheader("Data")
-    choice = st.radio("Customers", ["Sample data", "Upload a file"], key="source", horizontal=True,
+    choice = st.radio("Customers", ["Sample data", "Upload a file", WAREHOUSE], key="source", horizontal=True,
                       label_visibility="collapsed", persist_state="session")
+    if choice == WAREHOUSE:
+        picked = _warehouse_source()
+        if picked is None:
+            return SAMPLE_KEY, "Sample: Northwind Broadband", None, None, None, None
+        key, name, src, engine = picked
+        st.caption("Counts are computed in the database; only about a thousand rows and a sample leave it.")
+        return key, name, None, None, None, (src, engine)
     if choice == "Sample data":
         st.caption("Northwind Broadband (synthetic): 20 monthly snapshots of about 11,000 customers.")
-        return SAMPLE_KEY, "Sample: Northwind Broadband", None, None, None
+        return SAMPLE_KEY, "Sample: Northwind Broadband", None, None, None, None
     up = st.file_uploader(
         "Customer table (CSV, Excel or Parquet)", type=["csv", "txt", "tsv", "xlsx", "parquet"], key="upload",
         max_upload_size=MAX_UPLOAD_BYTES // (1024 * 1024),
@@ -47,14 +110,14 @@ def _data_source() -> tuple[str, str, bytes | None, str | None, str | None]:
     )
     if up is None:
         st.info("Upload a file to use your own customers; until then the sample is shown.")
-        return SAMPLE_KEY, "Sample: Northwind Broadband", None, None, None
+        return SAMPLE_KEY, "Sample: Northwind Broadband", None, None, None, None
     raw = up.getvalue()
     sheet = None
     if up.name.lower().endswith((".xlsx", ".xlsm")):
         sheets, best = _sheets(fingerprint(raw), raw)
         if len(sheets) > 1:
             sheet = st.selectbox("Sheet", sheets, index=sheets.index(best) if best in sheets else 0, key="sheet")
-    return fingerprint(raw) + (f":{sheet}" if sheet else ""), up.name, raw, up.name, sheet
+    return fingerprint(raw) + (f":{sheet}" if sheet else ""), up.name, raw, up.name, sheet, None
 
 
 def _assumptions(has_value: bool) -> tuple[Assumptions, bool]:
@@ -88,11 +151,11 @@ def _assumptions(has_value: bool) -> tuple[Assumptions, bool]:
 def draw() -> AppContext:
     """Draw the sidebar, load the data and return the page context."""
     with st.sidebar:
-        key, name, raw, filename, sheet = _data_source()
+        key, name, raw, filename, sheet, sql = _data_source()
         audience = st.segmented_control("Audience", AUDIENCES, default=EXECUTIVE, key="audience", required=True,
                                         help="Executive: customers, money and weeks. Data scientist: adds the "
                                              "model's figures and method notes.", **BOUND) or EXECUTIVE
-    ctx = build_context(dataset_key=key, dataset_name=name, raw_bytes=raw, filename=filename, sheet=sheet)
+    ctx = build_context(dataset_key=key, dataset_name=name, raw_bytes=raw, filename=filename, sheet=sheet, sql=sql)
     with st.sidebar:
         a, use_value = _assumptions(ctx.data is not None and ctx.data.has_value)
         if ctx.error:

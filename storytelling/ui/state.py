@@ -11,13 +11,19 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from storytelling.backtest import BacktestResult, BacktestScores, score_backtest, summarise_backtest
+from storytelling.backtest import (
+    BacktestResult,
+    BacktestScores,
+    default_cutoffs,
+    score_backtest,
+    summarise_backtest,
+)
 from storytelling.data import (
     CustomerData,
     DataError,
@@ -43,6 +49,15 @@ from storytelling.modelfile import check_predicts, load_model_path, load_model_u
 from storytelling.sample import load_sample
 from storytelling.story import EXECUTIVE
 from storytelling.targeting import Assumptions
+from storytelling.warehouse import (
+    SqlSource,
+    WarehouseTable,
+    backtest_scores,
+    evaluate_warehouse,
+    guess_roles,
+    read_warehouse,
+    warehouse_curves,
+)
 
 SAMPLE_KEY = "sample"
 CTX = "_story_context"
@@ -69,6 +84,7 @@ class AppContext:
     error: str | None = None
     notes: list[str] = field(default_factory=list)
     glossary: Glossary | None = None
+    warehouse: WarehouseTable | None = None  # set when the customers are read from a database
 
     @property
     def ready(self) -> bool:
@@ -98,6 +114,26 @@ def _curves(key: str, roles_json: str, use_value: bool, _ev: Evaluation) -> Curv
     curves = build_curves(_ev, use_value=use_value)
     curves.warm()
     return curves
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _warehouse_roles(key: str, _source: SqlSource, _engine) -> Roles:
+    return guess_roles(_source, _engine)
+
+
+@st.cache_resource(show_spinner="Asking the database for counts per score (the rows stay there)…", max_entries=4)
+def _warehouse(key: str, roles_json: str, _source: SqlSource, _engine) -> WarehouseTable:
+    return read_warehouse(_source, Roles.from_dict(json.loads(roles_json)), engine=_engine)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _warehouse_evaluation(key: str, roles_json: str, _table: WarehouseTable, _data: CustomerData) -> Evaluation:
+    return evaluate_warehouse(_table, _data)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _warehouse_curves(key: str, roles_json: str, use_value: bool, _table: WarehouseTable, _ev: Evaluation) -> Curves:
+    return warehouse_curves(_table, _ev, use_value=use_value)
 
 
 _BACKTEST_CACHE: OrderedDict[tuple, BacktestScores] = OrderedDict()
@@ -137,6 +173,28 @@ def _backtest_summary(key: str, roles_json: str, cutoffs: tuple, horizon_days: i
     return summarise_backtest(_scores, assumptions, policy=policy, threshold=threshold, use_value=use_value)
 
 
+@st.cache_resource(show_spinner="Asking the database for each month's counts per score…", max_entries=4)
+def _warehouse_backtest(key: str, roles_json: str, _table: WarehouseTable) -> BacktestScores:
+    return backtest_scores(_table)
+
+
+def _warehouse_months(ctx: AppContext, cutoffs: list) -> BacktestScores | None:
+    """The stored scores' months chosen, from one cached query over every month."""
+    every = _warehouse_backtest(ctx.dataset_key, _roles_json(ctx), ctx.warehouse)
+    chosen = {pd.Timestamp(c) for c in cutoffs}
+    periods = [p for p in every.periods if p.cutoff in chosen]
+    return replace(every, periods=periods) if periods else None
+
+
+def backtest_months(ctx: AppContext) -> list[pd.Timestamp]:
+    """Months that can be replayed: with a warehouse's stored scores, every month with outcomes;
+    otherwise months with enough earlier history to train on."""
+    if ctx.warehouse is not None:
+        m = ctx.warehouse.months
+        return sorted(pd.Timestamp(d) for d in m.loc[m["labelled"] > 0, "snapshot_date"])
+    return default_cutoffs(ctx.data)
+
+
 def _backtest_args(ctx: AppContext, cutoffs: list, horizon_days: int, window: str, window_months: int) -> tuple:
     return (ctx.dataset_key, _roles_json(ctx), tuple(pd.Timestamp(c) for c in cutoffs), horizon_days, window, window_months)
 
@@ -151,7 +209,8 @@ def backtest(ctx: AppContext, *, cutoffs: list, window: str = "expanding", windo
     The choices are remembered for the session, so the Overview can show the same backtest.
     """
     args = _backtest_args(ctx, cutoffs, horizon_days, window, window_months)
-    scores = _backtest_scores(*args, ctx.data, progress)
+    scores = (_backtest_scores(*args, ctx.data, progress) if ctx.warehouse is None else
+              _warehouse_months(ctx, cutoffs))
     st.session_state[BACKTEST] = {"cutoffs": list(cutoffs), "window": window, "window_months": window_months,
                                   "policy": policy, "threshold": threshold, "horizon_days": horizon_days}
     return _backtest_summary(*args, ctx.assumptions, policy, threshold, ctx.curves.uses_value, scores)
@@ -168,7 +227,7 @@ def last_backtest(ctx: AppContext) -> BacktestResult | None:
         return None
     args = _backtest_args(ctx, choice["cutoffs"], choice["horizon_days"], choice["window"], choice["window_months"])
     with _BACKTEST_LOCK:
-        scores = _BACKTEST_CACHE.get(args)
+        scores = _BACKTEST_CACHE.get(args) if ctx.warehouse is None else _warehouse_months(ctx, choice["cutoffs"])
     if scores is None:
         return None
     return _backtest_summary(*args, ctx.assumptions, choice["policy"], choice["threshold"], ctx.curves.uses_value,
@@ -435,25 +494,34 @@ def fingerprint(raw: bytes) -> str:
 
 
 def build_context(*, dataset_key: str, dataset_name: str, raw_bytes: bytes | None, filename: str | None,
-                  sheet: str | None) -> AppContext:
-    """Load, validate and evaluate the chosen data (cached) and store the context for pages."""
+                  sheet: str | None, sql: tuple[SqlSource, object] | None = None) -> AppContext:
+    """Load, validate and evaluate the chosen data (cached) and store the context for pages.
+
+    ``sql`` is a warehouse source and its engine: the database sends counts per score bucket and a
+    bounded sample (see :mod:`storytelling.warehouse`), never the whole table.
+    """
     ctx = AppContext(dataset_key=dataset_key, dataset_name=dataset_name, raw=None, roles=None)
     try:
-        ctx.raw = _load_raw(dataset_key, raw_bytes, filename, sheet)
+        if sql is None:
+            ctx.raw = _load_raw(dataset_key, raw_bytes, filename, sheet)
         roles_state = st.session_state.get("roles")
         if not roles_state or roles_state.get("_key") != dataset_key:
-            roles = infer_roles(ctx.raw)
+            roles = infer_roles(ctx.raw) if sql is None else _warehouse_roles(dataset_key, *sql)
             st.session_state["roles"] = {"_key": dataset_key, **roles.to_dict()}
         ctx.roles = Roles.from_dict({k: v for k, v in st.session_state["roles"].items() if k != "_key"})
         roles_json = json.dumps(ctx.roles.to_dict(), sort_keys=True)
+        if sql is not None:
+            ctx.warehouse = _warehouse(dataset_key, roles_json, *sql)
+            ctx.raw = ctx.warehouse.sample
         ctx.data = _prepared(dataset_key, roles_json, ctx.raw)
-        ctx.evaluation = _evaluation(dataset_key, roles_json, ctx.data)
+        ctx.evaluation = (_evaluation(dataset_key, roles_json, ctx.data) if sql is None else
+                          _warehouse_evaluation(dataset_key, roles_json, ctx.warehouse, ctx.data))
         ctx.notes = list(ctx.data.notes)
         edits = st.session_state.get(GLOSSARY_EDITS, {}).get(dataset_key, {})
         ctx.glossary = _glossary(dataset_key, roles_json, ctx.data).with_edits(edits)
     except DataError as exc:
         ctx.error = str(exc)
-        ctx.data = ctx.evaluation = None
+        ctx.data = ctx.evaluation = ctx.warehouse = None
     st.session_state[CTX] = ctx
     st.session_state[FRESH] = True
     return ctx
@@ -465,7 +533,9 @@ def attach_scenario(ctx: AppContext, assumptions: Assumptions, *, use_value: boo
     ctx.assumptions, ctx.audience, ctx.currency = assumptions, audience, currency
     if ctx.evaluation is not None:
         roles_json = _roles_json(ctx)
-        ctx.curves = _curves(ctx.dataset_key, roles_json, bool(use_value and ctx.data.has_value), ctx.evaluation)
+        use_value = bool(use_value and ctx.data.has_value)
+        ctx.curves = (_curves(ctx.dataset_key, roles_json, use_value, ctx.evaluation) if ctx.warehouse is None else
+                      _warehouse_curves(ctx.dataset_key, roles_json, use_value, ctx.warehouse, ctx.evaluation))
     return ctx
 
 
