@@ -13,7 +13,7 @@ from storytelling.story import AUDIENCES, EXECUTIVE
 from storytelling.targeting import Assumptions
 from storytelling.ui.scenario import BOUND
 from storytelling.ui.state import SAMPLE_KEY, AppContext, attach_scenario, build_context, fingerprint
-from storytelling.warehouse import SqlSource, db_error_text, engine_options, tables
+from storytelling.warehouse import SqlSource, db_error_text, engine_for, engine_options, tables
 
 DEFAULTS = {
     "value_months": 12,
@@ -50,6 +50,11 @@ def _connections() -> dict[str, dict]:
         return {}
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _local_engine(path: str):
+    return engine_for(path)
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _tables(name: str, _engine) -> list[str]:
     return tables(_engine)
@@ -68,9 +73,11 @@ def _warehouse_source():
     secret = conns[name]
     url = str(secret.get("url") or secret.get("dialect", ""))
     try:
-        given = {"url": url} if secret.get("url") else {}  # (AppTest's secrets reach st.secrets, not connections)
-        conn = st.connection(name, type="sql", **given, **engine_options(url))
-        engine = conn.engine
+        if secret.get("url") and "://" not in url:  # a local DuckDB / SQLite / Parquet path
+            engine = _local_engine(url)
+        else:
+            given = {"url": url} if secret.get("url") else {}  # (AppTest's secrets reach st.secrets, not here)
+            engine = st.connection(name, type="sql", **given, **engine_options(url)).engine
         choices = _tables(name, engine)
     except Exception as exc:  # a wrong URL, a missing driver, an unreachable server
         st.error(f"Can't open the connection '{name}': {db_error_text(exc)}")

@@ -53,7 +53,8 @@ def test_backtest_replays_the_stored_scores(warehouse_db):
     assert "scores stored for each month" in text
 
 
-def test_without_a_configured_warehouse_the_page_says_how(tmp_path):
+def test_without_a_configured_warehouse_the_page_says_how(monkeypatch):
+    monkeypatch.setattr("storytelling.ui.sidebar._connections", dict)  # whatever ~/.streamlit holds
     at = on_warehouse("app_pages/retention_lift.py", None)
     assert not at.exception
     assert any("secrets.toml" in i.value for i in at.info)
@@ -79,3 +80,16 @@ def test_a_query_narrows_the_customers(warehouse_db):
     evaluated = ref.loc[ref["churned"].notna(), "snapshot_date"].max()
     pro = ref[(ref["plan"] == "Pro") & (ref["snapshot_date"] == evaluated)]
     assert f"{len(pro):,} customers" in " ".join(c.value for c in at.caption)
+
+
+def test_a_parquet_folder_from_secrets(tmp_path):
+    folder = tmp_path / "customers"
+    folder.mkdir()
+    for i, (_, part) in enumerate(scored_table(n=3000).groupby("snapshot_date")):
+        part.to_parquet(folder / f"month-{i}.parquet")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets["connections"] = {"lake": {"url": str(folder)}}
+    at.session_state["source"] = "Warehouse"
+    at.switch_page("app_pages/retention_lift.py").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "3,000 customers" in " ".join(c.value for c in at.caption)
