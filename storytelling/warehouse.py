@@ -11,7 +11,7 @@ with a handful of bounded queries, built with SQLAlchemy Core so that any dialec
    customers, leavers, lowest and highest score, summed and squared value of the leavers, from
    which :meth:`~storytelling.targeting.TargetingCurve.from_aggregates` builds the curve
    (exact at bucket edges; see :data:`~storytelling.targeting.AGGREGATE_TOLERANCE`);
-5. the same for today's rule (grouped by its values, or bucketed over its range);
+5. the same split by today's rule when it is a flag (in the same scan), or bucketed over its range;
 6. a bounded sample of the evaluated and the current month (``sample_size`` rows each) for
    features, drivers and SHAP; and, on demand, the top ``k`` customers for the contact list.
 
@@ -41,7 +41,7 @@ PEEK_ROWS = 2000
 SAMPLE_ROWS = 5000
 MAX_LABEL_VALUES = 50
 MAX_DATES = 1000
-MAX_RULE_VALUES = 2000
+MAX_FLAG_ROWS = 5000  # score buckets x values of today's rule fetched in one scan (a flag: 2 x 1,001)
 MAX_LIST = 100_000  # the longest contact list fetched
 DUCKDB_MEMORY = "256MB"  # the embedded DuckDB streams the table through this much memory (add ?memory_limit= to a URL)
 
@@ -103,7 +103,7 @@ def engine_for(url: str):
             return sa.create_engine(f"sqlite:///{path.resolve()}")
         url = f"duckdb:///{path.resolve()}"
     try:
-        return sa.create_engine(url, **engine_options(url))
+        return quiet(sa.create_engine(url, **engine_options(url)))
     except Exception as exc:  # unknown dialect, missing driver, malformed URL
         raise DataError(f"Can't open the database '{_display_url(url)}': {db_error_text(exc)} Check the URL; for "
                         "Postgres, BigQuery or Snowflake install their SQLAlchemy driver.") from None
@@ -158,6 +158,21 @@ def write_scored_sample(path: str | Path, *, months: int = 12) -> int:
     return len(scored)
 
 
+def _no_progress_bar(dbapi_connection, _record) -> None:
+    cur = dbapi_connection.cursor()
+    cur.execute("SET enable_progress_bar = false")  # DuckDB would draw one on the server's output
+    cur.close()
+
+
+def quiet(engine):
+    """The engine, with DuckDB's progress bar off on every connection it opens (idempotent)."""
+    import sqlalchemy as sa
+
+    if engine.dialect.name == "duckdb" and not sa.event.contains(engine, "connect", _no_progress_bar):
+        sa.event.listen(engine, "connect", _no_progress_bar)
+    return engine
+
+
 def engine_options(url: str) -> dict:
     """Options for ``sqlalchemy.create_engine`` (and ``st.connection(type="sql")``): a DuckDB file
     is opened read-only, without file access, streaming through :data:`DUCKDB_MEMORY`."""
@@ -184,7 +199,7 @@ def _parquet_engine(path: Path):
         cur.execute("SET enable_external_access = false")
         cur.close()
 
-    return engine
+    return quiet(engine)
 
 
 def tables(engine) -> list[str]:
@@ -363,17 +378,12 @@ class WarehouseTable:
         return self._date_values[pd.Timestamp(ts)]
 
 
-def _label_map(src: _Source, label: str) -> dict:
+def _label_map(values: list, label: str) -> dict:
     """Each distinct label value -> 1.0 (left), 0.0 (stayed) or nan (not known yet)."""
-    import sqlalchemy as sa
-
-    col = src.rel.c[label]
-    df = _run(src, sa.select(col.label("v"), sa.func.count().label("n")).group_by(col).limit(MAX_LABEL_VALUES + 1),
-              "read the label's values")
-    if len(df) > MAX_LABEL_VALUES:
+    if len(values) > MAX_LABEL_VALUES:
         raise DataError(f"The column '{label}' has more than {MAX_LABEL_VALUES} different values, so it can't say "
                         "who left. Choose the column that holds left / stayed (or 1 / 0) on the Data page.")
-    values = [v for v in df["v"] if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    values = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
     plain = pd.Series([int(v) if isinstance(v, bool | np.bool_) else v for v in values], dtype=object)
     with contextlib.suppress(TypeError, ValueError):  # text labels stay text: left / stayed, yes / no...
         plain = pd.to_numeric(plain)
@@ -416,29 +426,40 @@ def read_warehouse(source: SqlSource, roles: Roles | None = None, *, engine=None
                         "not train on millions of rows. Choose the score column on the Data page, or load a file "
                         "to train a model here.")
     rel = src.rel
-    labels = _label_map(src, roles.label)
-    known = [v for v, y in labels.items() if y in (0.0, 1.0)]
-    left = [v for v, y in labels.items() if y == 1.0]
-    is_lab = sa.case((rel.c[roles.label].in_(known), 1), else_=0)
-    is_left = sa.case((rel.c[roles.label].in_(left), 1), else_=0)
     score = rel.c[roles.score]
     value = rel.c[roles.value] if roles.value else None
-    fetched = 0
+    lab = rel.c[roles.label]
 
-    # 3. one row per snapshot date
-    cols = [sa.func.count().label("customers"), sa.func.sum(is_lab).label("labelled"),
-            sa.func.sum(is_left).label("leavers"), sa.func.min(score).label("score_min"),
+    # 2-3. one scan: per snapshot date and label value, customers, score range, missing scores, value
+    cols = [sa.func.count().label("customers"), sa.func.min(score).label("score_min"),
             sa.func.max(score).label("score_max"),
-            sa.func.sum(sa.case((sa.and_(score.is_(None), is_lab == 1), 1), else_=0)).label("no_score")]
+            sa.func.sum(sa.case((score.is_(None), 1), else_=0)).label("no_score")]
     if value is not None:
-        cols.append(sa.func.sum(sa.case((is_left == 1, value), else_=0)).label("value_lost"))
-    if roles.status_quo:
-        cols += [sa.func.min(rel.c[roles.status_quo]).label("rule_min"),
-                 sa.func.max(rel.c[roles.status_quo]).label("rule_max")]
+        cols.append(sa.func.sum(value).label("value"))
+    keys = ([rel.c[roles.date].label("date_value")] if roles.date else []) + [lab.label("label_value")]
+    cap = (MAX_DATES + 1) * (MAX_LABEL_VALUES + 1)
+    counts = _run(src, sa.select(*keys, *cols).group_by(*keys).limit(cap + 1), "count customers per date and outcome")
+    fetched = len(counts)
+    labels = _label_map(list(dict.fromkeys(counts["label_value"].tolist())), roles.label)  # Python values to bind
+    known = [v for v, y in labels.items() if y in (0.0, 1.0)]
+    left = [v for v, y in labels.items() if y == 1.0]
+    outcome = counts["label_value"].map(lambda v: labels.get(v, math.nan) if v is not None else math.nan)
+    num = counts[[c.name for c in cols]].apply(pd.to_numeric).fillna(0)
+    per = pd.DataFrame({
+        "date_value": counts["date_value"] if roles.date else 0,
+        "customers": num["customers"],
+        "labelled": num["customers"].where(outcome.notna(), 0),
+        "leavers": num["customers"].where(outcome == 1.0, 0),
+        "no_score": num["no_score"].where(outcome.notna(), 0),
+        "score_min": pd.to_numeric(counts["score_min"]), "score_max": pd.to_numeric(counts["score_max"]),
+    })
+    agg = {"customers": "sum", "labelled": "sum", "leavers": "sum", "no_score": "sum", "score_min": "min",
+           "score_max": "max"}
+    if value is not None:
+        per["value_lost"] = num["value"].where(outcome == 1.0, 0.0)
+        agg["value_lost"] = "sum"
+    months = per.groupby("date_value", sort=True, dropna=False).agg(agg).reset_index()
     if roles.date:
-        d = rel.c[roles.date]
-        months = _run(src, sa.select(d.label("date_value"), *cols).group_by(d).order_by(d).limit(MAX_DATES + 1),
-                      "count customers per snapshot date")
         if len(months) > MAX_DATES:
             raise DataError(f"The column '{roles.date}' has more than {MAX_DATES} different dates. Snapshots should "
                             "be monthly (one date per month); choose the snapshot date column on the Data page.")
@@ -449,11 +470,10 @@ def read_warehouse(source: SqlSource, roles: Roles | None = None, *, engine=None
             bad = months.loc[months["snapshot_date"].isna(), "date_value"].head(3).tolist()
             raise DataError(f"The column '{roles.date}' has values that are not dates ({', '.join(map(str, bad))}). "
                             "Choose the snapshot date column on the Data page.")
-    else:
-        months = _run(src, sa.select(*cols), "count the customers")
-    fetched += len(months)
+        months = months.sort_values("snapshot_date").reset_index(drop=True)
+    is_left = sa.case((lab.in_(left), 1), else_=0)
     for c in ("customers", "labelled", "leavers", "no_score"):
-        months[c] = pd.to_numeric(months[c]).fillna(0).astype(np.int64)
+        months[c] = months[c].astype(np.int64)
     lab_months = months[months["labelled"] > 0]
     if lab_months.empty:
         raise DataError(f"No customer has a known outcome in '{roles.label}' yet. Load a table with at least one month "
@@ -479,37 +499,44 @@ def read_warehouse(source: SqlSource, roles: Roles | None = None, *, engine=None
                         "Score every customer (or filter them out in the query).")
     where.append(rel.c[roles.label].in_(known))
 
-    # 4. score histogram of the evaluated month
-    b = sa.func.floor(score * buckets)
+    # 4-5. score histogram of the evaluated month, split by today's rule when it is a flag (one scan;
+    # at most MAX_FLAG_ROWS rows), else the rule on its own
+    b = sa.func.floor(score * sa.literal_column(str(int(buckets))))  # a number in the SQL: DuckDB is faster
     agg = [sa.func.count().label("customers"), sa.func.sum(is_left).label("leavers"),
            sa.func.min(score).label("score_low"), sa.func.max(score).label("score_high")]
+    sums = ["customers", "leavers"]
     if value is not None:
         lv = sa.case((is_left == 1, value), else_=0)
         agg += [sa.func.sum(lv).label("value"), sa.func.sum(lv * lv).label("value_sq")]
-    hist = _run(src, sa.select(b.label("bucket"), *agg).where(*where).group_by(b).order_by(b),
-                "build the score histogram")
-    fetched += len(hist)
-    hist = hist.apply(pd.to_numeric)
-
-    # 5. today's rule
+        sums += ["value", "value_sq"]
     rule_hist = None
     if roles.status_quo:
         q = rel.c[roles.status_quo]
-        rule_hist = _run(src, sa.select(q.label("rule"), *agg[:2], *agg[4:]).where(*where).group_by(q)
-                         .limit(MAX_RULE_VALUES + 1), "group customers by today's rule")
-        if len(rule_hist) > MAX_RULE_VALUES:  # a ranking rather than a flag: bucket it over its range
-            r_lo = float(pd.to_numeric(months["rule_min"]).min())
-            r_hi = float(pd.to_numeric(months["rule_max"]).max())
-            width = (r_hi - r_lo) or 1.0
-            rb = sa.func.floor((q - r_lo) / width * buckets)
+        both = _run(src, sa.select(b.label("bucket"), q.label("rule"), *agg).where(*where).group_by(b, q)
+                    .limit(MAX_FLAG_ROWS + 1), "build the score histogram")
+        fetched += len(both)
+        both = both.apply(pd.to_numeric)
+        if len(both) <= MAX_FLAG_ROWS:
+            hist = both.groupby("bucket").agg({**dict.fromkeys(sums, "sum"), "score_low": "min",
+                                               "score_high": "max"}).reset_index()
+            rule_hist = both.groupby("rule", dropna=False)[sums].sum().reset_index()
+        else:  # a ranking rather than a flag (days since login...): bucket it over its range
+            hist = None
+            span = _run(src, sa.select(sa.func.min(q).label("lo"), sa.func.max(q).label("hi")).where(*where),
+                        "find the range of today's rule").apply(pd.to_numeric)
+            r_lo, r_hi = float(span["lo"].iloc[0]), float(span["hi"].iloc[0])
+            rb = sa.func.floor((q - r_lo) / ((r_hi - r_lo) or 1.0) * buckets)
             rule_hist = _run(src, sa.select(rb.label("bucket"), sa.func.min(q).label("rule_low"),
                                             sa.func.max(q).label("rule"), *agg[:2], *agg[4:])
-                             .where(*where).group_by(rb), "bucket today's rule")
-        fetched += len(rule_hist)
-        rule_hist = rule_hist.apply(pd.to_numeric)
+                             .where(*where).group_by(rb), "bucket today's rule").apply(pd.to_numeric)
+            fetched += len(rule_hist)
         if rule_hist["rule"].isna().any():
             raise DataError(f"Some customers have no value in '{roles.status_quo}' (today's rule). Fill it (0 for "
                             "not flagged) or choose no rule on the Data page.")
+    if not roles.status_quo or hist is None:
+        hist = _run(src, sa.select(b.label("bucket"), *agg).where(*where).group_by(b).order_by(b),
+                    "build the score histogram").apply(pd.to_numeric)
+        fetched += len(hist)
 
     table = WarehouseTable(source=source, roles=roles, months=months.drop(columns=["date_value"], errors="ignore"),
                            as_of=as_of, current=current, buckets=hist, rule_buckets=rule_hist, sample=pd.DataFrame(),
@@ -531,8 +558,8 @@ def _random_order(src: _Source, roles: Roles, seed: int):
 
     name = src.engine.dialect.name
     key = src.rel.c[roles.id] if roles.id else src.rel.c[roles.score]
-    if name == "duckdb":
-        return sa.func.hash(key, seed)
+    if name == "duckdb":  # numbers written into the SQL: a bound seed makes DuckDB 15x slower here
+        return sa.func.hash(key, sa.literal_column(str(int(seed))))
     if name == "postgresql":
         return sa.func.md5(sa.func.concat(sa.cast(key, sa.String), str(seed)))
     if name in ("mysql", "mariadb", "bigquery"):
@@ -549,15 +576,20 @@ def _sample(table: WarehouseTable, n: int, seed: int) -> pd.DataFrame:
     src, r = table._src, table.roles
     rel = src.rel
     order = _random_order(src, r, seed)
+    m = table.months
     parts = []
     for month, labelled in ((table.as_of, True), (table.current, False)):
         if month is None and not labelled:
             continue
         stmt = sa.select(rel)
+        rows = m.loc[m["snapshot_date"] == month].iloc[0] if month is not None else m.iloc[0]
         if month is not None:
             stmt = stmt.where(rel.c[r.date] == table._date_value(month))
         if labelled:
             stmt = stmt.where(table._labelled())
+        step = int(rows["labelled" if labelled else "customers"]) // (4 * n)
+        if src.engine.dialect.name == "duckdb" and step > 1:  # keep ~4n rows by hash before sorting them
+            stmt = stmt.where(order % sa.literal_column(str(step)) == sa.literal_column("0"))
         parts.append(_run(src, stmt.order_by(order).limit(n), "draw a sample of customers"))
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
@@ -609,7 +641,7 @@ def backtest_scores(table: WarehouseTable, *, buckets: int = MONTH_BUCKETS):
     if r.value:
         lv = sa.case((is_left == 1, rel.c[r.value]), else_=0)
         agg += [sa.func.sum(lv).label("value"), sa.func.sum(lv * lv).label("value_sq")]
-    b = sa.func.floor(rel.c[r.score] * buckets)
+    b = sa.func.floor(rel.c[r.score] * sa.literal_column(str(int(buckets))))
     hist = _run(src, sa.select(d.label("date_value"), b.label("bucket"), sa.func.min(rel.c[r.score]).label("score_low"),
                                sa.func.max(rel.c[r.score]).label("score_high"), *agg)
                 .where(table._labelled()).group_by(d, b), "build each month's score histogram")

@@ -77,7 +77,7 @@ def test_duckdb_curve_matches_in_memory(duck, scored):
     t = read_warehouse(SqlSource(duck, table="scores"))
     assert t.roles.score == "churn_score" and t.roles.label == "churned" and t.roles.status_quo == "flagged"
     assert t.as_of == pd.Timestamp("2026-09-01") and t.current == pd.Timestamp("2026-10-01")
-    assert t.rows_fetched <= BUCKETS + 1 + 3 + 2 and len(t.buckets) <= BUCKETS + 1
+    assert t.rows_fetched <= 2 * (BUCKETS + 1) + 9 and len(t.buckets) <= BUCKETS + 1  # + dates x labels
     data, ev, curves = in_memory(scored)
     wev = evaluate_warehouse(t, prepare(t.sample, t.roles))
     w = warehouse_curves(t, wev)
@@ -241,3 +241,24 @@ def test_backtest_by_stored_scores_matches_the_file_route(warehouse_db):
                     + rest["churned"].sum() * max(k - len(flagged), 0) / len(rest))
         assert abs(row.status_quo_reached - expected) <= 1
     assert np.allclose(got["auc"], want["auc"], atol=0.003)
+
+
+def test_a_ranking_rule_is_bucketed_over_its_range(tmp_path):
+    """Today's rule with thousands of values (days since last login) is bucketed like a score."""
+    rng = np.random.default_rng(1)
+    n = 30_000
+    s = rng.beta(1.2, 10, n)
+    df = pd.DataFrame({"customer_id": np.arange(n), "churned": (rng.random(n) < s).astype(int), "churn_score": s,
+                       "days_since_login": (s * 3000 + rng.integers(0, 2000, n)).astype(int)})
+    path = tmp_path / "rule.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.register("df", df)
+        con.execute("CREATE TABLE t AS SELECT * FROM df")
+    roles = Roles(id="customer_id", label="churned", score="churn_score", status_quo="days_since_login")
+    t = read_warehouse(SqlSource(str(path), table="t"), roles)
+    assert "rule_low" in t.rule_buckets and len(t.rule_buckets) <= BUCKETS + 1
+    w = warehouse_curves(t, evaluate_warehouse(t, prepare(t.sample, t.roles)))
+    exact = TargetingCurve.from_rule(df["days_since_login"].to_numpy(), df["churned"].to_numpy())
+    for k in (1000, 5000, 15_000):
+        assert abs(w.status_quo.at_count(k).churners_reached - exact.at_count(k).churners_reached) <= \
+            t.rule_buckets["leavers"].max()

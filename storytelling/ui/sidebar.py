@@ -13,7 +13,7 @@ from storytelling.story import AUDIENCES, EXECUTIVE
 from storytelling.targeting import Assumptions
 from storytelling.ui.scenario import BOUND
 from storytelling.ui.state import SAMPLE_KEY, AppContext, attach_scenario, build_context, fingerprint
-from storytelling.warehouse import SqlSource, db_error_text, engine_for, engine_options, tables
+from storytelling.warehouse import SqlSource, db_error_text, engine_for, engine_options, quiet, tables
 
 DEFAULTS = {
     "value_months": 12,
@@ -77,7 +77,7 @@ def _warehouse_source():
             engine = _local_engine(url)
         else:
             given = {"url": url} if secret.get("url") else {}  # (AppTest's secrets reach st.secrets, not here)
-            engine = st.connection(name, type="sql", **given, **engine_options(url)).engine
+            engine = quiet(st.connection(name, type="sql", **given, **engine_options(url)).engine)
         choices = _tables(name, engine)
     except Exception as exc:  # a wrong URL, a missing driver, an unreachable server
         st.error(f"Can't open the connection '{name}': {db_error_text(exc)}")
