@@ -25,6 +25,8 @@ ctx = context()
 render.page_header(ctx, "Why customers leave")
 ev = ctx.evaluation
 st.info(md_escape(CAUSE_CAVEAT), icon=":material/lightbulb:")
+if ev.population is not None and ev.population.sample_note:
+    st.caption(md_escape(ev.population.sample_note))
 
 # --- which model to explain -------------------------------------------------------------------
 config_model = server_model_config()

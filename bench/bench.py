@@ -432,7 +432,7 @@ def main() -> None:
         "drivers": lambda: bench_drivers(n),
         "export": bench_export,
         "memory": lambda: bench_memory(n),
-        "sql": lambda: bench_sql((1_000_000, 10_000_000) if args.quick else (1_000_000, 100_000_000)),
+        "sql": lambda: bench_sql((1_000_000, 10_000_000) if args.quick else (1_000_000, 10_000_000, 100_000_000)),
     }
     for name, part in parts.items():
         if not args.only or name in args.only:

@@ -521,7 +521,8 @@ def segment_finding(result: LiftResult, column: str, column_label: str | None = 
         bullets=bullets,
         chart=lambda: charts.segment_chart(mix, name.capitalize()),
         facts=f,
-        caveats=["Who is on the list shows which customers the model finds risky, not why they leave."],
+        caveats=["Who is on the list shows which customers the model finds risky, not why they leave."]
+        + ([pop.sample_note] if (pop := result.curves.evaluation.population) and pop.sample_note else []),
         notes=[f"Share of the top {fmt_exact(result.contacts)} customers in each value of '{column}', "
                "compared with all customers of the month."],
     )
@@ -559,7 +560,8 @@ def population_finding(evaluation: Evaluation, *, currency: str = "$") -> Findin
         bullets=value_bullet + current,
         facts=f,
         caveats=list(evaluation.notes),
-        notes=[f"Measured on the customers active at the start of {month}, whose outcome a month later is known."],
+        notes=[f"Measured on the customers active at the start of {month}, whose outcome a month later is known."]
+        + ([pop.sample_note] if pop and pop.sample_note else []),
         technical=[f"Model: {'baseline gradient-boosted trees' if evaluation.source == 'baseline' else 'scores from the data'}; "
                    f"AUC {evaluation.auc:.3f} on this month."],
     )

@@ -95,6 +95,7 @@ class Population:
     value_lost: float | None  # monthly value of the leavers (None without values)
     current_customers: int | None  # today's customers (None without a later month)
     top: Callable[[int], pd.DataFrame]  # the top k by score, columns as in ``frame``, riskiest first
+    sample_note: str | None = None  # what comes from the sample rather than from every customer
 
 
 @dataclass

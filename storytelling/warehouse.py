@@ -686,6 +686,5 @@ def evaluate_warehouse(table: WarehouseTable, data: CustomerData) -> Evaluation:
            if table.current is not None else None)
     value_lost = float(row["value_lost"]) if "value_lost" in row and pd.notna(row["value_lost"]) else None
     population = Population(customers=int(row["labelled"]), leavers=int(row["leavers"]), value_lost=value_lost,
-                            current_customers=cur, top=table.top)
-    return replace(ev, auc=auc_from_buckets(table.buckets), population=population,
-                   notes=[*ev.notes, *table.notes])
+                            current_customers=cur, top=table.top, sample_note=" ".join(table.notes) or None)
+    return replace(ev, auc=auc_from_buckets(table.buckets), population=population)

@@ -117,7 +117,9 @@ def test_counts_come_from_the_database_not_the_sample(duck, scored):
     assert f["customers"].value == N and f["leavers"].value == int(held["churned"].sum())
     assert f["monthly_value_lost"].value == pytest.approx(held.loc[held["churned"] == 1, "monthly_charge"].sum())
     assert f["current_customers"].value == N
-    assert any("sample of 1,000" in n for n in wev.notes)
+    assert "sample of 1,000" in wev.population.sample_note
+    assert "sample of 1,000" in " ".join(population_finding(wev).notes)
+    assert not any("sample" in c for c in wev.notes)  # the lift's figures come from every customer
 
 
 def test_contact_list_is_the_databases_top_customers(duck, scored):

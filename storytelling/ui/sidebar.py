@@ -105,7 +105,7 @@ def _data_source() -> tuple[str, str, bytes | None, str | None, str | None, tupl
         if picked is None:
             return SAMPLE_KEY, "Sample: Northwind Broadband", None, None, None, None
         key, name, src, engine = picked
-        st.caption("Counts are computed in the database; only about a thousand rows and a sample leave it.")
+        st.caption("Counts are computed in the database; only the counts (a few thousand rows) and a sample leave it.")
         return key, name, None, None, None, (src, engine)
     if choice == "Sample data":
         st.caption("Northwind Broadband (synthetic): 20 monthly snapshots of about 11,000 customers.")
