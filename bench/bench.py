@@ -207,7 +207,7 @@ def bench_page(reruns: int = 10) -> None:
 METRICS_JS = "() => Array.from(document.querySelectorAll(\"[data-testid='stMetricValue']\")).map(e => e.innerText).join('|')"
 
 
-def bench_browser(moves: int = 10, starts: int = 3) -> None:
+def bench_browser(moves: int = 10, starts: int = 5) -> None:
     """What a user sees, in Debian's chromium: server start to the first story on screen (the
     browser is already open, as a visitor's is; median of ``starts`` server starts) and slider key
     press -> new figures on screen."""

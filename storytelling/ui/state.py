@@ -478,15 +478,15 @@ def apply_config(cfg, ctx: AppContext) -> list[str]:
 def warm_sample() -> None:
     """Load, check and score the sample into the shared caches (``storytelling serve`` runs this
     once the server answers, while the first visitor's browser is still loading the page)."""
-    from storytelling import charts
+    from storytelling.lift import gains_spec
 
     raw = _load_raw(SAMPLE_KEY, None, None, None)
     roles_json = json.dumps(infer_roles(raw).to_dict(), sort_keys=True)
     data = _prepared(SAMPLE_KEY, roles_json, raw)
     ev = _evaluation(SAMPLE_KEY, roles_json, data)
     _glossary(SAMPLE_KEY, roles_json, data)
-    _curves(SAMPLE_KEY, roles_json, bool(data.has_value), ev)
-    charts.alt.Chart  # import and theme Altair last: the first figures do not wait for it  # noqa: B018
+    curves = _curves(SAMPLE_KEY, roles_json, bool(data.has_value), ev)
+    gains_spec(curves)  # imports and themes Altair, and draws the lift page's first chart once for everyone
 
 
 def fingerprint(raw: bytes) -> str:
