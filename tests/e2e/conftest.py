@@ -37,14 +37,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(serve: bool = False):
-    """`streamlit run app.py` (or `storytelling serve`) on a free port; yields its address."""
+def running_app(serve: bool = False, extra: tuple[str, ...] = ()):
+    """`streamlit run app.py` (or `storytelling serve`) on a free port, with ``extra`` options;
+    yields its address."""
     port = free_port()
     env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     cmd = [sys.executable, "-m", "storytelling.cli", "serve"] if serve else \
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py")]
     proc = subprocess.Popen(
-        [*cmd, "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1"],
+        [*cmd, "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1", *extra],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"

@@ -175,3 +175,27 @@ def test_storytelling_serve_runs_the_app(browser):
         expect(page.locator("[data-testid='stMetricValue']").first).to_be_visible(timeout=TIMEOUT)
         no_exception(page)
         ctx.close()
+
+
+def test_a_warehouse_through_secrets_toml(browser, warehouse_db, tmp_path):
+    """A DuckDB connection in a secrets file: pick it in the sidebar, read the lift and the Data page."""
+    from conftest import running_app
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'[connections.warehouse]\nurl = "duckdb:///{warehouse_db}"\n')
+    with running_app(extra=("--secrets.files", str(secrets))) as url:
+        ctx = browser.new_context(viewport={"width": 1300, "height": 900})
+        page = ctx.new_page()
+        page.goto(url + "/retention_lift", timeout=TIMEOUT)
+        wait_ready(page)
+        page.locator("[data-testid='stSidebar']").get_by_text("Warehouse", exact=True).click()
+        wait_ready(page)
+        expect(page.get_by_text(re.compile("among the 20,000 customers")).first).to_be_visible(timeout=TIMEOUT)
+        expect(page.locator("[data-testid='stMetricValue']").first).to_be_visible(timeout=TIMEOUT)
+        no_exception(page)
+        shot(page, "warehouse_lift")
+        page.locator("[data-testid='stSidebarNav']").get_by_text("Data", exact=True).click()
+        wait_ready(page)
+        expect(page.get_by_text("In the warehouse")).to_be_visible(timeout=TIMEOUT)
+        no_exception(page)
+        ctx.close()
