@@ -431,9 +431,12 @@ def session_config(ctx: AppContext, *, title: str, keys: list[str], brand_colour
     a = ctx.assumptions
     threshold = current_threshold()
     base = _glossary(ctx.dataset_key, _roles_json(ctx), ctx.data)
+    sql = ctx.warehouse.source if ctx.warehouse is not None else None  # url: the secrets.toml connection name
     return StoryConfig(
-        title=title, audience=ctx.audience, data_path=None if ctx.dataset_key == SAMPLE_KEY else ctx.dataset_name,
-        data_name=ctx.dataset_name, roles=ctx.roles.to_dict(), value_per_saved=a.value_per_saved,
+        title=title, audience=ctx.audience,
+        data_path=None if ctx.dataset_key == SAMPLE_KEY or sql else ctx.dataset_name,
+        data_sql=sql.url if sql else None, data_table=sql.table if sql else None,
+        data_query=sql.query if sql else None, data_name=ctx.dataset_name, roles=ctx.roles.to_dict(), value_per_saved=a.value_per_saved,
         cost_per_contact=a.cost_per_contact, save_rate=a.save_rate, fixed_cost=a.fixed_cost, capacity=a.capacity,
         value_months=a.value_months if ctx.curves.uses_value else None,
         contacts=None if threshold is not None else current_contacts(ctx), threshold=threshold,
@@ -472,6 +475,10 @@ def apply_config(cfg, ctx: AppContext) -> list[str]:
     if cfg.data_path:
         notes.append(f"The config names the data file '{cfg.data_path}'; load it in the sidebar if it is not the "
                      "one shown.")
+    if cfg.data_sql:  # never connected from an uploaded config: connections come from the server's secrets
+        what = f"table '{cfg.data_table}'" if cfg.data_table else "a query"
+        notes.append(f"The config reads {what} from the warehouse '{cfg.data_sql}'; choose it under Warehouse in "
+                     "the sidebar if it is not the one shown.")
     return notes
 
 

@@ -93,3 +93,14 @@ def test_a_parquet_folder_from_secrets(tmp_path):
     at.switch_page("app_pages/retention_lift.py").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert "3,000 customers" in " ".join(c.value for c in at.caption)
+
+
+def test_the_saved_config_names_the_connection_and_table(warehouse_db):
+    """The Export page's story.toml reads the same warehouse in the nightly job."""
+    from storytelling.config import parse_config
+
+    at = on_warehouse("app_pages/export.py", warehouse_db)
+    assert not at.exception
+    cfg = parse_config(at.session_state["_export_toml"])
+    assert (cfg.data_sql, cfg.data_table, cfg.data_query, cfg.data_path) == ("warehouse", "scores", None, None)
+    assert cfg.roles["score"] == "churn_score"
