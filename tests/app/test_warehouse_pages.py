@@ -104,3 +104,17 @@ def test_the_saved_config_names_the_connection_and_table(warehouse_db):
     cfg = parse_config(at.session_state["_export_toml"])
     assert (cfg.data_sql, cfg.data_table, cfg.data_query, cfg.data_path) == ("warehouse", "scores", None, None)
     assert cfg.roles["score"] == "churn_score"
+
+
+def test_roles_chosen_on_the_data_page_reach_the_queries(warehouse_db):
+    """Roles are mapped as for files: without today's rule the lift page compares with random only."""
+    from storytelling.warehouse import SqlSource, guess_roles
+
+    roles = guess_roles(SqlSource(warehouse_db, table="scores")).to_dict()
+    key = SqlSource("warehouse", table="scores").key
+    at = on_warehouse("app_pages/retention_lift.py", warehouse_db, roles={"_key": key, **roles, "status_quo": None})
+    assert not at.exception and not at.error
+    text = " ".join(m.value for m in at.markdown)
+    assert "today's rule" not in text.lower() and "random" in text
+    with_rule = on_warehouse("app_pages/retention_lift.py", warehouse_db)
+    assert "today's rule" in " ".join(m.value for m in with_rule.markdown).lower()
