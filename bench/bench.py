@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import resource
 import statistics
 import sys
 import time
@@ -39,8 +38,9 @@ def timed(fn, repeat: int = 5) -> float:
     return min(best)
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# A child's own peak: VmHWM starts afresh at exec, while getrusage's ru_maxrss is inherited from
+# the parent across fork + exec (it showed the bench process's own peak).
+PEAK_MB = "int(next(x for x in open('/proc/self/status') if x.startswith('VmHWM')).split()[1]) / 1024"
 
 
 def bench_targeting(n: int) -> None:
@@ -72,7 +72,7 @@ def bench_memory(n: int, features: int = 20) -> None:
     import subprocess
 
     code = f"""
-import resource, numpy as np, pandas as pd
+import numpy as np, pandas as pd
 from storytelling.data import prepare
 from storytelling.targeting import TargetingCurve
 rng = np.random.default_rng(0)
@@ -85,7 +85,7 @@ df["churn_score"] = rng.random(n)
 df["churned"] = (rng.random(n) < 0.05).astype("int8")
 d = prepare(df)
 c = TargetingCurve.from_scores(d.frame["score"].to_numpy(), d.frame["churned"].to_numpy())
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print({PEAK_MB})
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     if out.returncode:
@@ -96,7 +96,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 WAREHOUSE_ROWS = """
-import json, resource, sys, time
+import json, sys, time
 t0 = time.perf_counter()
 from storytelling.data import prepare
 from storytelling.lift import analyse_lift, best_depth_finding, comparison_finding, lift_finding
@@ -116,10 +116,11 @@ t_lift = time.perf_counter() - t0
 t0 = time.perf_counter()
 top = table.top(1000)
 t_top = time.perf_counter() - t0
+PEAK = @PEAK@
 print(json.dumps({"import": t_import, "read": t_read, "lift": t_lift, "top": t_top, "rows": table.rows_fetched,
                   "sample": len(table.sample), "customers": curves.n, "title": findings[0].title,
-                  "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
+                  "rss": PEAK}))
+""".replace("@PEAK@", PEAK_MB)
 
 GENERATE = """
 CREATE TABLE scores AS
