@@ -5,15 +5,17 @@ with a handful of bounded queries, built with SQLAlchemy Core so that any dialec
 (DuckDB is the embedded default: a ``.duckdb`` file, a Parquet file or a folder of Parquet files):
 
 1. ``peek``: the first 2,000 rows, to recognise the columns exactly as for a file;
-2. the label's distinct values (at most 50), mapped to left / stayed / unknown as for a file;
-3. one row per snapshot date: customers, labelled customers, leavers, value lost, score range;
-4. the score histogram of the evaluated month: per bucket of 0.001 risk (at most 1,001 rows)
-   customers, leavers, lowest and highest score, summed and squared value of the leavers, from
-   which :meth:`~storytelling.targeting.TargetingCurve.from_aggregates` builds the curve
-   (exact at bucket edges; see :data:`~storytelling.targeting.AGGREGATE_TOLERANCE`);
-5. the same split by today's rule when it is a flag (in the same scan), or bucketed over its range;
-6. a bounded sample of the evaluated and the current month (``sample_size`` rows each) for
-   features, drivers and SHAP; and, on demand, the top ``k`` customers for the contact list.
+2. one row per snapshot date and label value (one scan): customers, score range, missing scores
+   and value, from which the label's values are mapped to left / stayed / unknown as for a file;
+3. the score histogram of the evaluated month, split by today's rule when it is a flag (one
+   scan): per bucket of 0.001 risk customers, leavers, lowest and highest score, summed and
+   squared value of the leavers, from which
+   :meth:`~storytelling.targeting.TargetingCurve.from_aggregates` builds the curves (exact at
+   bucket edges; see :data:`~storytelling.targeting.AGGREGATE_TOLERANCE`); a rule with many values
+   (a ranking) is bucketed over its range instead;
+4. a bounded sample of the evaluated and the current month (``sample_size`` rows each) for
+   features, drivers and SHAP; on demand, the top ``k`` customers for the contact list, and each
+   month's histogram for the backtest by stored scores.
 
 Every database error is turned into :class:`~storytelling.data.DataError` with the database's
 own words and what to check. Typed queries must be one ``SELECT`` (or ``WITH``) statement.
@@ -322,7 +324,6 @@ class WarehouseTable:
     seconds: float
     notes: list[str] = field(default_factory=list)
     _src: Any = field(default=None, repr=False)
-    _sample_rows: int = 0
 
     @property
     def customers(self) -> int:
@@ -394,12 +395,12 @@ def _label_map(values: list, label: str) -> dict:
                         "Choose another column for 'who left' on the Data page.")
     out = dict(zip(values, mapped.tolist(), strict=True))
     if not any(y == 1.0 for y in out.values()) or not any(y == 0.0 for y in out.values()):
-        raise DataError(f"The column '{label}' has only one outcome ({shown_outcome(out)}): we need customers who "
+        raise DataError(f"The column '{label}' has only one outcome ({_one_outcome(out)}): we need customers who "
                         "left and customers who stayed.")
     return out
 
 
-def shown_outcome(mapping: dict) -> str:
+def _one_outcome(mapping: dict) -> str:
     ys = {y for y in mapping.values() if y in (0.0, 1.0)}
     return "everyone left" if ys == {1.0} else "nobody left"
 
@@ -430,7 +431,7 @@ def read_warehouse(source: SqlSource, roles: Roles | None = None, *, engine=None
     value = rel.c[roles.value] if roles.value else None
     lab = rel.c[roles.label]
 
-    # 2-3. one scan: per snapshot date and label value, customers, score range, missing scores, value
+    # 2. one scan: per snapshot date and label value, customers, score range, missing scores, value
     cols = [sa.func.count().label("customers"), sa.func.min(score).label("score_min"),
             sa.func.max(score).label("score_max"),
             sa.func.sum(sa.case((score.is_(None), 1), else_=0)).label("no_score")]
@@ -499,7 +500,7 @@ def read_warehouse(source: SqlSource, roles: Roles | None = None, *, engine=None
                         "Score every customer (or filter them out in the query).")
     where.append(rel.c[roles.label].in_(known))
 
-    # 4-5. score histogram of the evaluated month, split by today's rule when it is a flag (one scan;
+    # 3. score histogram of the evaluated month, split by today's rule when it is a flag (one scan;
     # at most MAX_FLAG_ROWS rows), else the rule on its own
     b = sa.func.floor(score * sa.literal_column(str(int(buckets))))  # a number in the SQL: DuckDB is faster
     agg = [sa.func.count().label("customers"), sa.func.sum(is_left).label("leavers"),
@@ -540,7 +541,7 @@ def read_warehouse(source: SqlSource, roles: Roles | None = None, *, engine=None
 
     table = WarehouseTable(source=source, roles=roles, months=months.drop(columns=["date_value"], errors="ignore"),
                            as_of=as_of, current=current, buckets=hist, rule_buckets=rule_hist, sample=pd.DataFrame(),
-                           rows_fetched=fetched, seconds=0.0, _src=src, _sample_rows=sample_size,
+                           rows_fetched=fetched, seconds=0.0, _src=src,
                            _label_map=labels, _date_values=date_values)
     table.sample = _sample(table, sample_size, seed)
     table.seconds = time.perf_counter() - t0
