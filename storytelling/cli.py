@@ -37,7 +37,7 @@ def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, l
 
         source = SqlSource(resolve_url(cfg.data_sql), table=cfg.data_table, query=cfg.data_query)
         table = read_warehouse(source, Roles.from_dict(cfg.roles) if cfg.roles else None)
-        name = cfg.data_name or source.name
+        name = cfg.data_name or SqlSource(cfg.data_sql, cfg.data_table, cfg.data_query).name  # as the app names it
         data = prepare(table.sample, table.roles)
         ev = evaluate_warehouse(table, data)
         curves = warehouse_curves(table, ev, use_value=use_value)

@@ -59,8 +59,7 @@ class SqlSource:
 
     @property
     def name(self) -> str:
-        what = self.table or "query"
-        return f"{what} @ {_display_url(self.url)}"
+        return f"{self.table or 'query'} ({_display_url(self.url)})"
 
     @property
     def key(self) -> str:

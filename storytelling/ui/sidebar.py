@@ -93,7 +93,7 @@ def _warehouse_source():
             return None
         table = None
     src = SqlSource(url=name, table=table, query=query)
-    return src.key, f"{src.table or 'query'} ({name})", src, engine
+    return src.key, src.name, src, engine
 
 
 def _data_source() -> tuple[str, str, bytes | None, str | None, str | None, tuple | None]:
