@@ -259,21 +259,20 @@ def _open(source: SqlSource, engine=None) -> _Source:
         if known is not None and parts[0] not in known:
             hint = f" Tables here: {', '.join(known[:12])}." if known else " The database has no tables."
             raise DataError(f"There is no table '{source.table}'.{hint}")
-        probe = sa.select(sa.text("*")).select_from(sa.table(parts[-1], schema=parts[0] if len(parts) == 2 else None))
+        name, schema = parts[-1], (parts[0] if len(parts) == 2 else None)
+        probe = sa.table(name, schema=schema)
     else:
-        probe = sa.select(sa.text("*")).select_from(sa.text(f"({_check_query(source.query)}) AS st_src"))
+        query = _check_query(source.query)
+        probe = sa.text(f"({query}) AS st_src")
     try:
         with engine.connect() as con:
-            cols = list(con.execute(probe.limit(0)).keys())
-    except DataError:
-        raise
+            cols = list(con.execute(sa.select(sa.text("*")).select_from(probe).limit(0)).keys())
     except Exception as exc:
         raise DataError(f"The database refused the {'query' if source.query else 'table'}: {db_error_text(exc)} "
                         "Check the SQL and the names in it.") from None
-    if source.table:
-        rel = sa.table(parts[-1], *[sa.column(c) for c in cols], schema=parts[0] if len(parts) == 2 else None)
-    else:
-        rel = sa.text(_check_query(source.query)).columns(*[sa.column(c) for c in cols]).subquery("st_src")
+    columns = [sa.column(c) for c in cols]
+    rel = (sa.table(name, *columns, schema=schema) if source.table else
+           sa.text(query).columns(*columns).subquery("st_src"))
     return _Source(engine, rel, cols)
 
 
@@ -293,9 +292,12 @@ def _run(src: _Source, stmt, what: str) -> pd.DataFrame:
 
 def peek(source: SqlSource, engine=None, rows: int = PEEK_ROWS) -> pd.DataFrame:
     """The first ``rows`` rows, to recognise the columns (and show them on the Data page)."""
+    return _first_rows(_open(source, engine), rows)
+
+
+def _first_rows(src: _Source, rows: int = PEEK_ROWS) -> pd.DataFrame:
     import sqlalchemy as sa
 
-    src = _open(source, engine)
     df = _run(src, sa.select(src.rel).limit(rows), "read the first rows")
     if df.empty:
         raise DataError("The table (or query) returns no rows. Check its name or the query's WHERE clause.")
@@ -413,7 +415,7 @@ def read_warehouse(source: SqlSource, roles: Roles | None = None, *, engine=None
     t0 = time.perf_counter()
     src = _open(source, engine)
     if roles is None:
-        roles = infer_roles(_run(src, sa.select(src.rel).limit(PEEK_ROWS), "read the first rows"))
+        roles = infer_roles(_first_rows(src))
     missing = [f"'{c}'" for c in [roles.id, roles.date, roles.label, roles.score, roles.value, roles.status_quo,
                                   *roles.features] if c and c not in src.columns]
     if missing:
