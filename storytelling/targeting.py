@@ -26,6 +26,7 @@ bucket grid is exact; see :data:`AGGREGATE_TOLERANCE` for what the tests hold it
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -150,7 +151,6 @@ class TargetingCurve:
         if self.n == 0:
             raise ValueError("a targeting curve needs at least one customer")
         self.top_score = float(sorted_scores[0])
-        self.yes_no = bool(np.isin(sorted_scores, (0.0, 1.0)).all())  # a yes/no rule rather than a score
         self.sorted_scores = sorted_scores
         self.sorted_churned = sorted_churned
         self.order = order
@@ -225,7 +225,6 @@ class TargetingCurve:
         self.bucket_high, self.bucket_low = hi, lo
         self.sorted_scores = self.sorted_churned = self.order = self.sorted_value = None
         self.top_score = float(hi[0])
-        self.yes_no = bool(np.isin(hi, (0.0, 1.0)).all() and (hi == lo).all())
         self.knot_churners = np.concatenate([[0.0], np.cumsum(c_b)])
         self.cum_churners = None
         self.total_churners = int(round(self.knot_churners[-1]))
@@ -258,6 +257,13 @@ class TargetingCurve:
                                 None if value is None else np.asarray(value, dtype=float)[perm])
         curve.order = perm[curve.order]
         return curve
+
+    @functools.cached_property
+    def yes_no(self) -> bool:
+        """Whether every score is 0 or 1: a yes/no rule rather than a ranking."""
+        if self.binned:
+            return bool(np.isin(self.bucket_high, (0.0, 1.0)).all() and (self.bucket_high == self.bucket_low).all())
+        return bool(np.isin(self.sorted_scores, (0.0, 1.0)).all())
 
     # -- queries ---------------------------------------------------------------------------
     def churners_at(self, k):
