@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -56,6 +56,12 @@ class BacktestScores:
     window: str  # "expanding" or "sliding"
     mode: str  # "retrained" or "given scores"
     leaky_features: dict[str, float] = field(default_factory=dict)  # feature -> its own ranking quality
+
+    def only(self, cutoffs) -> BacktestScores | None:
+        """The same scores for the chosen months only (None when none of them was scored)."""
+        chosen = {pd.Timestamp(c) for c in cutoffs}
+        periods = [p for p in self.periods if p.cutoff in chosen]
+        return replace(self, periods=periods) if periods else None
 
 
 def monthly_snapshots(data: CustomerData) -> list[pd.Timestamp]:

@@ -71,12 +71,9 @@ def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, l
         from storytelling.backtest import default_cutoffs, run_backtest, summarise_backtest
 
         if table is not None:  # the stored scores of each month, counted in the database
-            from dataclasses import replace
-
             from storytelling.warehouse import backtest_scores
 
-            every = backtest_scores(table)
-            scores = replace(every, periods=every.periods[-cfg.backtest_months:])
+            scores = backtest_scores(table).only(table.months_with_outcomes()[-cfg.backtest_months:])
             backtest = summarise_backtest(scores, a, use_value=curves.uses_value)
             log(f"backtest: {len(scores.periods)} months")
         elif cutoffs := default_cutoffs(data)[-cfg.backtest_months:]:

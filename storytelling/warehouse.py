@@ -331,6 +331,11 @@ class WarehouseTable:
         """Customers of the evaluated month with a known outcome (the lift page's population)."""
         return int(self.buckets["customers"].sum())
 
+    def months_with_outcomes(self) -> list[pd.Timestamp]:
+        """Snapshot months whose outcomes are known: each can be replayed with its stored scores."""
+        m = self.months
+        return sorted(pd.Timestamp(d) for d in m.loc[m["labelled"] > 0, "snapshot_date"]) if "snapshot_date" in m else []
+
     def overview(self) -> dict[str, Any]:
         """The whole table in a few figures (from the per-date counts, not the sample)."""
         m = self.months

@@ -11,7 +11,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -180,19 +180,13 @@ def _warehouse_backtest(key: str, roles_json: str, _table: WarehouseTable) -> Ba
 
 def _warehouse_months(ctx: AppContext, cutoffs: list) -> BacktestScores | None:
     """The stored scores' months chosen, from one cached query over every month."""
-    every = _warehouse_backtest(ctx.dataset_key, _roles_json(ctx), ctx.warehouse)
-    chosen = {pd.Timestamp(c) for c in cutoffs}
-    periods = [p for p in every.periods if p.cutoff in chosen]
-    return replace(every, periods=periods) if periods else None
+    return _warehouse_backtest(ctx.dataset_key, _roles_json(ctx), ctx.warehouse).only(cutoffs)
 
 
 def backtest_months(ctx: AppContext) -> list[pd.Timestamp]:
     """Months that can be replayed: with a warehouse's stored scores, every month with outcomes;
     otherwise months with enough earlier history to train on."""
-    if ctx.warehouse is not None:
-        m = ctx.warehouse.months
-        return sorted(pd.Timestamp(d) for d in m.loc[m["labelled"] > 0, "snapshot_date"])
-    return default_cutoffs(ctx.data)
+    return ctx.warehouse.months_with_outcomes() if ctx.warehouse is not None else default_cutoffs(ctx.data)
 
 
 def _backtest_args(ctx: AppContext, cutoffs: list, horizon_days: int, window: str, window_months: int) -> tuple:
