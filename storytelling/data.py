@@ -314,6 +314,9 @@ class Roles:
     value: str | None = None
     status_quo: str | None = None
     features: list[str] = field(default_factory=list)
+    #: What :func:`infer_roles` recognised and why (column -> sentence), for the Data page and the
+    #: deck's appendix. Not part of the roles themselves (not saved, not compared).
+    notes: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def single(self) -> dict[str, str | None]:
         return {k: getattr(self, k) for k in ROLE_LABELS}
@@ -326,7 +329,7 @@ class Roles:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Roles:
-        return cls(**{k: (v or None) if k != "features" else list(v or []) for k, v in d.items()})
+        return cls(**{k: (v or None) if k != "features" else list(v or []) for k, v in d.items() if k != "notes"})
 
 
 _TRUE = {
@@ -402,7 +405,9 @@ def infer_roles(df: pd.DataFrame) -> Roles:
                          and (role in ("label", "date", "score") or fits(role, c))), None)
             if pick:
                 break
-        if pick is None:
+        if pick is None and role == "value":
+            pick = _guess_value(df, norm, taken, fits)
+        elif pick is None:
             pick = next(
                 (c for c in df.columns if c not in taken and re.search(_PATTERNS[role], norm[c]) and fits(role, c)),
                 None,
@@ -413,12 +418,90 @@ def infer_roles(df: pd.DataFrame) -> Roles:
         found[role] = pick
         if pick:
             taken.add(pick)
+    rows = {c: why for c in df.columns if c not in taken and (why := row_id_reason(df[c], c))}
+    if found["id"] is None and rows:
+        found["id"] = next(iter(rows))
+        taken.add(found["id"])
     roles = Roles(**found)
     # The value column (e.g. the monthly charge) is also a useful feature; the others are not.
     roles.features = [
-        c for c in df.columns if (c not in taken or c == roles.value) and _usable_feature(df[c])
+        c for c in df.columns if (c not in taken or c == roles.value) and c not in rows and _usable_feature(df[c])
     ]
+    roles.notes = role_notes(df, roles)
     return roles
+
+
+def role_notes(df: pd.DataFrame, roles: Roles) -> dict[str, str]:
+    """What was recognised about the columns, in sentences (column -> sentence): row numbers and
+    other per-row ids (never features), and how the customer's value was chosen."""
+    notes: dict[str, str] = {}
+    if roles.id and roles.id in df and (why := row_id_reason(df[roles.id], roles.id)):
+        notes[roles.id] = f"'{roles.id}' {why}: used as the customer id, not as a customer feature."
+    for c in df.columns:
+        if c not in roles.used() and c not in notes and (why := row_id_reason(df[c], c, text=False)):
+            notes[c] = f"'{c}' {why}: it identifies rows, so it is not used as a customer feature."
+    norm = {c: normalise_name(c) for c in df.columns}
+    if roles.value and roles.value in df and norm[roles.value] not in _NAMES["value"]:
+        notes[roles.value] = (f"'{roles.value}' is taken as each customer's monthly value, a guess from its name. "
+                              "If it is not the whole monthly bill, pick another value column, or none.")
+    elif roles.value is None:
+        cands = [c for c in df.columns if c not in roles.used() and re.search(_PATTERNS["value"], norm[c])
+                 and pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
+        if cands:
+            listed = ", ".join(f"'{c}'" for c in cands[:5])
+            notes["_value"] = (f"No column is named as the customer's monthly value; {listed} "
+                               f"{'could each be part of it' if len(cands) > 1 else 'may be only part of it'}. Every "
+                               "kept customer is worth the same amount (set in the sidebar) until you pick a value "
+                               "column on the Data page.")
+    return notes
+
+
+#: Words in a money column's name that say it is only part of the bill, or a lifetime total.
+_PARTIAL = re.compile(r"(^|_)(day|eve|evening|night|intl|international|roaming|sms|text|data|voice|call|calls|"
+                      r"minutes|total|lifetime|annual|yearly|one_off|setup|extra|late|fee_\w+)(_|$)")
+
+
+def _guess_value(df: pd.DataFrame, norm: dict, taken: set, fits) -> str | None:
+    """The value column when no column is named as one: a single money-like column that does not
+    look like part of the bill (or a lifetime total) is a guess, said as such by :func:`role_notes`;
+    several candidates are left for the user to pick."""
+    cands = [c for c in df.columns if c not in taken and re.search(_PATTERNS["value"], norm[c]) and fits("value", c)]
+    if len(cands) == 1 and not _PARTIAL.search(norm[cands[0]]):
+        return cands[0]
+    return None
+
+
+#: Names that say a column numbers the rows ("Unnamed: 0" is what pandas writes for an index).
+_ROW_NAMES = {"rownames", "row_names", "rowname", "unnamed_0", "unnamed", "index", "idx", "row", "rows", "row_id",
+              "row_number", "rownumber", "row_no", "row_num", "rn", "level_0", "obs", "x", "sno", "s_no", "sr_no",
+              "serial", "serial_number", "record", "record_id", "record_number", "_id"}
+MIN_ID_ROWS = 200  # below this, a column whose values all differ may just be a small table
+
+
+def row_id_reason(s: pd.Series, name: Any, *, text: bool = True) -> str | None:
+    """Why ``s`` identifies rows instead of describing customers (or None): a row-number name, the
+    numbers 0..n-1 or 1..n, or whole numbers (or, with ``text``, text) that differ in every row."""
+    n = len(s)
+    norm = normalise_name(name)
+    if n < 20 or pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+        return None
+    named = norm in _ROW_NAMES or re.fullmatch(r"unnamed_\d+", norm) is not None
+    if pd.api.types.is_integer_dtype(s):
+        if s.isna().any():
+            return None
+        if named:
+            return "numbers the rows"
+        lo, hi = int(s.min()), int(s.max())
+        if hi - lo + 1 == n and lo in (0, 1) and s.is_unique:
+            return f"numbers the rows {lo:,} to {hi:,}"
+        if n >= MIN_ID_ROWS and s.is_unique:
+            return "is different in every row, like an id"
+        return None
+    if text and _is_text(s) and n >= MIN_ID_ROWS and s.notna().all() and s.is_unique:
+        return "is different in every row, like an id"
+    if named and pd.api.types.is_numeric_dtype(s) and s.is_unique:
+        return "numbers the rows"
+    return None
 
 
 def _usable_feature(s: pd.Series) -> bool:
@@ -639,10 +722,15 @@ def prepare(df: pd.DataFrame, roles: Roles | dict | None = None, *, today: pd.Ti
                 )
         out["status_quo"] = sq.fillna(0.0).astype(float)
 
+    recognised = role_notes(df, roles)
+    notes += [n for c, n in recognised.items() if c not in roles.features or c in (roles.id, roles.value)]
     features = []
     feature_cols = {}
     for c in roles.features:
         if c not in df.columns or (c in roles.used() and c != roles.value):
+            continue
+        if c != roles.value and (why := row_id_reason(df[c], c)):
+            notes.append(f"'{c}' {why}: it identifies rows, so it is not used as a customer feature.")
             continue
         name = c if c not in out.columns else f"{c} (feature)"
         features.append(name)

@@ -59,15 +59,19 @@ class DriverModel:
     """A model with what the explainers need.
 
     ``predict`` maps the feature frame to risk (0-1). For the tree route, ``tree`` is a fitted
-    HistGradientBoosting estimator and ``transform`` maps the feature frame to its numeric input
-    (one column per feature, in ``columns`` order); without ``tree`` a model-agnostic permutation
-    explainer is used. ``output`` is the tree explainer's model output that equals the risk.
+    HistGradientBoosting estimator and ``transform`` maps the feature frame to the numeric input the
+    tree was fitted on, in the tree's own column order (a ColumnTransformer puts its text columns
+    first); ``order[j]`` is the position in that input of ``columns[j]``, so SHAP values are put
+    back into ``columns`` order after the explainer ran, never the input before it. Without
+    ``tree`` a model-agnostic permutation explainer is used. ``output`` is the tree explainer's
+    model output that equals the risk.
     """
 
     predict: Callable[[pd.DataFrame], np.ndarray]
     columns: list[str]
     tree: Any = None
     transform: Callable[[pd.DataFrame], np.ndarray] | None = None
+    order: list[int] | None = None
     output: str = "probability"
     source: str = "baseline"
     label: str = "the baseline model"
@@ -84,8 +88,12 @@ class DriverModel:
 _TREE_TYPES = ("HistGradientBoostingClassifier", "HistGradientBoostingRegressor")
 
 
-def _tree_route(model: Any, columns: list[str]) -> tuple[Any, Callable] | None:
-    """(tree, transform) when shap's tree explainer is exact for this model, else None."""
+def _tree_route(model: Any, columns: list[str]) -> tuple[Any, Callable, list[int]] | None:
+    """(tree, transform, order) when shap's tree explainer is exact for this model, else None.
+
+    ``transform`` gives the tree's own input (its column order); ``order[j]`` is where
+    ``columns[j]`` sits in it.
+    """
     from sklearn.pipeline import Pipeline
 
     est, prep = (model[-1], model[:-1]) if isinstance(model, Pipeline) else (model, None)
@@ -94,7 +102,7 @@ def _tree_route(model: Any, columns: list[str]) -> tuple[Any, Callable] | None:
     if getattr(est, "is_categorical_", None) is not None and np.any(est.is_categorical_):
         return None  # native categorical splits: shap does not add up for them
     if prep is None:
-        return est, lambda X: X[columns].to_numpy(dtype=float)
+        return est, lambda X: X[columns].to_numpy(dtype=float), list(range(len(columns)))
     try:
         out = [str(c) for c in prep.get_feature_names_out()]
     except Exception:
@@ -102,7 +110,7 @@ def _tree_route(model: Any, columns: list[str]) -> tuple[Any, Callable] | None:
     if sorted(out) != sorted(columns):
         return None  # one-hot or other expansions: explain the whole pipeline instead
     order = [out.index(c) for c in columns]
-    return est, lambda X: np.asarray(prep.transform(X[columns]), dtype=float)[:, order]
+    return est, lambda X: np.asarray(prep.transform(X[columns]), dtype=float), order
 
 
 def as_driver_model(model: Any, columns: list[str], *, source: str = "baseline", label: str | None = None) -> DriverModel:
@@ -118,8 +126,9 @@ def as_driver_model(model: Any, columns: list[str], *, source: str = "baseline",
             return np.clip(model.predict(X[columns]), 0.0, 1.0)
         output = "raw"
     route = _tree_route(model, columns)
-    tree, transform = route if route else (None, None)
-    return DriverModel(predict=predict, columns=list(columns), tree=tree, transform=transform, output=output,
+    tree, transform, order = route if route else (None, None, None)
+    return DriverModel(predict=predict, columns=list(columns), tree=tree, transform=transform, order=order,
+                       output=output,
                        source=source, label=label or ("the baseline model" if source == "baseline" else "your model"))
 
 
@@ -245,15 +254,38 @@ def _shap_values(dm: DriverModel, rows: pd.DataFrame, *, background: pd.DataFram
 
     if dm.tree is not None:
         ex = shap.TreeExplainer(dm.tree, feature_perturbation="tree_path_dependent")
-        sv = np.asarray(ex.shap_values(dm.transform(rows), check_additivity=False))
+        sv = np.asarray(ex.shap_values(dm.transform(rows), check_additivity=False)).reshape(len(rows), -1)
         ev = float(np.ravel(ex.expected_value)[0])
-        return sv.reshape(len(rows), -1), ev
+        total = ev + sv.sum(axis=1)
+        explained = 1 / (1 + np.exp(-total)) if dm.output == "probability" else np.clip(total, 0.0, 1.0)
+        verify(explained, dm.predict(rows), "the ranking of drivers")
+        return sv[:, dm.order], ev
     codec = _Codec([rows, background], dm.columns)
     bgz = codec.encode(background)
     ex = shap.PermutationExplainer(lambda Z: dm.predict(codec.decode(Z)),
                                    shap.maskers.Independent(bgz, max_samples=len(bgz)), seed=0)
     res = ex(codec.encode(rows), max_evals=2 * len(dm.columns) + 1, silent=True)
-    return np.asarray(res.values).reshape(len(rows), -1), float(np.ravel(res.base_values)[0])
+    sv, base = np.asarray(res.values).reshape(len(rows), -1), float(np.ravel(res.base_values)[0])
+    verify(base + sv.sum(axis=1), dm.predict(rows), "the ranking of drivers")
+    return sv, base
+
+
+#: An explanation is shown only if it reproduces the model's own risk within this (0.5 points).
+VERIFY_TOLERANCE = 0.005
+
+
+class ExplanationError(DataError):
+    """An explanation that does not reproduce the model's own predictions: it is withheld."""
+
+
+def verify(explained: np.ndarray, predicted: np.ndarray, what: str) -> None:
+    """Raise :class:`ExplanationError` unless the explained risks equal the model's predictions."""
+    gap = float(np.max(np.abs(np.asarray(explained, float) - np.asarray(predicted, float)), initial=0.0))
+    if not gap <= VERIFY_TOLERANCE:
+        raise ExplanationError(
+            f"We could not verify {what}: the explanation does not add up to the model's own risk (off by up to "
+            f"{gap * 100:.1f} points), so it is not shown. This happens with models whose inputs we cannot map "
+            "back to the columns; a model trained here, or a scikit-learn pipeline, can be explained.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -503,11 +535,12 @@ def explain_model(model: Any, X: pd.DataFrame, *, sample_size: int = 2000, seed:
 @dataclass
 class CustomerExplanation:
     customer: str
-    risk: float
-    average_risk: float
+    risk: float  # the model's own prediction for this customer
+    average_risk: float  # the model's average prediction over the background customers
     contributions: pd.DataFrame  # column, name, value, points (probability points, sums to risk - average)
     summary: str
     background_size: int
+    withheld: str | None = None  # why the reasons are not shown (they did not add up)
 
     @property
     def gap(self) -> float:
@@ -523,35 +556,47 @@ class CustomerExplainer:
         r = _risk(self.dm, X, risk)
         size = background_size if self.dm.tree is not None else min(background_size, 200)
         self.background = X.iloc[stratified_positions(r, min(size, len(X)), seed=seed + 11)].reset_index(drop=True)
+        self.average_risk = float(np.mean(self.dm.predict(self.background)))
         self._explainer = None
+
+    def _values(self, x: pd.DataFrame) -> tuple[np.ndarray, float]:
+        import shap
+
+        if self.dm.tree is None:
+            return _shap_values(self.dm, x, background=self.background)  # risk units for non-tree models
+        if self._explainer is None:
+            bg = self.dm.transform(self.background)
+            self._explainer = shap.TreeExplainer(
+                self.dm.tree, data=shap.maskers.Independent(bg, max_samples=len(bg)),
+                feature_perturbation="interventional", model_output=self.dm.output)
+        sv = np.asarray(self._explainer.shap_values(self.dm.transform(x), check_additivity=False)).reshape(1, -1)
+        return sv[:, self.dm.order], float(np.ravel(self._explainer.expected_value)[0])
 
     def explain(self, x: pd.DataFrame, *, customer: str = "This customer", glossary: Glossary | None = None,
                 top: int = 3) -> CustomerExplanation:
-        import shap
-
+        """This customer's risk (the model's own prediction) and its reasons, verified: the reasons
+        must add up to risk minus the average, and the average must be the model's average over
+        the background; otherwise the reasons are withheld, and the explanation says why."""
         x = x[self.dm.columns].reset_index(drop=True)
         glossary = glossary or Glossary.infer(self.background, self.dm.columns)
-        if self.dm.tree is not None:
-            if self._explainer is None:
-                bg = self.dm.transform(self.background)
-                self._explainer = shap.TreeExplainer(
-                    self.dm.tree, data=shap.maskers.Independent(bg, max_samples=len(bg)),
-                    feature_perturbation="interventional", model_output=self.dm.output)
-            sv = np.asarray(self._explainer.shap_values(self.dm.transform(x), check_additivity=False)).reshape(1, -1)
-            base = float(np.ravel(self._explainer.expected_value)[0])
-        else:
-            sv, base = _shap_values(self.dm, x, background=self.background)  # risk units for non-tree models
         risk = float(self.dm.predict(x)[0])
-        contrib = pd.DataFrame({
-            "column": self.dm.columns,
-            "name": [glossary.name(c) for c in self.dm.columns],
-            "value": [glossary.value(c, x.at[0, c]) for c in self.dm.columns],
-            "points": sv[0] * 100,
-        })
+        contrib = pd.DataFrame({"column": self.dm.columns, "name": [glossary.name(c) for c in self.dm.columns],
+                                "value": [glossary.value(c, x.at[0, c]) for c in self.dm.columns]})
+        withheld = None
+        try:
+            sv, base = self._values(x)
+            verify(np.array([base + sv.sum(), base]), np.array([risk, self.average_risk]),
+                   "this customer's reasons")
+        except ExplanationError as exc:
+            sv, base, withheld = np.zeros((1, len(self.dm.columns))), self.average_risk, str(exc)
+        contrib["points"] = sv[0] * 100
         contrib = contrib.reindex(contrib["points"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+        summary = customer_summary(customer, risk, base, contrib, top=top)
+        if withheld:
+            summary = summary.split(". ")[0].rstrip(".") + ". " + withheld
+            contrib = contrib.iloc[0:0]
         return CustomerExplanation(customer=customer, risk=risk, average_risk=base, contributions=contrib,
-                                   summary=customer_summary(customer, risk, base, contrib, top=top),
-                                   background_size=len(self.background))
+                                   summary=summary, background_size=len(self.background), withheld=withheld)
 
 
 def explain_customer(model: Any, X: pd.DataFrame, row: int | pd.DataFrame, *, risk: np.ndarray | None = None,
@@ -729,11 +774,15 @@ def customer_finding(expl: CustomerExplanation) -> Finding:
         Fact("average_risk", expl.average_risk, "share", fmt_pct(expl.average_risk)),
         Fact("customer", expl.customer, "", expl.customer),
     )
+    title = f"Why {expl.customer} is {'at risk' if expl.gap > 0 else 'unlikely to leave'}"
+    if expl.withheld:
+        return Finding(key="customer", title=f"{expl.customer}'s reasons cannot be shown", headline=expl.summary,
+                       bullets=[], chart=None, facts=f, caveats=[CAUSE_CAVEAT], notes=[expl.withheld])
     data = waterfall_data(expl)
     top = expl.contributions.head(5)
     return Finding(
         key="customer",
-        title=f"Why {expl.customer} is {'at risk' if expl.gap > 0 else 'unlikely to leave'}",
+        title=title,
         headline=expl.summary,
         bullets=[f"{r['name'][:1].upper() + r['name'][1:]} = {r['value']}: {fmt_points(r['points'])}"
                  for _, r in top.iterrows()],
@@ -742,6 +791,6 @@ def customer_finding(expl: CustomerExplanation) -> Finding:
         caveats=[CAUSE_CAVEAT],
         notes=[f"Contributions in percentage points of risk (interventional SHAP values on the probability scale) "
                f"against {fmt_count(expl.background_size, people=False)} customers sampled evenly across the risk "
-               "range; they add up to this customer's risk minus their average risk."],
+               "range; they add up to this customer's risk minus their average risk, checked before they are "
+               "shown."],
     )
-
