@@ -51,11 +51,13 @@ if mode == "Relative drop":
 else:
     target = c3.number_input("Churn with the campaign (%)", 0.01, 99.0, round(d.target_rate * 100, 2), step=0.1,
                              key=f"ab_target_{design_key}", persist_state="session") / 100
-per_week = c4.number_input("Eligible customers per week", 1, 10_000_000, int(round(d.eligible_per_week)),
-                           key=f"ab_week_{design_key}", persist_state="session")
+per_week = c4.number_input("Eligible customers per week", 0, 10_000_000, int(round(d.eligible_per_week or 0)),
+                           key=f"ab_week_{design_key}", persist_state="session",
+                           help=None if d.eligible_per_week else "The data has no dates, so it cannot tell how many "
+                           "customers become eligible each week; enter it to see the weeks (0: not known).")
 try:
     plan = plan_test(base / 100, target, alpha=1 - confidence, power=power, ratio=ratio, alternative=sided,
-                     eligible_per_week=per_week)
+                     eligible_per_week=per_week or None)
 except DataError as exc:
     render.error(str(exc))
     st.stop()

@@ -51,7 +51,7 @@ if ctx.warehouse is not None:
     m[1].metric("With a known outcome", fmt_exact(w["labelled"]))
     if w["first"] is not None:
         m[2].metric(f"Period ({w['snapshots']} snapshots)", f"{w['first']:%b %Y} – {w['last']:%b %Y}")
-    m[3].metric("Leave within a month", fmt_pct(w["churn_rate"]), help="Share of rows with a known outcome that left.")
+    m[3].metric("Left, all months", fmt_pct(w["churn_rate"]), help="Share of rows with a known outcome that left.")
     st.caption(f"Counted in the database in {w['seconds']:.1f} s; {fmt_exact(w['rows_sent'])} rows of counts were "
                f"sent here. The health report and preview below check a sample of {fmt_exact(w['sample_rows'])} rows.")
 
@@ -65,8 +65,10 @@ if rep.first_date is not None and pd.notna(rep.first_date):
                 help=f"From {fmt_date(rep.first_date)} to {fmt_date(rep.last_date)}")
 else:
     m[2].metric("Period", "no dates")
-m[3].metric("Leave within a month", fmt_pct(rep.churn_rate) if rep.churn_rate is not None else "n/a",
-            help="Share of labelled rows whose customer left.")
+m[3].metric("Left, all months" if rep.snapshots and rep.snapshots > 1 else "Left",
+            fmt_pct(rep.churn_rate) if rep.churn_rate is not None else "n/a",
+            help="Share of rows with a known outcome whose customer left, over the whole table (the story itself "
+                 "speaks of one month's customers when the table has dates).")
 checks = []
 if rep.duplicate_rows:
     checks.append(f"{fmt_exact(rep.duplicate_rows)} rows are exact duplicates of another row.")

@@ -128,5 +128,6 @@ pool = pool.head(500)
 labels = dict(zip(pool["customer_id"], pool["risk"].map(fmt_pct)))
 cid = st.selectbox("Customer", list(labels), format_func=lambda c: f"{c} · risk {labels[c]}", key="customer")
 pos = int(pool.loc[pool["customer_id"] == cid, "_pos"].iloc[0])
-expl = cs.explainer.explain(cs.X.iloc[[pos]], customer=f"Customer {cid}", glossary=ctx.glossary)
+expl = cs.explainer.explain(cs.X.iloc[[pos]], customer=f"Customer {cid}", glossary=ctx.glossary,
+                            period=ctx.evaluation.period)
 render.finding(customer_finding(expl), ctx.audience, level=4, caveats=False)

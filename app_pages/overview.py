@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from storytelling.story import fmt_date, md_escape
+from storytelling.story import md_escape
 from storytelling.ui import render
 from storytelling.ui.state import context, last_ab, last_backtest, last_drivers, session_story
 
@@ -14,8 +14,7 @@ if not ctx.ready:
     st.stop()
 
 ev = ctx.evaluation
-month = fmt_date(ev.as_of) if ev.as_of is not None else "the evaluated period"
-st.caption(md_escape(f"{ctx.dataset_name} · measured on the customers of {month} · {ctx.audience} view"))
+st.caption(md_escape(f"{ctx.dataset_name} · measured on the customers of {ev.period.label} · {ctx.audience} view"))
 
 bt, dr, ab = last_backtest(ctx), last_drivers(ctx), last_ab(ctx)
 story = session_story(ctx)
@@ -24,7 +23,7 @@ for i, f in enumerate(story.findings):
         render.finding(f, ctx.audience, compact=i > 0, level=4)
         if f.key == "drivers":  # said wherever drivers appear
             st.caption(f"⚠️ {md_escape(f.caveats[0])}")
-if bt is None:
+if bt is None and ev.period.dated:
     st.page_link("app_pages/backtest.py", label="Replay the past months on the Backtest page to add "
                  "'had we used the model since…' to this story", icon=":material/history:")
 if dr is None:

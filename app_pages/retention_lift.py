@@ -11,7 +11,7 @@ from storytelling.lift import (
     segment_columns,
     segment_finding,
 )
-from storytelling.story import EXECUTIVE, fmt_date, md_escape, texts
+from storytelling.story import EXECUTIVE, md_escape, texts
 from storytelling.ui import render
 from storytelling.ui.scenario import (
     BOUND,
@@ -31,9 +31,9 @@ if not ctx.ready:
     render.error(ctx.error or "No data loaded.")
     st.stop()
 ev = ctx.evaluation
-month = fmt_date(ev.as_of) if ev.as_of is not None else "the evaluated period"
+pe = ev.period
 st.caption(md_escape(f"If marketing had called the customers the model flags among the {ctx.curves.n:,} customers "
-                     f"of {month}: who we reach, what it costs, what it is worth."))
+                     f"of {pe.label}: who we reach, what it costs, what it is worth."))
 
 
 @st.fragment
@@ -47,17 +47,23 @@ def what_if() -> None:
                       min(5.0, top), step=0.1, key=THRESHOLD, **BOUND)
         contacts = curve.count_at_threshold(t / 100)
     else:
-        contacts = st.slider("Customers to contact this month", 0, curve.n, default_contacts(ctx),
-                             step=10 if curve.n > 2000 else 1, key=CONTACTS, **BOUND)
+        contacts = st.slider(f"Customers to contact{' this month' if pe.dated else ''}", 0, curve.n,
+                             default_contacts(ctx), step=10 if curve.n > 2000 else 1, key=CONTACTS, **BOUND)
+    cap = ctx.assumptions.capacity
+    if cap and contacts > cap:
+        st.warning(f"This list of {contacts:,} customers is longer than marketing's capacity of {cap:,}"
+                   f"{' a month' if pe.dated else ''}: the calls beyond it cannot be made as planned.",
+                   icon=":material/warning:")
     result = current_result(ctx, contacts)
     main = lift_finding(result)
     T = texts(main.facts)
     st.markdown(f"### {md_escape(main.title)}")
     st.markdown(f"**{md_escape(main.headline)}**")
     m = st.columns(5)
-    m[0].metric("Kept / month", T["saved"], help=f"Range: {T['saved_low']} to {T['saved_high']}",
+    per = " / month" if pe.dated else ""
+    m[0].metric(f"Kept{per}", T["saved"], help=f"Range: {T['saved_low']} to {T['saved_high']}",
                 border=True)
-    m[1].metric("Net / month", T["net"], help=f"Range: {T['net_low']} to {T['net_high']}", border=True)
+    m[1].metric(f"Net{per}", T["net"], help=f"Range: {T['net_low']} to {T['net_high']}", border=True)
     m[2].metric("Campaign cost", T["cost"], border=True)
     m[3].metric("Return on spend", T["roi"], border=True)
     m[4].metric("Leavers reached", T["reached"], help=f"{T['share_reached']} in 10 of all leavers", border=True)
@@ -66,7 +72,8 @@ def what_if() -> None:
         st.caption(f"⚠️ {md_escape(c)}")
     st.page_link("app_pages/ab_test.py", label="Plan the A/B test that confirms these figures", icon=":material/science:")
     names = {c: ctx.glossary.name(c) for c in ctx.data.features}
-    whose = "today's customers" if ev.current is not None else f"the customers of {month}"
+    whose = ("today's customers" if ev.current is not None and pe.dated else
+             "all customers in the file" if not pe.dated else f"the customers of {pe.label}")
     c1, c2, _ = st.columns([1, 1, 2])
     c1.download_button("Contact list (Excel)", lambda: to_xlsx_bytes(contact_list(ev, contacts, names=names)),
                        "contact-list.xlsx", icon=":material/download:", disabled=contacts == 0,

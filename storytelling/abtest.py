@@ -132,12 +132,12 @@ class Design:
     name: str
     baseline_rate: float
     target_rate: float
-    eligible_per_week: float
+    eligible_per_week: float | None  # None when the data cannot tell (no dates)
     plan: TestPlan
 
 
 def designs(*, churn_rate: float, contact_share: float, hit_rate: float, save_rate: float,
-            customers_per_week: float, alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0,
+            customers_per_week: float | None, alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0,
             alternative: str = "two-sided") -> list[Design]:
     """(a) split everyone and call the model's picks in the test group; (b) split only the picks.
 
@@ -152,7 +152,7 @@ def designs(*, churn_rate: float, contact_share: float, hit_rate: float, save_ra
         ("everyone", "Split all customers, call the model's picks in the test group", churn_rate, a_target,
          customers_per_week),
         ("picks", "Split only the customers the model picks, call one half", hit_rate, b_target,
-         customers_per_week * contact_share),
+         None if customers_per_week is None else customers_per_week * contact_share),
     ):
         plan = plan_test(base, target, alpha=alpha, power=power, ratio=ratio, alternative=alternative,
                          eligible_per_week=per_week)
@@ -179,6 +179,7 @@ class Readout:
     srm_p_value: float
     verdict: str
     warnings: list[str] = field(default_factory=list)
+    exact_p_value: float | None = None  # Fisher's exact test, when the counts are small
 
     @property
     def control_rate(self) -> float:
@@ -193,18 +194,44 @@ class Readout:
         return self.difference / self.control_rate if self.control_rate else math.nan
 
     @property
+    def decision_p_value(self) -> float:
+        """The p-value the decision uses: exact for small counts, else the z-test's."""
+        return self.p_value if self.exact_p_value is None else self.exact_p_value
+
+    @property
+    def excludes_zero(self) -> bool:
+        return self.ci_high < 0 or self.ci_low > 0
+
+    @property
+    def too_small(self) -> bool:
+        """Counts so small that the exact test and the range disagree: neither can be relied on."""
+        return self.exact_p_value is not None and self.excludes_zero != (self.exact_p_value < self.alpha)
+
+    @property
     def significant(self) -> bool:
-        return self.p_value < self.alpha
+        """A clear result: the range excludes zero and the decision's p-value is below alpha."""
+        return self.decision_p_value < self.alpha and self.excludes_zero
 
     @property
     def srm(self) -> bool:
         return self.srm_p_value < SRM_ALPHA
 
 
+#: Below this many expected leavers (or stayers) in a group, the z-test's normal approximation is
+#: shaky and the decision uses Fisher's exact test instead (the usual rule of thumb).
+MIN_EXPECTED = 5
+
+
 def read_test(control_n: int, control_churned: int, test_n: int, test_churned: int, *, alpha: float = 0.05,
               expected_ratio: float = 1.0, planned_total: int | None = None) -> Readout:
-    """The effect (test - control churn) with its Newcombe range, p-value, split check and verdict."""
-    from scipy.stats import chisquare
+    """The effect (test - control churn) with its Newcombe range, p-value, split check and verdict.
+
+    ``p_value`` is the pooled two-sided z-test. The decision (``significant``) needs both a range
+    that excludes zero and a p-value below ``alpha``, from Fisher's exact test when a group expects
+    fewer than :data:`MIN_EXPECTED` leavers or stayers (else the z-test), so the words, the range
+    and the decision never disagree.
+    """
+    from scipy.stats import chisquare, fisher_exact
     from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
     for n, c, g in ((control_n, control_churned, "control"), (test_n, test_churned, "test")):
@@ -220,10 +247,14 @@ def read_test(control_n: int, control_churned: int, test_n: int, test_churned: i
     else:
         p = float(proportions_ztest([test_churned, control_churned], [test_n, control_n])[1])
     total = control_n + test_n
+    pooled = (control_churned + test_churned) / total
+    small = min(n * min(pooled, 1 - pooled) for n in (control_n, test_n)) < MIN_EXPECTED
+    exact = float(fisher_exact([[test_churned, test_n - test_churned],
+                                [control_churned, control_n - control_churned]])[1]) if small else None
     expected = [total / (1 + expected_ratio), total * expected_ratio / (1 + expected_ratio)]
     srm_p = float(chisquare([control_n, test_n], expected).pvalue)
     r = Readout(control_n, control_churned, test_n, test_churned, alpha, expected_ratio, diff, float(lo), float(hi),
-                p, srm_p, verdict="")
+                p, srm_p, verdict="", exact_p_value=exact)
     r.warnings = _warnings(r, planned_total)
     r.verdict = _verdict(r)
     return r
@@ -242,25 +273,42 @@ def _warnings(r: Readout, planned_total: int | None) -> list[str]:
                  f"planned {fmt_count(planned_total, people=False)}. Looking early and stopping when the numbers "
                  "look good makes chance results look real: finish the test as planned.")
     if min(r.control_churned, r.test_churned) < MIN_LEAVERS or min(r.control_n, r.test_n) < 100:
-        w.append("Too few customers (or too few leavers) in a group for a reliable answer: the range is wide and "
-                 "the rule of thumb behind it is shaky at this size.")
+        w.append("Too few customers (or too few leavers) in a group for a reliable answer: the range is wide"
+                 + (", and the decision uses an exact test." if r.exact_p_value is not None else "."))
     return w
 
 
+def signed_points(lo: float, hi: float, *, unit: str = "leavers per 100 customers") -> str:
+    """A range of differences (test - control) in words from its signs: 'between 1.2 and 4.4 fewer',
+    'anywhere from 2 fewer to 0.3 more', 'between 0.5 and 3 more'."""
+    if lo < 0 < hi:
+        return f"anywhere from {_pts(lo)} fewer to {_pts(hi)} more {unit}"
+    a, b = sorted((abs(lo), abs(hi)))
+    return f"between {_pts(a)} and {_pts(b)} {'fewer' if hi <= 0 else 'more'} {unit}"
+
+
 def _verdict(r: Readout) -> str:
-    lo, hi = sorted((-r.ci_high, -r.ci_low))  # fewer leavers per 100 customers, as a positive number
-    rng = f"between {_pts(lo)} and {_pts(hi)}"
+    rng = signed_points(r.ci_low, r.ci_high)
     if r.srm:
         return "Not readable yet: the groups are not the size the split planned, so the comparison is unfair."
+    if r.too_small:
+        return (f"Too few customers to tell: churn was {fmt_pct(r.control_rate)} without and {fmt_pct(r.test_rate)} "
+                f"with the campaign, but with so few customers an exact test cannot rule out chance (a "
+                f"{_odds(r.exact_p_value)} chance of a gap this size with no effect), so the range below is not "
+                "reliable either. Run a larger test.")
     if r.significant and r.difference < 0:
         return (f"The campaign worked: churn fell from {fmt_pct(r.control_rate)} to {fmt_pct(r.test_rate)}, "
-                f"{rng} fewer leavers per 100 customers. That is unlikely to be chance.")
+                f"{rng}. That is unlikely to be chance.")
     if r.significant and r.difference > 0:
-        return (f"The campaign backfired: churn rose from {fmt_pct(r.control_rate)} to {fmt_pct(r.test_rate)}. "
-                "That is unlikely to be chance; stop it and find out why.")
+        return (f"The campaign backfired: churn rose from {fmt_pct(r.control_rate)} to {fmt_pct(r.test_rate)}, "
+                f"{rng}. That is unlikely to be chance; stop it and find out why.")
     return (f"No clear effect yet: churn was {fmt_pct(r.control_rate)} without and {fmt_pct(r.test_rate)} with the "
-            f"campaign, but the true effect could be anything from {_pts(-r.ci_low)} fewer to {_pts(r.ci_high)} more "
-            "leavers per 100 customers.")
+            f"campaign, but the true effect could be {rng}.")
+
+
+def _odds(p: float) -> str:
+    """0.087 -> '1 in 11'."""
+    return f"1 in {max(2, round(1 / p))}" if p > 0 else "tiny"
 
 
 def _pts(x: float) -> str:
@@ -332,13 +380,15 @@ def plan_finding(design: Design, other: Design | None = None) -> Finding:
     )
     T = texts(f)
     split = "half and half" if p.ratio == 1 else f"{fmt_pct(p.ratio / (1 + p.ratio))} in the test group"
+    per_week = p.eligible_per_week or design.eligible_per_week
     bullets = [
-        f"Without the campaign {T['baseline_rate']} of these customers leave within a month; we expect "
-        f"{T['target_rate']} with it.",
+        f"Without the campaign {T['baseline_rate']} of these customers leave{' within a month' if per_week else ''}; "
+        f"we expect {T['target_rate']} with it.",
         f"Split {split}: {T['n_test']} customers in the test group, {T['n_control']} left alone as the comparison.",
-        f"Enrolling takes {T['weeks']} at {fmt_count(p.eligible_per_week or design.eligible_per_week, people=False)} "
-        "eligible customers a week, then "
-        "about 4 more weeks until we know who left.",
+        f"Enrolling takes {T['weeks']} at {fmt_count(per_week, people=False)} eligible customers a week, then "
+        "about 4 more weeks until we know who left." if per_week else
+        "How long enrolling takes depends on how many customers become eligible each week, which a file "
+        "without dates cannot tell; then allow about 4 more weeks to see who left.",
         f"Planned so that {T['power']} of tests like this would show the effect if it is real, and a campaign with "
         f"no effect would look like a success only {fmt_pct(p.alpha)} of the time.",
     ]
@@ -350,10 +400,11 @@ def plan_finding(design: Design, other: Design | None = None) -> Finding:
     by_n, by_effect = power_curves(p)
     return Finding(
         key="ab_plan",
-        title=f"A fair test needs {T['total']} customers, {T['weeks']} of enrolment",
+        title=f"A fair test needs {T['total']} customers" + (f", {T['weeks']} of enrolment" if p.weeks else ""),
         chart=lambda: charts.power_chart(by_n, by_effect, p.n_control, p.power),
         next_steps=[f"Run the A/B test: {T['n_test']} customers in the test group and {T['n_control']} in the "
-                    f"comparison group, {T['weeks']} of enrolment plus 4 weeks to see who left."],
+                    "comparison group, " + (f"{T['weeks']} of enrolment plus " if p.weeks else "then ")
+                    + "4 weeks to see who left."],
         headline=f"{design.name}: {T['n_test']} in the test group and {T['n_control']} in the comparison group.",
         bullets=bullets,
         facts=f,
@@ -375,8 +426,20 @@ def _tradeoff(chosen: Design, other: Design) -> str:
             "nothing about customers the model would not pick.")
 
 
+def _kept_text(x: float) -> str:
+    """A signed count of customers kept: '40 kept', '12 more leaving', 'none'."""
+    if x >= 0.5:
+        return f"{fmt_count(x)} kept"
+    if x <= -0.5:
+        return f"{fmt_count(-x)} more leaving"
+    return "none either way"
+
+
 def readout_finding(r: Readout, *, customers_per_month: float | None = None, value_per_kept: float | None = None,
-                    cost_per_month: float = 0.0, currency: str = "$") -> Finding:
+                    cost_per_month: float = 0.0, currency: str = "$", per: str = " a month") -> Finding:
+    """The test read in words. ``customers_per_month`` (with ``value_per_kept``) prices the effect
+    for the customers the campaign would reach each period (``per``: ' a month', or '' when the
+    data has no dates), with the range's both ends, harm included."""
     kept_per_100 = -r.difference * 100
     f = facts(
         Fact("control_rate", r.control_rate, "share", fmt_pct(r.control_rate)),
@@ -390,21 +453,27 @@ def readout_finding(r: Readout, *, customers_per_month: float | None = None, val
         f"Comparison group: {fmt_count(r.control_churned, people=False)} of {fmt_count(r.control_n, people=False)} "
         f"left ({f['control_rate'].text}); test group: {fmt_count(r.test_churned, people=False)} of "
         f"{fmt_count(r.test_n, people=False)} ({f['test_rate'].text}).",
-        f"The range is where the true effect lies with {fmt_pct(1 - r.alpha)} confidence: between "
-        f"{_pts(r.ci_low)} {'fewer' if r.ci_low < 0 else 'more'} and {_pts(r.ci_high)} "
-        f"{'fewer' if r.ci_high < 0 else 'more'} leavers per 100 customers.",
+        f"The range is where the true effect lies with {fmt_pct(1 - r.alpha)} confidence: "
+        f"{signed_points(r.ci_low, r.ci_high)}.",
     ]
-    if customers_per_month and value_per_kept is not None and not r.srm:
+    if r.too_small:
+        bullets[1] = (f"The usual range, {signed_points(r.ci_low, r.ci_high)}, is not reliable at these counts: "
+                      "the exact test disagrees with it.")
+    if customers_per_month and value_per_kept is not None and not r.srm and not r.too_small:
         kept = kept_per_100 / 100 * customers_per_month
         worth = kept * value_per_kept - cost_per_month
-        lo_k, hi_k = sorted((-r.ci_high * customers_per_month, -r.ci_low * customers_per_month))
+        lo_k, hi_k = -r.ci_high * customers_per_month, -r.ci_low * customers_per_month  # signed: negative = harm
+        lo_net, hi_net = lo_k * value_per_kept - cost_per_month, hi_k * value_per_kept - cost_per_month
         f["kept_per_month"] = Fact("kept_per_month", kept, "customers", fmt_count(kept))
         f["net_per_month"] = Fact("net_per_month", worth, currency, fmt_money(worth, currency))
+        f["net_low"] = Fact("net_low", lo_net, currency, fmt_money(lo_net, currency))
+        f["net_high"] = Fact("net_high", hi_net, currency, fmt_money(hi_net, currency))
+        effect = (f"keeps about {f['kept_per_month'].text} of them" if kept >= 0.5 else
+                  f"loses about {fmt_count(-kept)} more of them" if kept <= -0.5 else "keeps none of them")
         bullets.append(
-            f"At this effect, running the campaign for {fmt_count(customers_per_month)} customers a month keeps about "
-            f"{f['kept_per_month'].text} of them (somewhere from {fmt_count(lo_k) if lo_k > 0 else 'none'} to "
-            f"{fmt_count(hi_k) if hi_k > 0 else 'none'}), worth "
-            f"{f['net_per_month'].text} a month after campaign costs at the current assumptions.")
+            f"At this effect, running the campaign for {fmt_count(customers_per_month)} customers{per} {effect} "
+            f"(anywhere from {_kept_text(lo_k)} to {_kept_text(hi_k)}), worth {f['net_per_month'].text}{per} after "
+            f"campaign costs (from {f['net_low'].text} to {f['net_high'].text}) at the current assumptions.")
     if r.srm:
         title = "The test's groups are unbalanced: fix the split before reading the result"
     elif r.significant and r.difference < 0:
@@ -431,8 +500,11 @@ def readout_finding(r: Readout, *, customers_per_month: float | None = None, val
                "p-value: pooled two-sided z-test; group sizes checked against the planned split with a "
                "chi-square test."],
         technical=[f"Difference {r.difference * 100:+.2f} points, {100 * (1 - r.alpha):.0f}% CI "
-                   f"[{r.ci_low * 100:+.2f}, {r.ci_high * 100:+.2f}]; p-value {r.p_value:.4f}; sample-ratio "
-                   f"p-value {r.srm_p_value:.3f}."],
+                   f"[{r.ci_low * 100:+.2f}, {r.ci_high * 100:+.2f}]; p-value {r.p_value:.4f} (pooled z-test)"
+                   + (f", Fisher's exact p {r.exact_p_value:.4f} (used for the decision: small counts)"
+                      if r.exact_p_value is not None else "")
+                   + f"; called a clear result only when the range excludes zero; sample-ratio p-value "
+                   f"{r.srm_p_value:.3f}."],
     )
 
 

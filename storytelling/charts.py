@@ -275,22 +275,28 @@ def drivers_chart(table: pd.DataFrame) -> alt.LayerChart:
     return (bars + text).properties(width=WIDTH, height=max(120, 34 * len(data)))
 
 
-def band_chart(bands: pd.DataFrame, average: float, name: str) -> alt.LayerChart:
-    """The model's average risk in each band of one column, against the average customer."""
-    data = bands.assign(label=bands["risk"].map(lambda r: f"{r:.1%}"))
+def band_chart(bands: pd.DataFrame, average: float, name: str, *, observed: bool = False,
+               horizon: str = "within a month") -> alt.LayerChart:
+    """The share who left (``observed``) or the model's average risk in each band of one column,
+    against the whole group."""
+    col = "left" if observed else "risk"
+    data = bands[bands["known"] > 0] if observed else bands
+    data = data.assign(value=data[col], label=data[col].map(lambda r: f"{r:.1%}"))
     x = alt.X("band:N", sort=alt.EncodingSortField("order"), title=name[:1].upper() + name[1:],
               axis=alt.Axis(labelAngle=0, labelLimit=160))
     base = alt.Chart(data).encode(x=x)
+    title = f"Left {horizon}" if observed else "The model's risk of leaving"
     bars = base.mark_bar(color=BASE, cornerRadiusEnd=3).encode(
-        y=alt.Y("risk:Q", title="Risk of leaving within a month", axis=alt.Axis(format="%")),
-        tooltip=[alt.Tooltip("band:N", title=name), alt.Tooltip("risk:Q", title="Risk", format=".1%"),
-                 alt.Tooltip("customers:Q", title="Customers in sample", format=",")],
+        y=alt.Y("value:Q", title=title, axis=alt.Axis(format="%")),
+        tooltip=[alt.Tooltip("band:N", title=name), alt.Tooltip("value:Q", title=title, format=".1%"),
+                 alt.Tooltip("customers:Q", title="Customers", format=",")],
     )
-    text = base.mark_text(dy=-8, fontSize=13, color="#333").encode(y="risk:Q", text="label:N")
-    avg = pd.DataFrame({"risk": [average], "label": [f"Average customer {average:.1%}"]})
-    rule = alt.Chart(avg).mark_rule(color=WARN, strokeDash=[6, 4], strokeWidth=2).encode(y="risk:Q")
+    text = base.mark_text(dy=-8, fontSize=13, color="#333").encode(y="value:Q", text="label:N")
+    avg = pd.DataFrame({"value": [average], "label": [f"{'All customers' if observed else 'Average estimate'} "
+                                                      f"{average:.1%}"]})
+    rule = alt.Chart(avg).mark_rule(color=WARN, strokeDash=[6, 4], strokeWidth=2).encode(y="value:Q")
     rule_text = alt.Chart(avg).mark_text(align="left", dx=4, dy=-8, color=WARN, fontSize=12, x=0).encode(
-        y="risk:Q", text="label:N")
+        y="value:Q", text="label:N")
     return (bars + text + rule + rule_text).properties(width=WIDTH, height=HEIGHT)
 
 

@@ -61,11 +61,9 @@ def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, l
     glossary = Glossary.infer(data.frame, data.features).with_edits(cfg.glossary)
     drivers = backtest = ab = None
     if cfg.drivers and data.features:
-        from storytelling.drivers import driver_model_for, explain_model
-        from storytelling.model import feature_frame
+        from storytelling.drivers import driver_model_for, explain_evaluation
 
-        drivers = explain_model(driver_model_for(data, ev), feature_frame(data, ev.frame),
-                                risk=ev.frame["score"].to_numpy(), glossary=glossary)
+        drivers = explain_evaluation(driver_model_for(data, ev), ev, glossary=glossary)
         log("drivers: done")
     if cfg.backtest_months and data.has_dates:
         from storytelling.backtest import default_cutoffs, run_backtest, summarise_backtest
@@ -80,7 +78,9 @@ def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, l
             backtest = run_backtest(data, cutoffs=cutoffs, assumptions=a)
             log(f"backtest: {len(cutoffs)} months")
     if cfg.ab_results:
-        ab = ab_readout_for(lift, read_test(*results_from_table(load_table(cfg.ab_results))), cfg.ab_design)
+        readout = read_test(*results_from_table(load_table(cfg.ab_results)), alpha=1 - cfg.ab_confidence,
+                            expected_ratio=cfg.ab_ratio, planned_total=cfg.ab_planned_total)
+        ab = ab_readout_for(lift, readout, cfg.ab_design)
     return build_story(lift, title=cfg.title, audience=cfg.audience, backtest=backtest, drivers=drivers, ab=ab,
                        keys=cfg.findings, full=cfg.findings is None and backtest is not None, glossary=glossary,
                        data_name=name)

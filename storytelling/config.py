@@ -55,9 +55,17 @@ class StoryConfig:
     drivers: bool = True
     ab_results: str | None = None
     ab_design: str = "picks"
+    ab_test_share: float = 0.5  # the planned share of customers in the test group (0.9 for a 90/10 split)
+    ab_planned_total: int | None = None  # customers the test planned to enrol (warns when stopped early)
+    ab_confidence: float = 0.95
     brand_colour: str | None = None
     template: str | None = None
     model: ModelConfig = field(default_factory=ModelConfig)
+
+    @property
+    def ab_ratio(self) -> float:
+        """The planned split as test / control (9.0 for 90/10)."""
+        return self.ab_test_share / (1 - self.ab_test_share)
 
     def assumptions(self) -> Assumptions:
         return Assumptions(value_per_saved=self.value_per_saved, cost_per_contact=self.cost_per_contact,
@@ -173,6 +181,9 @@ def parse_config(text: str, *, base: Path | None = None, trusted: bool = False, 
     cfg.ab_design = _str(ab, "ab", "design", "picks")
     if cfg.ab_design not in ("picks", "everyone"):
         raise DataError("ab.design must be 'picks' or 'everyone'.")
+    cfg.ab_test_share = _num(ab, "ab", "test_share", 0.5, lo=0.01, hi=0.99)
+    cfg.ab_planned_total = _num(ab, "ab", "planned_total", None, lo=1, integer=True)
+    cfg.ab_confidence = _num(ab, "ab", "confidence", 0.95, lo=0.5, hi=0.999)
     cfg.model = model_config(doc, base=base, trusted=trusted)
     return cfg
 
@@ -245,6 +256,7 @@ def to_toml(cfg: StoryConfig) -> str:
     out += _section("scenario", {"contacts": cfg.contacts, "threshold": cfg.threshold})
     for col, term in cfg.glossary.items():
         out += _section(f"glossary.{_key(col)}", term)
-    out += _section("ab", {"results": cfg.ab_results, "design": cfg.ab_design})
+    out += _section("ab", {"results": cfg.ab_results, "design": cfg.ab_design, "test_share": cfg.ab_test_share,
+                           "planned_total": cfg.ab_planned_total, "confidence": cfg.ab_confidence})
     out += _section("model", {"path": cfg.model.path})
     return "\n".join(out).rstrip() + "\n"

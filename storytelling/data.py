@@ -546,6 +546,11 @@ class CustomerData:
         return "value" in self.frame
 
     @property
+    def value_guessed(self) -> bool:
+        """The value column was chosen from its name alone (no column is named as a monthly value)."""
+        return self.has_value and normalise_name(self.roles.value) not in _NAMES["value"]
+
+    @property
     def has_status_quo(self) -> bool:
         return "status_quo" in self.frame
 

@@ -29,6 +29,7 @@ from storytelling.glossary import CURRENCY_SIGNS, Glossary, Term
 from storytelling.story import (
     Fact,
     Finding,
+    Period,
     facts,
     fmt_count,
     fmt_pct,
@@ -38,7 +39,6 @@ from storytelling.story import (
     texts,
 )
 
-HORIZON = "within a month"
 BACKGROUND_SIZE = 1000
 BAND_SAMPLE = 20_000
 GENERIC_SAMPLE = 300  # global sample for models without a tree explainer (each row costs ~100 model calls)
@@ -303,14 +303,17 @@ def _range_text(term: Term, lo: float, hi: float) -> str:
     return f"{first} to {term.number(hi)}"
 
 
-def bands(term: Term, values: pd.Series, risk: np.ndarray) -> pd.DataFrame:
-    """Customers, share and the model's average risk per band of a column.
+def bands(term: Term, values: pd.Series, risk: np.ndarray, churned: np.ndarray | None = None) -> pd.DataFrame:
+    """Customers, share, the model's average risk and (with ``churned``) the share who actually
+    left, per band of a column.
 
     Columns: ``band`` (value text), ``who`` (phrase after 'customers': "whose tenure is under 6
-    months"), ``customers``, ``share``, ``risk``, ``order``.
+    months"), ``customers``, ``share``, ``risk`` (model), ``left`` and ``leavers`` (observed; NaN
+    without ``churned``), ``order``.
     """
     v = values.reset_index(drop=True)
     r = pd.Series(np.asarray(risk, dtype=float))
+    y = pd.Series(np.nan if churned is None else np.asarray(churned, dtype=float), index=r.index)
     n = len(v)
     missing = v.isna().to_numpy()
     key = pd.Series(np.empty(n, dtype=object))
@@ -371,12 +374,16 @@ def bands(term: Term, values: pd.Series, risk: np.ndarray) -> pd.DataFrame:
     if missing.any() and term.kind != "flag":
         key[missing] = "not recorded"
         labels["not recorded"] = (f"whose {name} is not recorded", len(labels) + 1)
-    df = pd.DataFrame({"band": key, "risk": r})
-    g = df.groupby("band", sort=False).agg(customers=("risk", "size"), risk=("risk", "mean")).reset_index()
+    df = pd.DataFrame({"band": key, "risk": r, "y": y})
+    g = df.groupby("band", sort=False).agg(customers=("risk", "size"), risk=("risk", "mean"), left=("y", "mean"),
+                                           leavers=("y", "sum"), known=("y", "count")).reset_index()
     g["share"] = g["customers"] / max(n, 1)
     g["who"] = g["band"].map(lambda k: labels.get(k, (f"whose {name} is {k}", 99))[0])
     g["order"] = g["band"].map(lambda k: labels.get(k, ("", 99))[1])
-    return g.sort_values("order").reset_index(drop=True)[["band", "who", "customers", "share", "risk", "order"]]
+    if churned is None:
+        g["leavers"] = np.nan
+    return g.sort_values("order").reset_index(drop=True)[
+        ["band", "who", "customers", "share", "risk", "left", "leavers", "known", "order"]]
 
 
 def likelihood_text(hi: float, lo: float) -> str:
@@ -399,26 +406,39 @@ class Driver:
     share: float  # of the summed importance
     direction: str  # "up" (higher -> more risk), "down", "mixed", "category"
     bands: pd.DataFrame
-    high: str  # who-phrase of the riskiest band
+    high: str  # who-phrase of the band with the highest rate
     low: str
-    high_risk: float
+    high_risk: float  # that band's rate: the share who left (observed) or the model's average risk
     low_risk: float
     sentence: str
+    observed: bool = False  # the rates are observed shares who left (not the model's estimates)
+    clear: bool = True  # the difference between the two bands is too large to be chance
 
 
 @dataclass
 class DriverResult:
     drivers: list[Driver]
     sample_size: int
-    second_sample_size: int
-    stability: float  # rank correlation of the importances between two independent samples
-    top_agree: int  # how many of the top 5 are the same in both samples
-    average_risk: float
+    second_sample_size: int  # 0 when the stability was not checked (too few customers)
+    stability: float | None  # rank correlation of the importances between two disjoint samples
+    top_agree: int | None  # how many of the top 5 are the same in both samples
+    average_risk: float  # the model's average estimate over every customer explained
     unit: str
     model_label: str
     model_source: str
     customers: int
     notes: list[str] = field(default_factory=list)
+    churn_rate: float | None = None  # share of these customers who actually left (None without labels)
+    period: Period = field(default_factory=Period)
+    band_rows: int = 0  # customers behind the sentences (all of them, or a random sample)
+
+    @property
+    def checked(self) -> bool:
+        return self.stability is not None
+
+    @property
+    def stable(self) -> bool:
+        return self.checked and self.top_agree >= 4 and self.stability >= 0.8
 
     @property
     def table(self) -> pd.DataFrame:
@@ -443,22 +463,71 @@ class DriverResult:
         raise KeyError(column)
 
 
-def driver_sentence(term: Term, b: pd.DataFrame) -> tuple[str, str, str, float, float]:
-    """(sentence, riskiest who, safest who, their risks) from a column's bands."""
+#: A difference between two bands is called out only below this two-sided p-value (the two bands
+#: are the highest and lowest of several, so the bar is stricter than the usual 5%).
+CLEAR_P = 0.01
+
+
+def _two_proportion_p(l1: float, n1: float, l2: float, n2: float) -> float:
+    """Two-sided p-value of the pooled two-proportion z-test."""
+    p = (l1 + l2) / (n1 + n2)
+    se = math.sqrt(p * (1 - p) * (1 / n1 + 1 / n2)) if 0 < p < 1 else 0.0
+    if se == 0:
+        return 1.0 if l1 / n1 == l2 / n2 else 0.0
+    return math.erfc(abs(l1 / n1 - l2 / n2) / se / math.sqrt(2))
+
+
+def _often_text(hi: float, lo: float) -> str:
+    """'left about 3x as often as' / 'left about 40% more often than'."""
+    ratio = hi / lo if lo > 0 else math.inf
+    if not math.isfinite(ratio):
+        return "left far more often than"
+    if ratio >= 1.5:
+        return f"left about {fmt_ratio(ratio)} as often as"
+    return f"left about {round((ratio - 1) * 100):.0f}% more often than"
+
+
+def driver_sentence(term: Term, b: pd.DataFrame, *, period: Period | None = None,
+                    sample: str = "") -> tuple[str, str, str, float, float, bool, bool]:
+    """(sentence, highest who, lowest who, their rates, observed, clear) from a column's bands.
+
+    With outcomes (``b['known'] > 0``) the sentence states the share who actually left in each
+    band, with the band's size, and calls a difference out only when it is too large to be chance;
+    without them it says plainly that these are the model's estimates. ``sample`` is appended to
+    the figures when the bands come from a sample of the customers.
+    """
+    period = period or Period()
+    observed = bool((b["known"] > 0).any())
+    col = "left" if observed else "risk"
     big = b[(b["share"] >= MIN_BAND_SHARE) & (b["customers"] >= 30)]
+    if observed:
+        big = big[big["known"] >= 30]
     if len(big) < 2:
-        big = b
-    hi, lo = big.loc[big["risk"].idxmax()], big.loc[big["risk"].idxmin()]
+        big = b[b["known"] > 0] if observed else b
+    hi, lo = big.loc[big[col].idxmax()], big.loc[big[col].idxmin()]
     name = term.name
-    if len(big) < 2 or lo["risk"] <= 0 or hi["risk"] / lo["risk"] < 1.15:
-        rng = f"between {fmt_pct(lo['risk'])} and {fmt_pct(hi['risk'])}"
-        s = f"The risk of leaving changes little with {name} on its own ({rng} {HORIZON} across its values)."
+    ratio_ok = len(big) >= 2 and lo[col] > 0 and hi[col] / lo[col] >= 1.15
+    if observed:
+        clear = ratio_ok and _two_proportion_p(hi["leavers"], hi["known"], lo["leavers"], lo["known"]) < CLEAR_P
     else:
-        # the second band of a number reads without repeating the name: "... as those with 0"
-        second = f"with {lo['band']}" if term.kind == "number" and lo["band"] != "not recorded" else lo["who"]
-        s = (f"Customers {hi['who']} are {likelihood_text(hi['risk'], lo['risk'])} those {second} "
-             f"({fmt_pct(hi['risk'])} vs {fmt_pct(lo['risk'])} {HORIZON}).")
-    return s, str(hi["who"]), str(lo["who"]), float(hi["risk"]), float(lo["risk"])
+        clear = ratio_ok
+    # the second band of a number reads without repeating the name: "... as those with 0"
+    second = f"with {lo['band']}" if term.kind == "number" and lo["band"] != "not recorded" else lo["who"]
+    when = f"{period.horizon}{' in ' + period.when if period.dated else ''}"
+    if observed and clear:
+        s = (f"Customers {hi['who']} {_often_text(hi[col], lo[col])} those {second}: {fmt_pct(hi[col])} of "
+             f"{fmt_count(hi['known'], people=False)} vs {fmt_pct(lo[col])} of {fmt_count(lo['known'], people=False)} "
+             f"left {when}{sample}.")
+    elif observed:
+        s = (f"On its own, {name} makes little clear difference to who left: between {fmt_pct(lo[col])} and "
+             f"{fmt_pct(hi[col])} of customers left {when} across its values{sample}.")
+    elif clear:
+        s = (f"The model expects customers {hi['who']} to be {likelihood_text(hi[col], lo[col])} those {second} "
+             f"({fmt_pct(hi[col])} vs {fmt_pct(lo[col])}{period.risk_horizon}).")
+    else:
+        s = (f"The model's risk changes little with {name} on its own (between {fmt_pct(lo[col])} and "
+             f"{fmt_pct(hi[col])} across its values).")
+    return s, str(hi["who"]), str(lo["who"]), float(hi[col]), float(lo[col]), observed, clear
 
 
 def _direction(term: Term, values: pd.Series, shap_col: np.ndarray) -> str:
@@ -482,50 +551,79 @@ def _importance(dm: DriverModel, X: pd.DataFrame, pos: np.ndarray, bg: pd.DataFr
     return dm.memo[key]
 
 
+#: The stability check needs two samples of at least this many customers with no customer in both.
+MIN_STABILITY_SAMPLE = 200
+
+
 def explain_model(model: Any, X: pd.DataFrame, *, sample_size: int = 2000, seed: int = 0,
-                  risk: np.ndarray | None = None, glossary: Glossary | None = None) -> DriverResult:
+                  risk: np.ndarray | None = None, glossary: Glossary | None = None,
+                  churned: np.ndarray | None = None, period: Period | None = None) -> DriverResult:
     """Ranked drivers with one plain sentence each, and how stable the ranking is.
 
     ``model`` is a fitted scikit-learn classifier (or a :class:`DriverModel`); ``X`` the feature
     frame of the customers to describe; ``risk`` their scores when already known (saves scoring
-    every row). SHAP runs on ``sample_size`` customers, one from each risk stratum, and again on
-    an independent sample of the same size for the stability figure.
+    every row); ``churned`` whether each of them left (1/0, NaN unknown): with it, sentences state
+    the share who actually left in each band, else the model's estimates, said as such. SHAP runs on
+    ``sample_size`` customers, one from each risk stratum, and again on a second sample of the same
+    size with no customer in common, for the stability figure (not checked when the data is too
+    small for two such samples).
     """
     if len(X) == 0:
         raise DataError("There are no customers to explain.")
     dm = as_driver_model(model, list(X.columns))
     cols = dm.columns
+    period = period or Period()
     glossary = glossary or Glossary.infer(X, cols)
     r = _risk(dm, X, risk)
+    n = len(X)
     size = sample_size if dm.tree is not None else min(sample_size, GENERIC_SAMPLE)
-    size = min(size, len(X))
+    checked = n // 2 >= MIN_STABILITY_SAMPLE
+    size = min(size, n // 2) if checked else min(size, n)
     pos_a = stratified_positions(r, size, seed=seed)
-    pos_b = stratified_positions(r, size, seed=seed, draw=1)
-    bg = X.iloc[stratified_positions(r, min(100, len(X)), seed=seed + 7)].reset_index(drop=True)
+    bg = X.iloc[stratified_positions(r, min(100, n), seed=seed + 7)].reset_index(drop=True)
     imp_a, sv_a = _importance(dm, X, pos_a, bg)
-    imp_b, _ = _importance(dm, X, pos_b, bg)
-    stability = float(pd.Series(imp_a).corr(pd.Series(imp_b), method="spearman")) if len(cols) > 2 else 1.0
-    top_a, top_b = np.argsort(-imp_a)[:5], np.argsort(-imp_b)[:5]
-    top_agree = len(set(top_a) & set(top_b))
+    stability = top_agree = None
+    pos_b = np.array([], dtype=int)
+    if checked:  # strata of at least two customers: the second draw never repeats a customer
+        pos_b = stratified_positions(r, size, seed=seed, draw=1)
+        imp_b, _ = _importance(dm, X, pos_b, bg)
+        stability = float(pd.Series(imp_a).corr(pd.Series(imp_b), method="spearman")) if len(cols) > 2 else 1.0
+        top_agree = len(set(np.argsort(-imp_a)[:5]) & set(np.argsort(-imp_b)[:5]))
 
-    band_pos = stratified_positions(r, min(BAND_SAMPLE, len(X)), seed=seed + 3)
+    y = None if churned is None else np.asarray(churned, dtype=float)
+    band_pos = (np.arange(n) if n <= BAND_SAMPLE else
+                np.sort(np.random.default_rng(seed + 3).choice(n, BAND_SAMPLE, replace=False)))
+    sample = "" if n <= BAND_SAMPLE else f" (in a random sample of {fmt_count(BAND_SAMPLE, people=False)} customers)"
     band_rows = X.iloc[band_pos]
-    band_risk = r[band_pos]
     total = float(imp_a.sum()) or 1.0
     drivers = []
     rows_a = X.iloc[pos_a].reset_index(drop=True)
     for j in np.argsort(-imp_a, kind="stable"):
         c = cols[j]
         term = glossary.term(c)
-        b = bands(term, band_rows[c], band_risk)
-        sentence, hi, lo, hr, lr = driver_sentence(term, b)
+        b = bands(term, band_rows[c], r[band_pos], None if y is None else y[band_pos])
+        sentence, hi, lo, hr, lr, observed, clear = driver_sentence(term, b, period=period, sample=sample)
         drivers.append(Driver(column=c, name=term.name, importance=float(imp_a[j]), share=float(imp_a[j]) / total,
                               direction=_direction(term, rows_a[c], sv_a[:, j]), bands=b, high=hi, low=lo,
-                              high_risk=hr, low_risk=lr, sentence=sentence))
+                              high_risk=hr, low_risk=lr, sentence=sentence, observed=observed, clear=clear))
+    known = None if y is None else y[~np.isnan(y)]
     return DriverResult(drivers=drivers, sample_size=len(pos_a), second_sample_size=len(pos_b),
-                        stability=stability, top_agree=top_agree, average_risk=float(band_risk.mean()),
-                        unit=dm.global_unit, model_label=dm.label, model_source=dm.source, customers=len(X),
-                        notes=list(dm.notes))
+                        stability=stability, top_agree=top_agree, average_risk=float(np.mean(r)),
+                        unit=dm.global_unit, model_label=dm.label, model_source=dm.source, customers=n,
+                        notes=list(dm.notes), churn_rate=float(known.mean()) if known is not None and len(known)
+                        else None, period=period, band_rows=len(band_pos))
+
+
+def explain_evaluation(dm: DriverModel, evaluation, *, glossary: Glossary | None = None, **options) -> DriverResult:
+    """The drivers of the story's customers: their outcomes, the story's period, and their scores
+    when those are the explained model's own (undated data's cross-fitted scores are not: the
+    explained model is the one trained on every customer, so it scores them afresh)."""
+    from storytelling.model import model_input
+
+    frame = evaluation.frame
+    own = evaluation.as_of is not None or evaluation.source != "baseline"
+    return explain_model(dm, model_input(frame, dm.columns), risk=frame["score"].to_numpy() if own else None,
+                         glossary=glossary, churned=frame["churned"].to_numpy(), period=evaluation.period, **options)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -573,7 +671,7 @@ class CustomerExplainer:
         return sv[:, self.dm.order], float(np.ravel(self._explainer.expected_value)[0])
 
     def explain(self, x: pd.DataFrame, *, customer: str = "This customer", glossary: Glossary | None = None,
-                top: int = 3) -> CustomerExplanation:
+                top: int = 3, period: Period | None = None) -> CustomerExplanation:
         """This customer's risk (the model's own prediction) and its reasons, verified: the reasons
         must add up to risk minus the average, and the average must be the model's average over
         the background; otherwise the reasons are withheld, and the explanation says why."""
@@ -591,7 +689,7 @@ class CustomerExplainer:
             sv, base, withheld = np.zeros((1, len(self.dm.columns))), self.average_risk, str(exc)
         contrib["points"] = sv[0] * 100
         contrib = contrib.reindex(contrib["points"].abs().sort_values(ascending=False).index).reset_index(drop=True)
-        summary = customer_summary(customer, risk, base, contrib, top=top)
+        summary = customer_summary(customer, risk, base, contrib, top=top, period=period)
         if withheld:
             summary = summary.split(". ")[0].rstrip(".") + ". " + withheld
             contrib = contrib.iloc[0:0]
@@ -601,7 +699,7 @@ class CustomerExplainer:
 
 def explain_customer(model: Any, X: pd.DataFrame, row: int | pd.DataFrame, *, risk: np.ndarray | None = None,
                      glossary: Glossary | None = None, customer: str | None = None,
-                     explainer: CustomerExplainer | None = None) -> CustomerExplanation:
+                     explainer: CustomerExplainer | None = None, period: Period | None = None) -> CustomerExplanation:
     """One customer's risk, the average risk, and contributions in probability points.
 
     ``row`` is a position in ``X`` or a one-row frame. The contributions add up to
@@ -610,7 +708,7 @@ def explain_customer(model: Any, X: pd.DataFrame, row: int | pd.DataFrame, *, ri
     """
     explainer = explainer or CustomerExplainer(model, X, risk=risk)
     x = X.iloc[[row]] if isinstance(row, (int, np.integer)) else row
-    return explainer.explain(x, customer=customer or "This customer", glossary=glossary)
+    return explainer.explain(x, customer=customer or "This customer", glossary=glossary, period=period)
 
 
 def fmt_points(p: float) -> str:
@@ -625,17 +723,18 @@ def _reason(row) -> str:
     return f"their {row['name']} ({row['value']}, {fmt_points(row['points'])})"
 
 
-def customer_summary(customer: str, risk: float, average: float, contrib: pd.DataFrame, *, top: int = 3) -> str:
-    """Two or three sentences: the risk against the average, the main reasons, what lowers it."""
+def customer_summary(customer: str, risk: float, average: float, contrib: pd.DataFrame, *, top: int = 3,
+                     period: Period | None = None) -> str:
+    """Two or three sentences: the model's risk against its average, the main reasons, what lowers it."""
     gap = (risk - average) * 100
     ratio = risk / average if average > 0 else math.inf
     if ratio >= 1.5:
-        rel = f"about {fmt_ratio(ratio)} the average of {fmt_pct(average)}"
+        rel = f"about {fmt_ratio(ratio)} the average customer's {fmt_pct(average)}"
     elif ratio <= 1 / 1.5:
-        rel = f"well below the average of {fmt_pct(average)}"
+        rel = f"well below the average customer's {fmt_pct(average)}"
     else:
-        rel = f"close to the average of {fmt_pct(average)}"
-    first = f"{customer}'s risk of leaving {HORIZON} is {fmt_pct(risk)}, {rel}."
+        rel = f"close to the average customer's {fmt_pct(average)}"
+    first = f"The model puts {customer}'s risk of leaving{(period or Period()).risk_horizon} at {fmt_pct(risk)}, {rel}."
     sign = 1 if gap >= 0 else -1
     threshold = max(0.3, 0.1 * abs(gap))
     main = contrib[(contrib["points"] * sign > 0) & (contrib["points"].abs() >= threshold)].head(top)
@@ -656,25 +755,39 @@ def customer_summary(customer: str, risk: float, average: float, contrib: pd.Dat
 
 
 def _method_notes(result: DriverResult) -> list[str]:
+    observed = any(d.observed for d in result.drivers)
+    sample = ("every customer" if result.band_rows >= result.customers else
+              f"a random sample of {fmt_count(result.band_rows, people=False)} customers")
+    if result.checked:
+        stab = (f"Stability: the ranking repeated on a second sample of {fmt_count(result.second_sample_size, people=False)} "
+                f"customers, none of them in the first, agrees at {result.stability:.2f} (rank correlation); "
+                f"{result.top_agree} of the top 5 are the same.")
+    else:
+        stab = (f"Stability not checked: {fmt_count(result.customers, people=False)} customers are too few for two "
+                f"separate samples of {MIN_STABILITY_SAMPLE} or more.")
     return [
         f"Drivers ranked by the average size of each column's SHAP value for {result.model_label}, on "
         f"{fmt_count(result.sample_size, people=False)} customers sampled evenly across the risk range "
         f"(of {fmt_count(result.customers, people=False)}).",
-        "Each sentence compares the model's average predicted risk of the customers in the riskiest and the "
-        "safest band (or category) of the column; bands holding under 3% of customers are not compared.",
-        f"Stability: the ranking repeated on a second, independent sample of "
-        f"{fmt_count(result.second_sample_size, people=False)} customers agrees at {result.stability:.2f} "
-        f"(rank correlation); {result.top_agree} of the top 5 are the same.",
+        (f"Each sentence compares the share of customers who actually left in the band (or category) of the "
+         f"column where most left with the band where fewest left, counted on {sample}; a difference is called "
+         f"out only when a two-proportion test puts it beyond chance (p < {CLEAR_P:g}); bands holding under 3% "
+         "of customers are not compared." if observed else
+         "Without known outcomes, each sentence compares the model's average estimated risk of the customers in "
+         "the riskiest and the safest band (or category) of the column."),
+        stab,
         *result.notes,
     ]
 
 
 def stability_text(result: DriverResult) -> str:
-    if result.top_agree >= 4 and result.stability >= 0.8:
-        return (f"The order is stable: a second, independent sample of customers gives the same top "
+    if not result.checked:
+        return "How stable this order is was not checked: there are too few customers for two separate samples."
+    if result.stable:
+        return (f"The order is stable: a second sample of different customers gives the same top "
                 f"{'5' if result.top_agree == 5 else 'drivers, give or take one'}.")
-    return ("The order below the first few drivers is not stable: a second sample of customers ranks them "
-            "differently, so treat close neighbours as equally important.")
+    return ("The order below the first few drivers is not stable: a second sample of different customers ranks "
+            "them differently, so treat close neighbours as equally important.")
 
 
 def drivers_finding(result: DriverResult, *, top: int = 3) -> Finding:
@@ -687,14 +800,15 @@ def drivers_finding(result: DriverResult, *, top: int = 3) -> Finding:
         Fact("top_share", share_top, "share", fmt_pct(share_top)),
         Fact("average_risk", result.average_risk, "share", fmt_pct(result.average_risk)),
         Fact("sample_size", result.sample_size, "customers", fmt_count(result.sample_size)),
-        Fact("stability", result.stability, "correlation", f"{result.stability:.2f}"),
+        Fact("stability", result.stability, "correlation",
+             f"{result.stability:.2f}" if result.checked else "not checked"),
         *[Fact(f"driver_{i + 1}", d.name, "", d.name) for i, d in enumerate(tops)],
         *[Fact(f"driver_{i + 1}_ratio", d.high_risk / d.low_risk if d.low_risk > 0 else math.inf, "ratio",
                fmt_ratio(d.high_risk / d.low_risk) if d.low_risk > 0 else "n/a") for i, d in enumerate(tops)],
     )
     title = f"{join_words([n[0].upper() + n[1:] if i == 0 else n for i, n in enumerate(names)])} say most about who leaves"
     caveats = [CAUSE_CAVEAT]
-    if not (result.top_agree >= 4 and result.stability >= 0.8):
+    if not result.stable:
         caveats.append(stability_text(result))
     if result.model_source == "stand-in":
         caveats.append("These drivers describe a stand-in model that imitates your scores, not your model itself.")
@@ -716,9 +830,10 @@ def drivers_finding(result: DriverResult, *, top: int = 3) -> Finding:
 
 
 def driver_detail_finding(result: DriverResult, column: str) -> Finding:
-    """How the model's risk changes across one column's values."""
+    """Who left (and the model's risk) across one column's values."""
     d = result.driver(column)
     b = d.bands
+    pe = result.period
     f = facts(
         Fact("riskiest", d.high, "", d.high),
         Fact("riskiest_risk", d.high_risk, "share", fmt_pct(d.high_risk)),
@@ -726,22 +841,34 @@ def driver_detail_finding(result: DriverResult, column: str) -> Finding:
         Fact("safest_risk", d.low_risk, "share", fmt_pct(d.low_risk)),
         Fact("average_risk", result.average_risk, "share", fmt_pct(result.average_risk)),
     )
+    if result.churn_rate is not None:
+        f["churn_rate"] = Fact("churn_rate", result.churn_rate, "share", fmt_pct(result.churn_rate))
     T = texts(f)
-    bullets = [f"{str(r['band'])[:1].upper() + str(r['band'])[1:]}: {fmt_pct(r['risk'])} risk, "
-               f"{fmt_pct(r['share'])} of customers." for _, r in b.iterrows()]
-    direction = {"up": f"The higher the {d.name}, the higher the risk.",
-                 "down": f"The higher the {d.name}, the lower the risk.",
-                 "mixed": f"Risk does not simply rise or fall with {d.name}."}.get(d.direction)
+    if d.observed:
+        bullets = [f"{str(r['band'])[:1].upper() + str(r['band'])[1:]}: {fmt_pct(r['left'])} of "
+                   f"{fmt_count(r['known'], people=False)} left (the model expected {fmt_pct(r['risk'])})."
+                   for _, r in b.iterrows() if r["known"] > 0]
+        average = (f"Across all of them {T['churn_rate']} left {pe.horizon}; the model's average estimate is "
+                   f"{T['average_risk']}.")
+    else:
+        bullets = [f"{str(r['band'])[:1].upper() + str(r['band'])[1:]}: the model expects {fmt_pct(r['risk'])}, "
+                   f"{fmt_pct(r['share'])} of customers." for _, r in b.iterrows()]
+        average = f"The model's average estimate is {T['average_risk']}."
+    direction = {"up": f"In the model, the higher the {d.name}, the higher the risk.",
+                 "down": f"In the model, the higher the {d.name}, the lower the risk.",
+                 "mixed": f"In the model, risk does not simply rise or fall with {d.name}."}.get(d.direction)
+    rows = ("every customer" if result.band_rows >= result.customers else
+            f"a random sample of {fmt_count(result.band_rows, people=False)} customers")
     return Finding(
         key=f"driver:{column}",
         title=d.sentence.rstrip("."),
-        headline=(direction + " " if direction else "") + f"The average customer's risk is {T['average_risk']}.",
+        headline=(direction + " " if direction else "") + average,
         bullets=bullets,
-        chart=lambda: charts.band_chart(b, result.average_risk, d.name),
+        chart=lambda: charts.band_chart(b, result.churn_rate if d.observed else result.average_risk, d.name,
+                                        observed=d.observed, horizon=pe.horizon),
         facts=f,
         caveats=[CAUSE_CAVEAT],
-        notes=[f"Average predicted risk of the customers in each band of '{column}' "
-               "(a stratified sample of up to 20,000 customers)."],
+        notes=[f"Share who left and the model's average estimate in each band of '{column}', on {rows}."],
         technical=[f"Rank {result.drivers.index(d) + 1} of {len(result.drivers)}; mean |SHAP| {d.importance:.3f} "
                    f"({result.unit})."],
     )

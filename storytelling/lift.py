@@ -15,10 +15,11 @@ import pandas as pd
 
 from storytelling import charts
 from storytelling.glossary import infer_term
-from storytelling.model import Evaluation
+from storytelling.model import CROSS_FIT_FOLDS, Evaluation
 from storytelling.story import (
     Fact,
     Finding,
+    Period,
     facts,
     fmt_count,
     fmt_date,
@@ -33,11 +34,6 @@ from storytelling.story import (
 from storytelling.targeting import Assumptions, BootstrapResult, Outcome, TargetingCurve, TargetingPoint
 
 FEW_LEAVERS = 30
-RANGE_MEANING = "9 in 10 months like this one would land in this range"
-AB_CAVEAT = (
-    "This replays last month's customers: it cannot see how customers react to being contacted. "
-    "Confirm the effect with an A/B test before relying on it."
-)
 
 
 @dataclass
@@ -114,9 +110,12 @@ def contact_list(evaluation: Evaluation, contacts: int, *, names: dict[str, str]
         top = frame.iloc[order]
     names = names or {}
     out = pd.DataFrame({"Rank": np.arange(1, k + 1), "Customer id": top["customer_id"].astype(str).to_numpy(),
-                        "Risk of leaving within a month": top["score"].round(4).to_numpy()})
+                        f"Risk of leaving {evaluation.period.horizon if evaluation.as_of else ''}".strip():
+                            top["score"].round(4).to_numpy()})
     if "value" in top:
         out["Monthly value"] = top["value"].round(2).to_numpy()
+    if "churned" in top and evaluation.as_of is None:  # undated: the file says who has left already
+        out["Left (in this file)"] = top["churned"].map({1.0: "yes", 0.0: "no"}).fillna("not known").to_numpy()
     if "status_quo" in top:
         out["On today's rule"] = np.where(top["status_quo"].to_numpy() > 0, "yes", "no")
     skip = {"customer_id", "snapshot_date", "churned", "score", "value", "status_quo", "_row"}
@@ -125,10 +124,19 @@ def contact_list(evaluation: Evaluation, contacts: int, *, names: dict[str, str]
     return out
 
 
+#: The list size when no size pays for itself and marketing set no capacity: a tenth of customers.
+FALLBACK_SHARE = 0.1
+
+
 def default_contacts(curves: Curves, assumptions: Assumptions) -> int:
-    """Marketing's capacity, or the most profitable list size when there is no limit."""
+    """The list the story recommends: the most profitable size within marketing's capacity; when
+    no size pays, marketing's capacity (or a tenth of the customers), so the figures still show
+    what a list would cost."""
+    best = curves.model.best_count(assumptions)
+    if best:
+        return best
     cap = assumptions.capacity
-    return int(min(cap, curves.n)) if cap else curves.model.best_count(assumptions)
+    return int(min(cap, curves.n)) if cap else max(1, round(FALLBACK_SHARE * curves.n))
 
 
 def analyse_lift(curves: Curves, assumptions: Assumptions, contacts: int, *, currency: str = "$",
@@ -240,9 +248,9 @@ def label(col: str) -> str:
     return infer_term(col).name
 
 
-def _month(result_or_eval) -> str:
+def _period(result_or_eval) -> Period:
     ev = result_or_eval.curves.evaluation if isinstance(result_or_eval, LiftResult) else result_or_eval
-    return fmt_date(ev.as_of) if ev.as_of is not None else "the evaluated period"
+    return ev.period
 
 
 def _common_caveats(result: LiftResult) -> list[str]:
@@ -258,21 +266,23 @@ def _common_caveats(result: LiftResult) -> list[str]:
             "The model ranks customers almost perfectly, which is rare in real life. Check that no column "
             "records something that happens after the customer decides to leave (for example a cancellation date)."
         )
-    cav.append(AB_CAVEAT)
+    cav.append(ev.period.replay)
     return cav
 
 
 def _method_notes(result: LiftResult) -> list[str]:
     ev = result.curves.evaluation
     a = result.assumptions
+    when = _period(result).label
     if ev.source == "baseline":
         trained = (f"A gradient-boosted tree model was trained on {fmt_exact(ev.train_rows)} customer-months "
-                   f"up to {fmt_date(ev.train_end)} (outcomes known before {_month(result)}) and scored "
-                   f"{fmt_exact(result.curves.n)} customers active in {_month(result)}." if ev.train_end is not None else
-                   f"A gradient-boosted tree model was trained on {fmt_exact(ev.train_rows)} rows and checked on "
-                   f"{fmt_exact(result.curves.n)} other rows.")
+                   f"up to {fmt_date(ev.train_end)} (outcomes known before {when}) and scored "
+                   f"{fmt_exact(result.curves.n)} customers active in {when}." if ev.train_end is not None else
+                   f"Each of the {fmt_exact(result.curves.n)} customers in this file was scored by a gradient-boosted "
+                   f"tree model trained on the other customers (cross-fitting in {CROSS_FIT_FOLDS} rounds), so no "
+                   "customer's own outcome helped score them.")
     else:
-        trained = f"The data's own scores were used for the {fmt_exact(result.curves.n)} customers of {_month(result)}."
+        trained = f"The data's own scores were used for the {fmt_exact(result.curves.n)} customers of {when}."
     value = (f"a kept customer is worth {a.value_months:g} months of their own monthly value" if result.curves.uses_value
              else f"a kept customer is worth {fmt_money(a.value_per_saved, result.currency)}")
     return [
@@ -282,7 +292,8 @@ def _method_notes(result: LiftResult) -> list[str]:
         "Customers kept = leavers reached x share the offer keeps. Net value = value of kept customers - contact costs "
         "- fixed cost. Random calling reaches the average share of leavers.",
         f"Ranges: customers were resampled {result.ranges.n_boot} times with scores fixed "
-        f"({result.ranges.method}); the range holds the middle 90% of outcomes.",
+        f"({result.ranges.method}), and in each resample who leaves and whom the offer keeps were drawn again; "
+        "the range holds the middle 90% of outcomes.",
     ]
 
 
@@ -290,15 +301,20 @@ def lift_finding(result: LiftResult) -> Finding:
     """The headline what-if: calling the top k."""
     p, m, r, cur = result.point, result.model, result.ranges, result.currency
     k = result.contacts
+    pe = _period(result)
     hit_txt, per = per_n(p.hit_rate)
     sq = result.status_quo
     extra_sq = m.saved - sq.saved if sq else None
     if sq is not None and extra_sq is not None and extra_sq > 0.5:
-        title = f"Calling the top {fmt_count(k)} customers keeps about {fmt_count(extra_sq)} more each month than today's rule"
+        title = (f"Calling the top {fmt_count(k)} customers keeps about {fmt_count(extra_sq)} more "
+                 f"{'each month ' if pe.dated else ''}than today's rule")
     elif sq is not None:
         title = f"Calling the model's top {fmt_count(k)} customers keeps about as many as today's rule"
-    else:
+    elif pe.dated:
         title = f"Calling the top {fmt_count(k)} customers keeps about {fmt_count(m.saved)} customers a month"
+    else:
+        title = (f"Calling the top {fmt_count(k)} of this file's {fmt_count(result.curves.n)} customers keeps about "
+                 f"{fmt_count(m.saved)} who would have left")
     f = facts(
         Fact("contacts", k, "customers", fmt_count(k)),
         Fact("reached", p.churners_reached, "customers", fmt_count(p.churners_reached)),
@@ -320,15 +336,29 @@ def lift_finding(result: LiftResult) -> Finding:
         Fact("extra_vs_status_quo", extra_sq, "customers", fmt_count(extra_sq) if extra_sq is not None else "n/a"),
     )
     T = texts(f)
+    left = f"{_were(T['hit_per'])} about to leave" if pe.dated else "left"
     headline = (
-        f"Of every {per} customers we call, {T['hit_per']} {_were(T['hit_per'])} about to leave; we reach {T['share_reached']} in 10 of "
+        f"Of every {per} customers we call, {T['hit_per']} {left}; we reach {T['share_reached']} in 10 of "
         f"all leavers, {T['lift']} better than calling at random."
     )
     bullets = [
-        f"Customers kept: about {T['saved']} a month ({fmt_range(T['saved_low'], T['saved_high'])}; {RANGE_MEANING}).",
-        f"Cost {T['cost']}, value of kept customers {T['value']}: net {T['net']} a month "
+        f"Customers kept: about {T['saved']}{pe.per} ({fmt_range(T['saved_low'], T['saved_high'])}; "
+        f"{pe.range_meaning}).",
+        f"Cost {T['cost']}, value of kept customers {T['value']}: net {T['net']}{pe.per} "
         f"({fmt_range(T['net_low'], T['net_high'])})" + (f", a return of {T['roi']} on the money spent." if math.isfinite(m.roi) else "."),
     ]
+    if k and m.cost > 0:
+        half = replace(result.assumptions, save_rate=result.assumptions.save_rate / 2)
+        half_net = result.curves.model.outcome(k, half).net
+        even = break_even_save_rate(result)
+        f["half_net"] = Fact("half_net", half_net, cur, fmt_money(half_net, cur))
+        f["break_even_save_rate"] = Fact("break_even_save_rate", even, "share",
+                                         fmt_pct(even) if math.isfinite(even) else "n/a")
+        verdict = (f"still nets {f['half_net'].text}" if half_net > 0 else f"loses {fmt_money(-half_net, cur)}")
+        tail = (f"it pays for itself as long as the offer keeps at least {f['break_even_save_rate'].text} of them"
+                if even <= 1 else "no offer could make it pay, as the calls cost more than all reached leavers are worth")
+        bullets.append(f"If the offer keeps half as many ({fmt_pct(half.save_rate)} of contacted leavers instead of "
+                       f"{fmt_pct(result.assumptions.save_rate)}), this list {verdict}; {tail}.")
     if sq is not None:
         bullets.append(
             f"Same number of calls with today's rule keeps about {T['status_quo_saved']}; calling at random, about {T['random_saved']}."
@@ -336,7 +366,8 @@ def lift_finding(result: LiftResult) -> Finding:
     technical = [
         f"Precision at {fmt_exact(k)}: {p.hit_rate:.1%}; recall: {p.share_of_churners_reached:.1%}; lift: {p.lift:.2f}; "
         f"score threshold: {p.threshold:.3f}." if k else "No customers contacted.",
-        f"Hold-out month {_month(result)}: {fmt_exact(result.curves.n)} customers, "
+        f"{'Hold-out month ' + pe.label if pe.dated else 'Cross-fitted scores, whole file'}: "
+        f"{fmt_exact(result.curves.n)} customers, "
         f"{fmt_exact(result.curves.model.total_churners)} leavers (base rate {result.curves.model.base_rate:.2%}); "
         f"AUC {result.curves.evaluation.auc:.3f}.",
     ]
@@ -350,9 +381,15 @@ def lift_finding(result: LiftResult) -> Finding:
         caveats=_common_caveats(result),
         notes=_method_notes(result),
         technical=technical,
-        next_steps=[f"Give marketing next month's list: today's top {T['contacts']} customers by risk "
-                    f"({T['cost']} in calls)."] if k else [],
     )
+
+
+def break_even_save_rate(result: LiftResult) -> float:
+    """The share of contacted leavers the offer must keep for the current list to pay its costs."""
+    k, a = result.contacts, result.assumptions
+    full = replace(a, save_rate=1.0)
+    worth = result.curves.model.outcome(k, full).value  # value if every reached leaver were kept
+    return a.cost(k) / worth if worth > 0 else math.inf
 
 
 def compare_data(result: LiftResult) -> pd.DataFrame:
@@ -386,27 +423,36 @@ def best_depth_finding(result: LiftResult) -> Finding:
         f["unlimited_contacts"] = Fact("unlimited_contacts", unlimited, "customers", fmt_count(unlimited))
         f["unlimited_net"] = Fact("unlimited_net", free.net, cur, fmt_money(free.net, cur))
         T = texts(f)
+    per = _period(result).per
     if result.best == 0:
         title = "At these assumptions no list size pays for itself"
         headline = (f"Every list size costs more than the customers it keeps are worth{within}. "
                     "A cheaper contact, a stronger offer or more valuable customers would change that.")
     else:
-        title = f"Calling the top {T['best_contacts']} customers makes the most money: {T['best_net']} a month after costs"
+        title = f"Calling the top {T['best_contacts']} customers makes the most money: {T['best_net']}{per} after costs"
         headline = (f"Net value peaks at {T['best_contacts']} contacts{within}, keeping about {T['best_saved']} "
-                    "customers a month." + ("" if capped else
-                                            " Beyond that, each extra call reaches too few leavers to pay for itself."))
+                    f"customers{per}." + ("" if capped else
+                                          " Beyond that, each extra call reaches too few leavers to pay for itself."))
     if capped and result.best == cap:
         title = (f"Use all of marketing's capacity: calling {T['best_contacts']} customers makes "
-                 f"{T['best_net']} a month after costs")
+                 f"{T['best_net']}{per} after costs")
         headline = (f"Every extra call up to marketing's limit of {T['capacity']} still pays for itself. Without the "
                     f"limit the best list would be about {T['unlimited_contacts']} customers, making {T['unlimited_net']}.")
-    bullets = [f"Your current list of {T['current_contacts']} nets {T['current_net']} a month."]
+    bullets = [f"Your current list of {T['current_contacts']} nets {T['current_net']}{per}."]
     if capped and result.best < cap:
         bullets.append(f"Without marketing's limit, a list of about {T['unlimited_contacts']} would make "
-                       f"{T['unlimited_net']} a month.")
-    if result.best and result.contacts and abs(result.contacts - result.best) / max(result.best, 1) > 0.2:
+                       f"{T['unlimited_net']}{per}.")
+    gain = b.net - result.model.net
+    if result.best and result.contacts != result.best and gain >= max(0.02 * abs(result.model.net), 1.0):
         direction = "longer" if result.best > result.contacts else "shorter"
-        bullets.append(f"A {direction} list, of about {T['best_contacts']}, would earn more.")
+        f["gain_vs_current"] = Fact("gain_vs_current", gain, cur, fmt_money(gain, cur))
+        bullets.append(f"A {direction} list, of {T['best_contacts']}, would earn {f['gain_vs_current'].text} more"
+                       f"{per}.")
+    elif result.contacts > (cap or math.inf):
+        bullets.append(f"Your current list is longer than marketing's capacity of {T['capacity']}.")
+    step = (f"Give marketing {'next month' if per else 'a'} list of the top {T['best_contacts']} customers by risk: "
+            f"the most profitable size{within} ({fmt_money(a.cost(result.best), cur)} in calls)." if result.best else
+            "Do not start calling at these assumptions: rework the offer or its cost first, then look again.")
     return Finding(
         key="best_depth",
         title=title,
@@ -419,8 +465,9 @@ def best_depth_finding(result: LiftResult) -> Finding:
         caveats=["The best size moves with the assumptions: a higher cost per contact makes it shorter, a "
                  "more valuable customer or a stronger offer makes it longer."],
         notes=_method_notes(result),
+        next_steps=[step],
         technical=[f"Net value maximised over k = 0..{fmt_exact(min(cap, result.curves.n) if cap else result.curves.n)} "
-                   "on the hold-out month; marginal hit rate at the best depth "
+                   f"on {'the hold-out month' if per else 'the cross-fitted scores'}; marginal hit rate at the best depth "
                    f"{_marginal_hit(result):.1%} vs break-even {_break_even(result):.1%}."],
     )
 
@@ -487,9 +534,9 @@ def comparison_finding(result: LiftResult) -> Finding:
         bullets=bullets,
         chart=lambda: charts.with_marker(gains_spec(result.curves), k / result.curves.n),
         facts=f,
-        caveats=[AB_CAVEAT],
+        caveats=[_period(result).replay],
         notes=_method_notes(result),
-        technical=[f"Cumulative gains on the hold-out month; AUC {result.curves.evaluation.auc:.3f}."],
+        technical=[f"Cumulative gains on {_period(result).label}; AUC {result.curves.evaluation.auc:.3f}."],
     )
 
 
@@ -524,7 +571,7 @@ def segment_finding(result: LiftResult, column: str, column_label: str | None = 
         caveats=["Who is on the list shows which customers the model finds risky, not why they leave."]
         + ([pop.sample_note] if (pop := result.curves.evaluation.population) and pop.sample_note else []),
         notes=[f"Share of the top {fmt_exact(result.contacts)} customers in each value of '{column}', "
-               "compared with all customers of the month."],
+               f"compared with all customers of {_period(result).label}."],
     )
 
 
@@ -534,7 +581,7 @@ def population_finding(evaluation: Evaluation, *, currency: str = "$") -> Findin
     n = pop.customers if pop else len(fr)
     leavers = pop.leavers if pop else int(fr["churned"].sum())
     rate = leavers / n
-    month = _month(evaluation)
+    pe = evaluation.period
     f = facts(
         Fact("customers", n, "customers", fmt_count(n)),
         Fact("leavers", leavers, "customers", fmt_count(leavers)),
@@ -546,22 +593,31 @@ def population_finding(evaluation: Evaluation, *, currency: str = "$") -> Findin
         f["monthly_value_lost"] = Fact("monthly_value_lost", lost, currency, fmt_money(lost, currency))
         value_bullet = [f"Those leavers paid {f['monthly_value_lost'].text} a month between them."]
     current = []
-    if evaluation.current is not None:
+    if evaluation.current is not None and pe.dated:
         cur_n = pop.current_customers if pop else len(evaluation.current)
         f["current_customers"] = Fact("current_customers", cur_n, "customers", fmt_count(cur_n))
         current = [f"Today we have {f['current_customers'].text} customers to score for next month's list."]
     T = texts(f)
-    cards = [(T["customers"], "customers"), (T["leavers"], "left within a month"), (T["churn_rate"], "churn rate")]
+    if pe.dated:
+        cards = [(T["customers"], "customers"), (T["leavers"], "left within a month"), (T["churn_rate"], "churn rate")]
+        title = f"About {T['leavers']} of our {T['customers']} customers left within a month in {pe.label}"
+        headline = f"That is {T['churn_rate']} of customers a month: the starting point for every figure in this story."
+        notes = [f"Measured on the customers active at the start of {pe.label}, whose outcome a month later is known."]
+    else:
+        cards = [(T["customers"], "customers"), (T["leavers"], "left"), (T["churn_rate"], "left, in this file")]
+        title = f"{T['leavers']} of the {T['customers']} customers in this file left"
+        headline = (f"That is {T['churn_rate']} of them: the starting point for every figure in this story. The file "
+                    "has no dates, so it does not say over what time they left; figures below are for this file.")
+        notes = ["Measured on every customer in the file whose outcome is recorded."]
     return Finding(
         key="population",
         chart=lambda: charts.figure_card(cards),
-        title=f"About {f['leavers'].text} of our {f['customers'].text} customers left within a month in {month}",
-        headline=f"That is {f['churn_rate'].text} of customers a month: the starting point for every figure in this story.",
+        title=title,
+        headline=headline,
         bullets=value_bullet + current,
         facts=f,
         caveats=list(evaluation.notes),
-        notes=[f"Measured on the customers active at the start of {month}, whose outcome a month later is known."]
-        + ([pop.sample_note] if pop and pop.sample_note else []),
+        notes=notes + ([pop.sample_note] if pop and pop.sample_note else []),
         technical=[f"Model: {'baseline gradient-boosted trees' if evaluation.source == 'baseline' else 'scores from the data'}; "
-                   f"AUC {evaluation.auc:.3f} on this month."],
+                   f"AUC {evaluation.auc:.3f} on {'this month' if pe.dated else 'cross-fitted scores' if evaluation.source == 'baseline' else 'this file'}."],
     )

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from storytelling.data import CustomerData, DataError
+from storytelling.story import Period, fmt_date
 
 if TYPE_CHECKING:  # scikit-learn is imported only when a model is trained (it takes ~1 s)
     from sklearn.pipeline import Pipeline
@@ -28,7 +29,7 @@ if TYPE_CHECKING:  # scikit-learn is imported only when a model is trained (it t
 #: Above this ranking quality the results look too good to be true (possible leakage).
 SUSPICIOUS_AUC = 0.95
 #: Bump when the model or the evaluation changes, so cached scores are not reused.
-MODEL_VERSION = "hgb-2"
+MODEL_VERSION = "hgb-3"
 
 
 def categorical_columns(X: pd.DataFrame) -> list[str]:
@@ -117,6 +118,13 @@ class Evaluation:
     current: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
     population: Population | None = None  # set when ``frame`` is a sample of a larger table
+    value_column: str | None = None  # the user's column behind ``value`` (for the appendix)
+    value_guessed: bool = False  # chosen from its name alone (said so in the appendix)
+
+    @property
+    def period(self) -> Period:
+        """How sentences about these customers speak of time (see :class:`~storytelling.story.Period`)."""
+        return Period(fmt_date(self.as_of) if self.as_of is not None else None)
 
     @property
     def looks_too_good(self) -> bool:
@@ -147,6 +155,17 @@ def train_baseline(data: CustomerData, train_rows: pd.DataFrame, *, seed: int = 
 
 def evaluate(data: CustomerData, *, horizon_days: int = 30, seed: int = 0) -> Evaluation:
     """Score the latest labelled snapshot, time-aware (see module docstring)."""
+    return _with_value(data, _evaluate(data, horizon_days=horizon_days, seed=seed))
+
+
+def _with_value(data: CustomerData, ev: Evaluation) -> Evaluation:
+    if data.has_value:
+        ev.value_column = data.roles.value
+        ev.value_guessed = data.value_guessed
+    return ev
+
+
+def _evaluate(data: CustomerData, *, horizon_days: int, seed: int) -> Evaluation:
     f = data.frame.assign(_row=np.arange(len(data.frame)))  # position in data.frame
     lab = f[f["churned"].notna()]
     notes: list[str] = []
@@ -182,14 +201,7 @@ def evaluate(data: CustomerData, *, horizon_days: int = 30, seed: int = 0) -> Ev
             )
         train_end = train["snapshot_date"].max()
     else:
-        rng = np.random.default_rng(seed)
-        is_test = rng.random(len(lab)) < 0.3
-        train, hold = lab[~is_test], lab[is_test]
-        train_end = None
-        notes.append(
-            "The data has no dates, so the model was checked on a random 30% of customers. Real "
-            "results next month may be lower than shown here."
-        )
+        return _evaluate_undated(data, f, lab, seed=seed)
     model = train_baseline(data, train, seed=seed)
     hold = hold.reset_index(drop=True).copy()
     hold["score"] = model.predict_proba(feature_frame(data, hold))[:, 1]
@@ -201,6 +213,40 @@ def evaluate(data: CustomerData, *, horizon_days: int = 30, seed: int = 0) -> Ev
         frame=hold, source="baseline", as_of=as_of, train_end=train_end, train_rows=len(train),
         auc=_auc(y, hold["score"].to_numpy()), model=model, current=current, notes=notes,
     )
+
+
+CROSS_FIT_FOLDS = 5
+
+
+def cross_fit_scores(data: CustomerData, rows: pd.DataFrame, *, folds: int = CROSS_FIT_FOLDS,
+                     seed: int = 0) -> np.ndarray:
+    """Every row's score from a model that never saw it: ``folds`` models, each trained on the
+    other rows (folds keep the share of leavers)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    y = rows["churned"].to_numpy().astype(int)
+    folds = int(max(2, min(folds, np.bincount(y, minlength=2).min())))
+    out = np.empty(len(rows))
+    for fit, held in StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y):
+        model = train_baseline(data, rows.iloc[fit], seed=seed)
+        out[held] = model.predict_proba(feature_frame(data, rows.iloc[held]))[:, 1]
+    return out
+
+
+def _evaluate_undated(data: CustomerData, f: pd.DataFrame, lab: pd.DataFrame, *, seed: int) -> Evaluation:
+    """Undated data: every customer is measured (cross-fitted scores, so none is scored by a model
+    that saw their outcome), and the list is picked by one model trained on all of them."""
+    hold = lab.reset_index(drop=True).copy()
+    hold["score"] = cross_fit_scores(data, hold, seed=seed)
+    model = train_baseline(data, lab, seed=seed)
+    current = f.reset_index(drop=True).copy()
+    current["score"] = model.predict_proba(feature_frame(data, current))[:, 1]
+    notes = [f"The data has no dates, so each of the {len(hold):,} customers was scored by a model trained on "
+             f"the other customers ({CROSS_FIT_FOLDS} rounds); the call list comes from one model trained on all "
+             "of them. Without dates we cannot check how the model holds up over time."]
+    y = hold["churned"].to_numpy().astype(int)
+    return Evaluation(frame=hold, source="baseline", as_of=None, train_end=None, train_rows=len(lab),
+                      auc=_auc(y, hold["score"].to_numpy()), model=model, current=current, notes=notes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,7 +281,7 @@ def evaluate_cached(data: CustomerData, *, horizon_days: int = 30, seed: int = 0
         try:
             meta = json.loads(meta_path.read_text())
             scores = pd.read_parquet(scores_path)
-            return _rebuild(data, meta, scores)
+            return _with_value(data, _rebuild(data, meta, scores))
         except Exception:  # a damaged cache is ignored and rewritten
             pass
     ev = evaluate(data, horizon_days=horizon_days, seed=seed)

@@ -23,10 +23,12 @@ def assumption_texts(lift: LiftResult) -> dict[str, str]:
     """The business assumptions in words, as agreed with marketing."""
     a, c = lift.assumptions, lift.currency
     out = {}
+    ev = lift.curves.evaluation
     if lift.curves.uses_value and a.value_months:
-        out["Value of a kept customer"] = f"{a.value_months:g} months of their own monthly charge"
+        col = f" ('{ev.value_column}'{', guessed from its name' if ev.value_guessed else ''})" if ev.value_column else ""
+        out["Value of a kept customer"] = f"{a.value_months:g} months of their own monthly charge{col}"
     else:
-        out["Value of a kept customer"] = fmt_money(a.value_per_saved, c)
+        out["Value of a kept customer"] = fmt_money(a.value_per_saved, c) + " each (the same for every customer)"
     out["Cost per contact"] = fmt_money(a.cost_per_contact, c)
     out["Share of contacted leavers the offer keeps"] = fmt_pct(a.save_rate)
     if a.fixed_cost:
@@ -72,7 +74,8 @@ def ab_readout_for(lift: LiftResult, readout, design: str = "picks") -> Finding:
     m = lift.model
     value_per_kept = m.value / m.saved if m.saved > 0 else lift.assumptions.value_per_saved
     return readout_finding(readout, customers_per_month=per_month, value_per_kept=value_per_kept,
-                           cost_per_month=lift.assumptions.cost(lift.contacts), currency=lift.currency)
+                           cost_per_month=lift.assumptions.cost(lift.contacts), currency=lift.currency,
+                           per=lift.curves.evaluation.period.per)
 
 
 def designs_for(lift: LiftResult, **plan_options) -> dict:
@@ -82,9 +85,10 @@ def designs_for(lift: LiftResult, **plan_options) -> dict:
     from storytelling.abtest import designs
 
     n = lift.curves.n
+    dated = lift.curves.evaluation.period.dated
     return {d.key: d for d in designs(churn_rate=lift.curves.model.base_rate, contact_share=lift.contacts / n,
                                       hit_rate=lift.point.hit_rate, save_rate=lift.assumptions.save_rate,
-                                      customers_per_week=n * 7 / 30, **plan_options)}
+                                      customers_per_week=n * 7 / 30 if dated else None, **plan_options)}
 
 
 def build_story(lift: LiftResult, *, title: str = DEFAULT_TITLE, audience: str = EXECUTIVE,
@@ -97,12 +101,13 @@ def build_story(lift: LiftResult, *, title: str = DEFAULT_TITLE, audience: str =
     if keys is None:
         keys = [f.key for f in found] if full else headline_keys(found)
     ev = lift.curves.evaluation
-    month = fmt_date(ev.as_of) if ev.as_of is not None else "the evaluated period"
     gl = {}
     if glossary is not None:
         gl = {c: t.name + (f" ({t.unit})" if t.unit else "") for c, t in glossary.terms.items()}
     story = Story(title=title, findings=found, audience=audience, assumptions=assumption_texts(lift),
-                  subtitle=f"Measured on the customers of {month}", period=_period(lift), data_name=data_name,
+                  subtitle=(f"Measured on the customers of {ev.period.label}" if ev.period.dated else
+                            f"Measured on all {fmt_count(lift.curves.n, people=False)} customers in the file"),
+                  period=_period(lift), data_name=data_name,
                   glossary=gl)
     return select(story, keys)
 
@@ -122,7 +127,9 @@ def select(story: Story, keys: list[str], *, title: str | None = None, audience:
 def _period(lift: LiftResult) -> str:
     ev = lift.curves.evaluation
     if ev.as_of is None:
-        return f"{fmt_count(lift.curves.n, people=False)} customers, no dates"
+        return (f"All {fmt_count(lift.curves.n, people=False)} customers in the file (no dates), each scored by a "
+                "model that did not see them" if ev.source == "baseline" else
+                f"All {fmt_count(lift.curves.n, people=False)} customers in the file (no dates)")
     train = f"; model trained on snapshots up to {fmt_date(ev.train_end)}" if ev.train_end is not None else ""
     return (f"Customers of {fmt_date(ev.as_of)} ({fmt_count(lift.curves.n, people=False)}), outcome one month "
             f"later{train}")

@@ -116,6 +116,51 @@ def fmt_date(d: Any) -> str:
     return f"{t:%B %Y}" if t.day == 1 else f"{t.day} {t:%b %Y}"
 
 
+@dataclass(frozen=True)
+class Period:
+    """How sentences speak of time. Dated data: one month's customers and what happened within a
+    month ("keeps about 80 customers a month"). Undated data: the customers in the file, with no
+    time unit at all ("keeps about 80 of them"), because the file does not say over what time its
+    customers left."""
+
+    when: str | None = None  # "March 2025"; None when the data has no dates
+
+    @property
+    def dated(self) -> bool:
+        return self.when is not None
+
+    @property
+    def label(self) -> str:
+        """'March 2025' / 'this file'."""
+        return self.when or "this file"
+
+    @property
+    def per(self) -> str:
+        """' a month' / '' after a count of customers or money."""
+        return " a month" if self.dated else ""
+
+    @property
+    def horizon(self) -> str:
+        """'within a month' / 'in this file' after 'left'."""
+        return "within a month" if self.dated else "in this file"
+
+    @property
+    def risk_horizon(self) -> str:
+        """' within a month' / '' after 'risk of leaving' (a model's estimate needs no 'in this file')."""
+        return " within a month" if self.dated else ""
+
+    @property
+    def range_meaning(self) -> str:
+        return ("9 in 10 months like this one would land in this range" if self.dated else
+                "9 times in 10, a group of customers like these would land in this range")
+
+    @property
+    def replay(self) -> str:
+        who = f"the customers of {self.when}" if self.dated else "the customers in this file"
+        return (f"This replays {who}: it cannot see how customers react to being contacted. "
+                "Confirm the effect with an A/B test before relying on it.")
+
+
 def join_words(items: list[str]) -> str:
     """'a', 'a and b', 'a, b and c'."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -1,9 +1,9 @@
 """The sample's lift scenario and drivers, as the story tests need them (one recipe for all)."""
 
 from storytelling.data import prepare
-from storytelling.drivers import explain_model
+from storytelling.drivers import as_driver_model, explain_evaluation
 from storytelling.lift import analyse_lift, build_curves
-from storytelling.model import evaluate, feature_frame
+from storytelling.model import evaluate
 from storytelling.sample import load_sample
 from storytelling.targeting import Assumptions
 
@@ -15,5 +15,5 @@ def lift_and_drivers(data=None, ev=None):
     data = data if data is not None else prepare(load_sample())
     ev = ev if ev is not None else evaluate(data)
     lift = analyse_lift(build_curves(ev), ASSUMPTIONS, 1000)
-    drivers = explain_model(ev.model, feature_frame(data, ev.frame), risk=ev.frame["score"].to_numpy(), sample_size=300)
+    drivers = explain_evaluation(as_driver_model(ev.model, data.features), ev, sample_size=300)
     return lift, drivers

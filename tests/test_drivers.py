@@ -68,7 +68,7 @@ def test_planted_drivers_rank_first_and_noise_last(result):
 def test_sentences_name_the_right_direction(result):
     by = {d.column: d for d in result.drivers}
     contract = by["contract"]
-    assert contract.sentence.startswith("Customers whose contract is Month-to-month are about")
+    assert contract.sentence.startswith("The model expects customers whose contract is Month-to-month to be about")
     assert "those whose contract is Two year" in contract.sentence
     tenure = by["tenure_months"]
     assert "tenure is under" in tenure.high and tenure.direction == "down"
@@ -135,7 +135,7 @@ def test_customer_summary_reads_well(fitted):
     risk = model.predict_proba(X)[:, 1]
     pos = int(np.argmax(risk))
     expl = explain_customer(model, X, pos, customer="Dana")
-    assert expl.summary.startswith("Dana's risk of leaving within a month is ")
+    assert expl.summary.startswith("The model puts Dana's risk of leaving at ")
     assert "Mainly because of their" in expl.summary
     top = expl.contributions.iloc[0]
     assert top["points"] > 0 and top["column"] in ("contract", "support_tickets_90d", "tenure_months")

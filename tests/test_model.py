@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from storytelling.data import DataError, infer_roles, prepare
-from storytelling.model import evaluate
+from storytelling.model import evaluate, model_input
 
 TODAY = pd.Timestamp("2026-11-23")
 
@@ -56,12 +56,18 @@ def test_single_month_needs_history(small_panel):
         evaluate(prepare(first, today=TODAY))
 
 
-def test_undated_data_uses_random_split(small_panel):
+def test_undated_data_scores_every_customer_out_of_fold(small_panel):
     df = small_panel.dropna(subset=["churned_next_30d"]).drop(columns="snapshot_date")
     df = df.drop_duplicates("customer_id")
     roles = infer_roles(df)
     ev = evaluate(prepare(df, roles, today=TODAY))
-    assert ev.as_of is None and ev.notes and "random" in ev.notes[0]
+    assert ev.as_of is None and ev.notes and "scored by a model trained on the other customers" in ev.notes[0]
+    assert len(ev.frame) == len(df) and ev.train_rows == len(df)  # the whole file, not a check sample
+    # the list comes from one model trained on everyone; the measured scores are out of fold (they differ)
+    assert len(ev.current) == len(df)
+    full = ev.model.predict_proba(model_input(ev.current, ev.model.feature_names_in_.tolist()))[:, 1]
+    assert np.allclose(full, ev.current["score"])
+    assert not np.allclose(ev.frame["score"].to_numpy(), ev.current.set_index("_row").loc[ev.frame["_row"], "score"])
 
 
 def test_auc_matches_scikit_learn(rng):

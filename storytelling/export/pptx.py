@@ -122,8 +122,9 @@ def _summary_slide(prs, story: Story, brand: RGBColor) -> None:
 
 
 def finding_slide_text(f: Finding, audience: str) -> list[str]:
-    """What a finding's slide says, in order: headline, then 2-3 bullets."""
-    return [f.headline] + f.bullets_for(audience)[: 4 if audience == DATA_SCIENTIST else 3]
+    """What a finding's slide says, in order: headline, then 2-3 bullets (and, for data scientists,
+    the first technical bullet)."""
+    return [f.headline] + list(f.bullets[:3]) + (list(f.technical[:1]) if audience == DATA_SCIENTIST else [])
 
 
 def _finding_slide(prs, f: Finding, story: Story, brand: RGBColor) -> None:

@@ -40,6 +40,7 @@ from storytelling.drivers import (
     DriverResult,
     as_driver_model,
     driver_model_for,
+    explain_evaluation,
     explain_model,
 )
 from storytelling.glossary import Glossary
@@ -295,9 +296,10 @@ def _risk_for(ctx: AppContext, dm: DriverModel, frame: pd.DataFrame, X: pd.DataF
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _drivers(key: str, roles_json: str, model_key: str, glossary_json: str, _ctx: AppContext,
              _dm: DriverModel) -> DriverResult:
-    frame = _ctx.evaluation.frame
-    X = model_input(frame, _dm.columns)
-    return explain_model(_dm, X, risk=_risk_for(_ctx, _dm, frame, X), glossary=_ctx.glossary)
+    if _dm.source not in (BASELINE, STAND_IN):  # a file model scores afresh
+        return explain_model(_dm, model_input(_ctx.evaluation.frame, _dm.columns), glossary=_ctx.glossary,
+                             churned=_ctx.evaluation.frame["churned"].to_numpy(), period=_ctx.evaluation.period)
+    return explain_evaluation(_dm, _ctx.evaluation, glossary=_ctx.glossary)
 
 
 def drivers(ctx: AppContext, model_key: str, dm: DriverModel) -> DriverResult:
@@ -335,7 +337,10 @@ class CustomerSet:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _customer_set(key: str, roles_json: str, model_key: str, _ctx: AppContext, _dm: DriverModel) -> CustomerSet:
     ev = _ctx.evaluation
-    frame, label = (ev.current, "today's customers") if ev.current is not None else (ev.frame, "the evaluated month")
+    if ev.current is not None:
+        frame, label = ev.current, "today's customers" if ev.period.dated else "the customers in this file"
+    else:
+        frame, label = ev.frame, f"the customers of {ev.period.label}"
     X = model_input(frame, _dm.columns)
     risk = _risk_for(_ctx, _dm, frame, X)
     order = np.argsort(-np.asarray(risk), kind="stable")
@@ -434,7 +439,9 @@ def session_config(ctx: AppContext, *, title: str, keys: list[str], brand_colour
         cost_per_contact=a.cost_per_contact, save_rate=a.save_rate, fixed_cost=a.fixed_cost, capacity=a.capacity,
         value_months=a.value_months if ctx.curves.uses_value else None,
         contacts=None if threshold is not None else current_contacts(ctx), threshold=threshold,
-        glossary=ctx.glossary.edits(base), findings=keys, brand_colour=brand_colour)
+        glossary=ctx.glossary.edits(base), findings=keys, brand_colour=brand_colour,
+        ab_design=st.session_state.get("ab_design", "picks"), ab_confidence=st.session_state.get("ab_conf", 0.95),
+        ab_test_share=st.session_state.get("ab_split", 50) / 100)
 
 
 def apply_config(cfg, ctx: AppContext) -> list[str]:
@@ -461,6 +468,10 @@ def apply_config(cfg, ctx: AppContext) -> list[str]:
         ss["export_findings"] = list(cfg.findings)
     if cfg.brand_colour:
         ss["export_brand"] = cfg.brand_colour
+    ss["ab_design"] = cfg.ab_design
+    if cfg.ab_confidence in (0.9, 0.95, 0.99):
+        ss["ab_conf"] = cfg.ab_confidence
+    ss["ab_split"] = int(min(90, max(10, round(cfg.ab_test_share * 20) * 5)))
     notes = []
     if cfg.roles:
         ss["roles"] = {"_key": ctx.dataset_key, **cfg.roles}

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from storytelling.data import prepare
-from storytelling.lift import analyse_lift, build_curves, lift_finding
+from storytelling.lift import analyse_lift, build_curves, default_contacts, lift_finding
 from storytelling.model import evaluate
 from storytelling.sample import load_sample
 from storytelling.story import has_jargon
@@ -42,10 +42,14 @@ def test_page_runs(app, page):
     assert not app.error, [e.value for e in app.error]
 
 
-def expected_metrics(k: int) -> list[str]:
-    """The lift page's figures, computed without the app."""
-    ev = evaluate(prepare(load_sample()))
-    r = analyse_lift(build_curves(ev), Assumptions(600, 8.0, 0.3, 0, capacity=1000, value_months=12), k)
+SAMPLE_ASSUMPTIONS = Assumptions(600, 8.0, 0.3, 0, capacity=1000, value_months=12)
+
+
+def expected_metrics(k: int | None) -> list[str]:
+    """The lift page's figures, computed without the app (``None``: the recommended list size)."""
+    curves = build_curves(evaluate(prepare(load_sample())))
+    k = default_contacts(curves, SAMPLE_ASSUMPTIONS) if k is None else k
+    r = analyse_lift(curves, SAMPLE_ASSUMPTIONS, k)
     T = {n: f.text for n, f in lift_finding(r).facts.items()}
     return [T["saved"], T["net"], T["cost"], T["roi"], T["reached"]]
 
@@ -53,7 +57,7 @@ def expected_metrics(k: int) -> list[str]:
 def test_slider_changes_the_numbers(app):
     app.switch_page("app_pages/retention_lift.py").run()
     before = [m.value for m in app.metric]
-    assert before == expected_metrics(1000)
+    assert before == expected_metrics(None)  # the most profitable list within capacity
     app.slider(key="contacts").set_value(2500).run()
     after = [m.value for m in app.metric]
     assert not app.exception
@@ -89,7 +93,9 @@ def test_assumptions_change_the_numbers():
     at = fresh("app_pages/retention_lift.py", cost=20.0)
     assert not at.exception
     ev = evaluate(prepare(load_sample()))
-    r = analyse_lift(build_curves(ev), Assumptions(600, 20.0, 0.3, 0, capacity=1000, value_months=12), 1000)
+    a = Assumptions(600, 20.0, 0.3, 0, capacity=1000, value_months=12)
+    curves = build_curves(ev)
+    r = analyse_lift(curves, a, default_contacts(curves, a))
     assert at.metric[1].value == lift_finding(r).fact("net").text
     assert at.metric[1].value != expected_metrics(1000)[1]
 
@@ -176,7 +182,7 @@ def test_drivers_page_explains_and_joins_the_overview():
     assert "say most about who leaves" in text
     assert "not proof of what makes customers leave" in "\n".join(i.value for i in at.info)
     first = at.selectbox(key="customer").value
-    assert f"Customer {first}'s risk of leaving within a month is" in text
+    assert f"The model puts Customer {first}'s risk of leaving within a month at" in text
     # picking another customer explains that one
     other = at.selectbox(key="customer").options[5].split(" · ")[0]
     at.selectbox(key="customer").set_value(other).run()
@@ -216,7 +222,7 @@ def test_uploaded_skops_model_is_explained():
     at = _upload_model(fresh("app_pages/drivers.py"), "mine.skops", sio.dumps(model))
     assert not at.exception and not at.error, [e.value for e in at.error]
     text = page_text(at)
-    assert "say most about who leaves" in text and "risk of leaving within a month is" in text
+    assert "say most about who leaves" in text and "risk of leaving within a month at" in text
 
 
 def test_unsafe_or_broken_model_upload_gives_a_message():
