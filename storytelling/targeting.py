@@ -476,26 +476,56 @@ class TargetingCurve:
         """Net value of each resample (see :meth:`bootstrap_samples`)."""
         return a.value_kept(reached, vreached) - a.cost(k)
 
+    def predictive_samples(self, k: int, a: Assumptions, reached: np.ndarray, vreached: np.ndarray | None,
+                           *, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(leavers reached, customers kept, net value) of another month like this one, per resample.
+
+        Each resample's hit rate (its leavers reached / ``k``) stands for what the list could
+        really hold; another month's list of ``k`` then reaches a binomial number of leavers at
+        that rate, and the offer keeps a binomial share of them. So the range covers the next
+        month's figure, not only this month's (who leaves, and whom the offer keeps, are random
+        too). With per-customer values each kept customer is worth the resample's average value
+        of a reached leaver.
+        """
+        if k == 0:
+            z = np.zeros(len(reached))
+            return z, z.copy(), a.value_kept(z, None if vreached is None else z) - a.cost(0)
+        rng = np.random.default_rng([seed, k, 7919])
+        rate = np.clip(np.asarray(reached, float) / k, 0.0, 1.0)
+        reached_next = rng.binomial(k, rate).astype(float)
+        saved = rng.binomial(reached_next.astype(np.int64), a.save_rate).astype(float)
+        if vreached is None:
+            value = a.value_per_saved * saved
+        else:  # the kept customers' values vary around the reached leavers' average, as in this month
+            per_leaver = np.divide(vreached, reached, out=np.zeros(len(reached)), where=np.asarray(reached) > 0)
+            c = float(self.churners_at(k))
+            spread = math.sqrt(max(self._value_sq_at(k) / c - (self.value_at(k) / c) ** 2, 0.0)) if c else 0.0
+            summed = saved * per_leaver + np.sqrt(saved) * spread * rng.standard_normal(len(saved))
+            value = np.maximum(summed, 0.0) * (a.value_months or 1.0)
+        return reached_next, saved, value - a.cost(k)
+
     def bootstrap(self, k: int, a: Assumptions, *, n_boot: int = 300, level: float = 0.9,
-                  seed: int = 0, max_cells: int = 4_000_000) -> BootstrapResult:
+                  seed: int = 0, max_cells: int = 4_000_000, predictive: bool = True) -> BootstrapResult:
         """Range for leavers reached, customers kept and net value at depth ``k``.
 
-        The middle ``level`` share of the resamples of :meth:`bootstrap_samples`.
+        The middle ``level`` share of :meth:`predictive_samples` (another month like this one;
+        ``predictive=False``: the resamples of :meth:`bootstrap_samples` alone, i.e. how sure we
+        are of this month's figure).
         """
         k = int(min(max(k, 0), self.n))
         reached, vreached, method = self.bootstrap_samples(k, n_boot=n_boot, seed=seed, max_cells=max_cells)
-        net = self.net_samples(k, a, reached, vreached)
+        if predictive:
+            reached, saved, net = self.predictive_samples(k, a, reached, vreached, seed=seed)
+        else:
+            saved, net = a.save_rate * reached, self.net_samples(k, a, reached, vreached)
         q = [(1 - level) / 2, 1 - (1 - level) / 2]
-        r_lo, r_hi = (float(x) for x in np.quantile(reached, q))
-        n_lo, n_hi = (float(x) for x in np.quantile(net, q))
-        return BootstrapResult(
-            contacted=k,
-            reached=Range(r_lo, r_hi, level),
-            saved=Range(a.save_rate * r_lo, a.save_rate * r_hi, level),
-            net=Range(n_lo, n_hi, level),
-            n_boot=n_boot,
-            method=method,
-        )
+
+        def middle(x: np.ndarray) -> Range:
+            lo, hi = (float(v) for v in np.quantile(x, q))
+            return Range(lo, hi, level)
+
+        return BootstrapResult(contacted=k, reached=middle(reached), saved=middle(saved), net=middle(net),
+                               n_boot=n_boot, method=method)
 
     # -- chart data ------------------------------------------------------------------------
     def grid(self, points: int = 200, extra: tuple[int, ...] = ()) -> np.ndarray:
