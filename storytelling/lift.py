@@ -128,11 +128,24 @@ def contact_list(evaluation: Evaluation, contacts: int, *, names: dict[str, str]
 FALLBACK_SHARE = 0.1
 
 
+def recommended_count(curve: TargetingCurve, a: Assumptions) -> int:
+    """The most profitable list size within marketing's capacity; the whole capacity when a longer
+    list would pay even more and the capacity earns within 1% of the best size below it (the net
+    value wobbles by a call's cost from one customer to the next, which is no reason to stop short)."""
+    best = curve.best_count(a)
+    cap = min(a.capacity, curve.n) if a.capacity else None
+    if best and cap and best < cap and curve.best_count(replace(a, capacity=None)) > cap:
+        top, at_cap = curve.outcome(best, a).net, curve.outcome(cap, a).net
+        if at_cap >= top - 0.01 * abs(top):
+            return int(cap)
+    return best
+
+
 def default_contacts(curves: Curves, assumptions: Assumptions) -> int:
     """The list the story recommends: the most profitable size within marketing's capacity; when
     no size pays, marketing's capacity (or a tenth of the customers), so the figures still show
     what a list would cost."""
-    best = curves.model.best_count(assumptions)
+    best = recommended_count(curves.model, assumptions)
     if best:
         return best
     cap = assumptions.capacity
@@ -144,7 +157,7 @@ def analyse_lift(curves: Curves, assumptions: Assumptions, contacts: int, *, cur
     """Everything the lift page shows for one choice of list size."""
     c = curves.model
     k = int(min(max(contacts, 0), c.n))
-    best = c.best_count(assumptions)
+    best = recommended_count(c, assumptions)
     rule_flagged = None
     if curves.status_quo is not None and curves.status_quo.yes_no:
         rule_flagged = curves.status_quo.count_at_threshold(1.0)
@@ -591,7 +604,7 @@ def population_finding(evaluation: Evaluation, *, currency: str = "$") -> Findin
     if "value" in fr:
         lost = pop.value_lost if pop else float(fr.loc[fr["churned"] == 1, "value"].sum())
         f["monthly_value_lost"] = Fact("monthly_value_lost", lost, currency, fmt_money(lost, currency))
-        value_bullet = [f"Those leavers paid {f['monthly_value_lost'].text} a month between them."]
+        value_bullet = [f"Those leavers' monthly bills added up to {f['monthly_value_lost'].text}."]
     current = []
     if evaluation.current is not None and pe.dated:
         cur_n = pop.current_customers if pop else len(evaluation.current)
