@@ -126,7 +126,8 @@ def with_marker(spec: dict, share: float) -> dict:
 
 
 def net_value_chart(curve: pd.DataFrame, best: int, current: int, labels: dict[str, str], currency: str = "$", *,
-                    capacity: int | None = None, unlimited_best: int | None = None) -> alt.LayerChart:
+                    capacity: int | None = None, unlimited_best: int | None = None,
+                    per: str = " per month") -> alt.LayerChart:
     """Net value (after campaign costs) against the number of customers contacted.
 
     ``curve`` has ``contacts`` and ``net``; the best depth, the current choice, marketing's
@@ -135,8 +136,8 @@ def net_value_chart(curve: pd.DataFrame, best: int, current: int, labels: dict[s
     wording, so the chart says exactly what its facts say.
     """
     line = alt.Chart(curve).mark_line(color=POLICY_COLOURS[MODEL]).encode(
-        x=alt.X("contacts:Q", title="Customers contacted per month", axis=alt.Axis(format="~s", tickCount=8)),
-        y=alt.Y("net:Q", title=f"Net value per month ({currency})", axis=alt.Axis(format="~s")),
+        x=alt.X("contacts:Q", title=f"Customers contacted{per}", axis=alt.Axis(format="~s", tickCount=8)),
+        y=alt.Y("net:Q", title=f"Net value{per} ({currency})", axis=alt.Axis(format="~s")),
         tooltip=[alt.Tooltip("contacts:Q", title="Contacted", format=",d"),
                  alt.Tooltip("net:Q", title="Net value", format=",.0f")],
     )
@@ -188,14 +189,14 @@ def segment_chart(mix: pd.DataFrame, segment_label: str) -> alt.Chart:
     )
 
 
-def compare_chart(outcomes: pd.DataFrame, currency: str = "$") -> alt.Chart:
+def compare_chart(outcomes: pd.DataFrame, currency: str = "$", *, per: str = " per month") -> alt.Chart:
     """Customers kept per month by policy at the same number of contacts (bars, with labels).
 
     ``outcomes`` has ``policy``, ``saved`` and ``label``.
     """
     base = alt.Chart(outcomes).encode(
         y=alt.Y("policy:N", title=None, sort=[MODEL, STATUS_QUO, RANDOM]),
-        x=alt.X("saved:Q", title="Customers kept per month"),
+        x=alt.X("saved:Q", title=f"Customers kept{per}"),
     )
     bars = base.mark_bar().encode(color=_policy_colour(list(outcomes["policy"])))
     text = base.mark_text(align="left", dx=6, fontSize=13).encode(text="label:N")
@@ -300,7 +301,7 @@ def band_chart(bands: pd.DataFrame, average: float, name: str, *, observed: bool
     return (bars + text + rule + rule_text).properties(width=WIDTH, height=HEIGHT)
 
 
-def waterfall_chart(steps: pd.DataFrame) -> alt.LayerChart:
+def waterfall_chart(steps: pd.DataFrame, *, horizon: str = " within a month") -> alt.LayerChart:
     """From the average customer's risk, step by step, to this customer's risk (percentage points)."""
     colours = {"average": "#8C8C8C", "raises": WARN, "lowers": ACCENT, "customer": POLICY_COLOURS[MODEL]}
     domain = [k for k in colours if k in set(steps["kind"])]
@@ -308,7 +309,7 @@ def waterfall_chart(steps: pd.DataFrame) -> alt.LayerChart:
     y = alt.Y("label:N", sort=alt.EncodingSortField("order"), title=None, axis=alt.Axis(labelLimit=360))
     base = alt.Chart(data).encode(y=y)
     bars = base.mark_bar(cornerRadius=2).encode(
-        x=alt.X("start:Q", title="Risk of leaving within a month (%)"), x2="end:Q",
+        x=alt.X("start:Q", title=f"Risk of leaving{horizon} (%)"), x2="end:Q",
         color=alt.Color("kind:N", scale=alt.Scale(domain=domain, range=[colours[k] for k in domain]),
                         legend=None),
         tooltip=[alt.Tooltip("label:N", title="Step"), alt.Tooltip("text:N", title="Change")],

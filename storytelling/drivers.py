@@ -649,6 +649,7 @@ class CustomerExplanation:
     summary: str
     background_size: int
     withheld: str | None = None  # why the reasons are not shown (they did not add up)
+    horizon: str = ""  # ' within a month' for dated data (see Period.risk_horizon)
 
     @property
     def gap(self) -> float:
@@ -720,7 +721,8 @@ class CustomerExplainer:
             summary = summary.split(". ")[0].rstrip(".") + ". " + withheld
             contrib = contrib.iloc[0:0]
         return CustomerExplanation(customer=customer, risk=risk, average_risk=base, contributions=contrib,
-                                   summary=summary, background_size=len(self.background), withheld=withheld)
+                                   summary=summary, background_size=len(self.background), withheld=withheld,
+                                   horizon=(period or Period()).risk_horizon)
 
 
 def explain_customer(model: Any, X: pd.DataFrame, row: int | pd.DataFrame, *, risk: np.ndarray | None = None,
@@ -939,7 +941,7 @@ def customer_finding(expl: CustomerExplanation) -> Finding:
         headline=expl.summary,
         bullets=[f"{r['name'][:1].upper() + r['name'][1:]} = {r['value']}: {fmt_points(r['points'])}"
                  for _, r in top.iterrows()],
-        chart=lambda: charts.waterfall_chart(data),
+        chart=lambda: charts.waterfall_chart(data, horizon=expl.horizon),
         facts=f,
         caveats=[CAUSE_CAVEAT],
         notes=[f"Contributions in percentage points of risk (interventional SHAP values on the probability scale) "

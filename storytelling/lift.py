@@ -389,7 +389,7 @@ def lift_finding(result: LiftResult) -> Finding:
         title=title,
         headline=headline,
         bullets=bullets,
-        chart=lambda: charts.compare_chart(compare_data(result), cur),
+        chart=lambda: charts.compare_chart(compare_data(result), cur, per=" per month" if pe.dated else ""),
         facts=f,
         caveats=_common_caveats(result),
         notes=_method_notes(result),
@@ -449,7 +449,8 @@ def best_depth_finding(result: LiftResult) -> Finding:
     if capped and result.best == cap:
         title = (f"Use all of marketing's capacity: calling {T['best_contacts']} customers makes "
                  f"{T['best_net']}{per} after costs")
-        headline = (f"Every extra call up to marketing's limit of {T['capacity']} still pays for itself. Without the "
+        headline = (f"Calls up to marketing's limit of {T['capacity']} still pay for themselves: further down the "
+                    "list each call finds fewer leavers, but still enough to cover its cost. Without the "
                     f"limit the best list would be about {T['unlimited_contacts']} customers, making {T['unlimited_net']}.")
     bullets = [f"Your current list of {T['current_contacts']} nets {T['current_net']}{per}."]
     if capped and result.best < cap:
@@ -473,7 +474,8 @@ def best_depth_finding(result: LiftResult) -> Finding:
         bullets=bullets,
         chart=lambda: charts.net_value_chart(net_data(result, extra=(unlimited,)), result.best, result.contacts,
                                              _net_labels(T, capped), cur, capacity=cap,
-                                             unlimited_best=unlimited if capped else None),
+                                             unlimited_best=unlimited if capped else None,
+                                             per=" per month" if per else ""),
         facts=f,
         caveats=["The best size moves with the assumptions: a higher cost per contact makes it shorter, a "
                  "more valuable customer or a stronger offer makes it longer."],

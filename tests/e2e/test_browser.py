@@ -64,7 +64,7 @@ def test_walk_every_page(server, page):
 
     page.get_by_role("link", name="Drivers").first.click()
     expect(page.get_by_text(re.compile("say most about who leaves"))).to_be_visible(timeout=TIMEOUT)
-    expect(page.get_by_text(re.compile(r"risk of leaving within a month is"))).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile(r"risk of leaving within a month at"))).to_be_visible(timeout=TIMEOUT)
     wait_ready(page)
     no_exception(page)
     shot(page, "drivers", height=3400)
