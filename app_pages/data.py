@@ -24,12 +24,17 @@ roles = ctx.roles or Roles()
 cols = [str(c) for c in raw.columns]
 
 
+def key(name: str) -> str:
+    """A widget key per table: another table gets its own guesses, never the last table's choices."""
+    return f"role_{name}@{ctx.dataset_key}"
+
+
 def apply_roles() -> None:
     """Form callback: runs before the next script run, so the whole app uses the new roles."""
-    new = {role: st.session_state.get(f"role_{role}") for role in ROLE_LABELS}
+    new = {role: st.session_state.get(key(role)) for role in ROLE_LABELS}
     new = {k: (None if v in (None, "(none)") else v) for k, v in new.items()}
     st.session_state["roles"] = {"_key": ctx.dataset_key, **new,
-                                 "features": list(st.session_state.get("role_features", []))}
+                                 "features": list(st.session_state.get(key("features"), []))}
 
 
 with st.form("roles_form"):
@@ -38,9 +43,9 @@ with st.form("roles_form"):
         current = getattr(roles, role)
         options = ["(none)"] + cols
         grid[i % 3].selectbox(label, options, index=options.index(current) if current in cols else 0,
-                                             key=f"role_{role}")
+                                             key=key(role))
     st.multiselect("Customer features (used to train the baseline model)", cols,
-                              default=[c for c in roles.features if c in cols], key="role_features")
+                              default=[c for c in roles.features if c in cols], key=key("features"))
     st.form_submit_button("Apply", type="primary", on_click=apply_roles)
 
 if ctx.warehouse is not None:

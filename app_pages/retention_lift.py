@@ -83,7 +83,8 @@ def what_if() -> None:
                        "contact-list.csv", mime="text/csv", icon=":material/download:", disabled=contacts == 0)
     st.caption("Share this scenario: the page address holds the list size and the assumptions.")
 
-    views = ["Model vs today's rule vs random", "Best list size", "Who gets contacted", "Customers kept"]
+    rule = " vs today's rule" if ctx.curves.status_quo is not None else ""
+    views = [f"Model{rule} vs random", "Best list size", "Who gets contacted", "Customers kept"]
     view = st.segmented_control("Show", views, default=views[0], key="view", required=True,
                                 label_visibility="collapsed", **BOUND)
     if view == views[0]:

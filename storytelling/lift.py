@@ -29,6 +29,7 @@ from storytelling.story import (
     fmt_pct,
     fmt_range,
     fmt_ratio,
+    round_sig,
     texts,
 )
 from storytelling.targeting import Assumptions, BootstrapResult, Outcome, TargetingCurve, TargetingPoint
@@ -343,7 +344,7 @@ def lift_finding(result: LiftResult) -> Finding:
         Fact("net", m.net, cur, fmt_money(m.net, cur)),
         Fact("net_low", r.net.low, cur, fmt_money(r.net.low, cur)),
         Fact("net_high", r.net.high, cur, fmt_money(r.net.high, cur)),
-        Fact("roi", m.roi, "ratio", fmt_pct(m.roi) if math.isfinite(m.roi) else "n/a"),
+        Fact("roi", m.roi, "ratio", fmt_pct(round_sig(m.roi, 2)) if math.isfinite(m.roi) else "n/a"),
         Fact("random_saved", result.random.saved, "customers", fmt_count(result.random.saved)),
         Fact("status_quo_saved", sq.saved if sq else None, "customers", fmt_count(sq.saved) if sq else "n/a"),
         Fact("extra_vs_status_quo", extra_sq, "customers", fmt_count(extra_sq) if extra_sq is not None else "n/a"),

@@ -101,7 +101,7 @@ def fmt_in_ten(x: float) -> str:
     n = x * 10
     if 0 < n < 0.95:
         return f"{n:.1f}".rstrip("0").rstrip(".") if n >= 0.1 else "fewer than 1"
-    return f"{n:.0f}"
+    return str(math.floor(n + 0.5))  # 6.5 in 10 reads as 7, not as Python's round-half-even 6
 
 
 def fmt_range(lo: str, hi: str) -> str:

@@ -114,11 +114,11 @@ def test_data_scientist_mode_adds_model_figures():
 
 def test_roles_can_be_edited():
     at = fresh("app_pages/data.py")
-    at.selectbox(key="role_label").set_value("(none)")
+    at.selectbox(key="role_label@sample").set_value("(none)")
     at.button[0].click().run()
     assert not at.exception
     assert any("who left" in e.value for e in at.error)
-    at.selectbox(key="role_label").set_value("churned_next_30d")
+    at.selectbox(key="role_label@sample").set_value("churned_next_30d")
     at.button[0].click().run()
     assert not at.error
 

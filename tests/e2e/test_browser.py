@@ -199,3 +199,30 @@ def test_a_warehouse_through_secrets_toml(browser, warehouse_db, tmp_path):
         expect(page.get_by_text("In the warehouse")).to_be_visible(timeout=TIMEOUT)
         no_exception(page)
         ctx.close()
+
+
+def test_an_undated_table_in_the_browser(server, page, tmp_path):
+    """A table unlike the sample (row numbers, no dates, Yes/No): the roles form shows its own guesses
+    (not the previous table's), and no page speaks of months."""
+    from storytelling.data import infer_roles
+    from tests.odd_tables import telco_like
+
+    df = telco_like(1500)
+    path = tmp_path / "telco.csv"
+    df.to_csv(path, index=False)
+    page.goto(server + "/data", timeout=TIMEOUT)
+    wait_ready(page)
+    expect(page.get_by_text("Health report")).to_be_visible(timeout=TIMEOUT)
+    _upload(page, path)
+    expect(page.get_by_text(re.compile("'rownames' numbers the rows"))).to_be_visible(timeout=TIMEOUT)
+    wait_ready(page)
+    chips = page.locator("[data-testid='stMultiSelect'] [data-tag]")
+    expect(chips).to_have_count(len(infer_roles(df).features), timeout=TIMEOUT)
+    no_exception(page)
+    shot(page, "data_undated")
+    page.get_by_role("link", name="Retention lift").first.click()
+    wait_ready(page)
+    expect(page.get_by_text(re.compile(f"of this file's {len(df):,} customers")).first).to_be_visible(timeout=TIMEOUT)
+    assert page.get_by_text("Kept / month").count() == 0
+    no_exception(page)
+    shot(page, "lift_undated")
