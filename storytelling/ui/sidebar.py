@@ -108,7 +108,8 @@ def _data_source() -> tuple[str, str, bytes | None, str | None, str | None, tupl
         st.caption("Counts are computed in the database; only the counts (a few thousand rows) and a sample leave it.")
         return key, name, None, None, None, (src, engine)
     if choice == "Sample data":
-        st.caption("Northwind Broadband (synthetic): 20 monthly snapshots of about 11,000 customers.")
+        st.caption("Northwind Broadband (synthetic): 20 monthly snapshots of its customers, the latest not yet "
+                   "labelled.")
         return SAMPLE_KEY, "Sample: Northwind Broadband", None, None, None, None
     up = st.file_uploader(
         "Customer table (CSV, Excel or Parquet)", type=["csv", "txt", "tsv", "xlsx", "parquet"], key="upload",

@@ -58,9 +58,11 @@ def test_slider_changes_the_numbers(app):
     app.switch_page("app_pages/retention_lift.py").run()
     before = [m.value for m in app.metric]
     assert before == expected_metrics(None)  # the most profitable list within capacity
+    assert not any("longer than marketing's capacity" in w.value for w in app.warning)
     app.slider(key="contacts").set_value(2500).run()
     after = [m.value for m in app.metric]
     assert not app.exception
+    assert any("list of 2,500 customers is longer than marketing's capacity of 1,000" in w.value for w in app.warning)
     assert after != before
     assert after == expected_metrics(2500)
     labels = [b.proto.label for b in app.get("download_button")]
