@@ -10,9 +10,17 @@ def test_round_trip():
                       roles={"id": "cust", "date": None, "label": "left", "score": None, "value": None,
                              "status_quo": None, "features": ["plan", "tenure months"]},
                       glossary={"tenure months": {"name": "time with us", "unit": "months"}},
-                      brand_colour="#D55E00", ab_results="ab.csv", ab_design="everyone")
+                      brand_colour="#D55E00", ab_results="ab.csv", ab_design="everyone", ab_test_share=0.9,
+                      ab_planned_total=8000, ab_confidence=0.9)
     back = parse_config(to_toml(cfg))
     assert back == cfg
+    assert back.ab_ratio == pytest.approx(9.0)
+
+
+def test_ab_settings_are_checked():
+    with pytest.raises(DataError, match="ab.test_share"):
+        parse_config("[ab]\ntest_share = 1.5\n")
+    assert parse_config("[ab]\ntest_share = 0.1\n").ab_ratio == pytest.approx(1 / 9)
 
 
 def test_warehouse_source_round_trip(tmp_path):

@@ -437,3 +437,18 @@ def test_column_order_does_not_change_roles_figures_or_drivers(seed):
         assert e.withheld is None
         assert e.risk == pytest.approx(float(ev.current["score"].iloc[int(pos)]), abs=1e-9)
         assert e.contributions["points"].sum() / 100 == pytest.approx(e.risk - e.average_risk, abs=1e-3)
+
+
+def test_every_customer_of_a_small_table_is_explained_and_adds_up():
+    df = telco_like(250, seed=9)
+    data = prepare(shuffled(df, 5))
+    ev = evaluate(data)
+    dm = as_driver_model(ev.model, data.features)
+    X = model_input(ev.current, data.features)
+    ex = CustomerExplainer(dm, X)
+    risk = ev.model.predict_proba(X)[:, 1]
+    for pos in range(len(X)):
+        e = ex.explain(X.iloc[[pos]])
+        assert e.withheld is None, pos
+        assert e.risk == pytest.approx(risk[pos], abs=1e-12)
+        assert abs(e.contributions["points"].sum() / 100 - (e.risk - e.average_risk)) <= 1e-3
