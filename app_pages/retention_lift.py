@@ -73,7 +73,7 @@ def what_if() -> None:
     st.page_link("app_pages/ab_test.py", label="Plan the A/B test that confirms these figures", icon=":material/science:")
     names = {c: ctx.glossary.name(c) for c in ctx.data.features}
     whose = ("today's customers" if ev.current is not None and pe.dated else
-             "all customers in the file" if not pe.dated else f"the customers of {pe.label}")
+             "the customers the file does not mark as gone" if not pe.dated else f"the customers of {pe.label}")
     c1, c2, _ = st.columns([1, 1, 2])
     c1.download_button("Contact list (Excel)", lambda: to_xlsx_bytes(contact_list(ev, contacts, names=names)),
                        "contact-list.xlsx", icon=":material/download:", disabled=contacts == 0,

@@ -18,7 +18,7 @@ import pandas as pd
 
 from storytelling import charts
 from storytelling.data import DataError, _binary_values, normalise_name
-from storytelling.story import Fact, Finding, facts, fmt_count, fmt_money, fmt_pct, texts
+from storytelling.story import Fact, Finding, facts, fmt_count, fmt_money, fmt_money_range, fmt_pct, texts
 
 ALTERNATIVES = ("two-sided", "one-sided", "smaller", "larger")
 SRM_ALPHA = 0.001
@@ -466,8 +466,9 @@ def readout_finding(r: Readout, *, customers_per_month: float | None = None, val
         lo_net, hi_net = lo_k * value_per_kept - cost_per_month, hi_k * value_per_kept - cost_per_month
         f["kept_per_month"] = Fact("kept_per_month", kept, "customers", fmt_count(kept))
         f["net_per_month"] = Fact("net_per_month", worth, currency, fmt_money(worth, currency))
-        f["net_low"] = Fact("net_low", lo_net, currency, fmt_money(lo_net, currency))
-        f["net_high"] = Fact("net_high", hi_net, currency, fmt_money(hi_net, currency))
+        lo_text, hi_text = fmt_money_range(lo_net, hi_net, currency)  # rounded outward: the range never narrows
+        f["net_low"] = Fact("net_low", lo_net, currency, lo_text)
+        f["net_high"] = Fact("net_high", hi_net, currency, hi_text)
         effect = (f"keeps about {f['kept_per_month'].text} of them" if kept >= 0.5 else
                   f"loses about {fmt_count(-kept)} more of them" if kept <= -0.5 else "keeps none of them")
         bullets.append(

@@ -61,10 +61,13 @@ def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, l
     glossary = Glossary.infer(data.frame, data.features).with_edits(cfg.glossary)
     drivers = backtest = ab = None
     if cfg.drivers and data.features:
-        from storytelling.drivers import driver_model_for, explain_evaluation
+        from storytelling.drivers import ExplanationError, driver_model_for, explain_evaluation
 
-        drivers = explain_evaluation(driver_model_for(data, ev), ev, glossary=glossary)
-        log("drivers: done")
+        try:
+            drivers = explain_evaluation(driver_model_for(data, ev), ev, glossary=glossary)
+            log("drivers: done")
+        except ExplanationError as exc:  # nothing true to say about drivers: the story goes without them
+            log(f"drivers: left out. {exc}")
     if cfg.backtest_months and data.has_dates:
         from storytelling.backtest import default_cutoffs, run_backtest, summarise_backtest
 

@@ -473,9 +473,11 @@ class DriverResult:
         raise KeyError(column)
 
 
-#: A difference between two bands is called out only below this two-sided p-value (the two bands
-#: are the highest and lowest of several, so the bar is stricter than the usual 5%).
+#: A difference between bands is called out only when a chi-square test across the compared bands
+#: and the test of the two extreme bands (Bonferroni-corrected for the pairs one could have picked)
+#: are both below this p-value.
 CLEAR_P = 0.01
+MIN_BAND_CUSTOMERS = 30  # bands with fewer customers (with a known outcome) are not compared
 
 
 def _two_proportion_p(l1: float, n1: float, l2: float, n2: float) -> float:
@@ -485,6 +487,19 @@ def _two_proportion_p(l1: float, n1: float, l2: float, n2: float) -> float:
     if se == 0:
         return 1.0 if l1 / n1 == l2 / n2 else 0.0
     return math.erfc(abs(l1 / n1 - l2 / n2) / se / math.sqrt(2))
+
+
+def _clear_difference(big: pd.DataFrame, hi: pd.Series, lo: pd.Series) -> bool:
+    """Whether the shares who left differ beyond chance: across all compared bands (chi-square) and
+    between the two extremes (two-proportion test, Bonferroni over the pairs of bands)."""
+    from scipy.stats import chi2_contingency
+
+    table = np.column_stack([big["leavers"].to_numpy(float), (big["known"] - big["leavers"]).to_numpy(float)])
+    if (table.sum(axis=0) == 0).any():
+        return False
+    pairs = len(big) * (len(big) - 1) / 2
+    overall = float(chi2_contingency(table, correction=False)[1])
+    return overall < CLEAR_P and _two_proportion_p(hi["leavers"], hi["known"], lo["leavers"], lo["known"]) * pairs < CLEAR_P
 
 
 def _often_text(hi: float, lo: float) -> str:
@@ -509,18 +524,18 @@ def driver_sentence(term: Term, b: pd.DataFrame, *, period: Period | None = None
     period = period or Period()
     observed = bool((b["known"] > 0).any())
     col = "left" if observed else "risk"
-    big = b[(b["share"] >= MIN_BAND_SHARE) & (b["customers"] >= 30)]
+    big = b[(b["share"] >= MIN_BAND_SHARE) & (b["customers"] >= MIN_BAND_CUSTOMERS)]
     if observed:
-        big = big[big["known"] >= 30]
+        big = big[big["known"] >= MIN_BAND_CUSTOMERS]
+    left_out = len(big) < len(b[b["known"] > 0] if observed else b)
     if len(big) < 2:
         big = b[b["known"] > 0] if observed else b
+        left_out = False
     hi, lo = big.loc[big[col].idxmax()], big.loc[big[col].idxmin()]
     name = term.name
     ratio_ok = len(big) >= 2 and lo[col] > 0 and hi[col] / lo[col] >= 1.15
-    if observed:
-        clear = ratio_ok and _two_proportion_p(hi["leavers"], hi["known"], lo["leavers"], lo["known"]) < CLEAR_P
-    else:
-        clear = ratio_ok
+    clear = ratio_ok and (not observed or _clear_difference(big, hi, lo))
+    groups = f" (groups of {MIN_BAND_CUSTOMERS} or more customers)" if left_out else ""
     # the second band of a number reads without repeating the name: "... as those with 0"
     second = f"with {lo['band']}" if term.kind == "number" and lo["band"] != "not recorded" else lo["who"]
     when = f"{period.horizon}{' in ' + period.when if period.dated else ''}"
@@ -530,7 +545,7 @@ def driver_sentence(term: Term, b: pd.DataFrame, *, period: Period | None = None
              f"left {when}{sample}.")
     elif observed:
         s = (f"On its own, {name} makes little clear difference to who left: between {fmt_pct(lo[col])} and "
-             f"{fmt_pct(hi[col])} of customers left {when} across its values{sample}.")
+             f"{fmt_pct(hi[col])} of customers left {when} across its values{groups}{sample}.")
     elif clear:
         s = (f"The model expects customers {hi['who']} to be {likelihood_text(hi[col], lo[col])} those {second} "
              f"({fmt_pct(hi[col])} vs {fmt_pct(lo[col])}{period.risk_horizon}).")
@@ -592,6 +607,9 @@ def explain_model(model: Any, X: pd.DataFrame, *, sample_size: int = 2000, seed:
     pos_a = stratified_positions(r, size, seed=seed)
     bg = X.iloc[stratified_positions(r, min(100, n), seed=seed + 7)].reset_index(drop=True)
     imp_a, sv_a = _importance(dm, X, pos_a, bg)
+    if not imp_a.sum() > 0:
+        raise ExplanationError("The model found no pattern in these columns that sets customers apart (it gives "
+                               "every customer the same risk), so there are no drivers to report.")
     stability = top_agree = None
     pos_b = np.array([], dtype=int)
     if checked:  # strata of at least two customers: the second draw never repeats a customer
@@ -799,8 +817,9 @@ def _method_notes(result: DriverResult) -> list[str]:
         f"(of {fmt_count(result.customers, people=False)}).",
         (f"Each sentence compares the share of customers who actually left in the band (or category) of the "
          f"column where most left with the band where fewest left, counted on {sample}; a difference is called "
-         f"out only when a two-proportion test puts it beyond chance (p < {CLEAR_P:g}); bands holding under 3% "
-         "of customers are not compared." if observed else
+         f"out only when it is beyond chance (chi-square across the bands and a two-proportion test of the two, "
+         f"corrected for the pairs compared, both p < {CLEAR_P:g}); bands holding under 3% of customers or fewer "
+         f"than {MIN_BAND_CUSTOMERS} are not compared." if observed else
          "Without known outcomes, each sentence compares the model's average estimated risk of the customers in "
          "the riskiest and the safest band (or category) of the column."),
         stab,
@@ -812,16 +831,15 @@ def stability_text(result: DriverResult) -> str:
     if not result.checked:
         return "How stable this order is was not checked: there are too few customers for two separate samples."
     if result.stable:
-        return (f"The order is stable: a second sample of different customers gives the same top "
-                f"{'5' if result.top_agree == 5 else 'drivers, give or take one'}.")
-    return ("The order below the first few drivers is not stable: a second sample of different customers ranks "
-            "them differently, so treat close neighbours as equally important.")
+        return (f"The order is stable: explaining the model again on a second sample of different customers gives "
+                f"the same top {'5' if result.top_agree == 5 else 'drivers, give or take one'}.")
+    return ("The order below the first few drivers is not stable: explaining the model on a second sample of "
+            "different customers ranks them differently, so treat close neighbours as equally important.")
 
 
 def drivers_finding(result: DriverResult, *, top: int = 3) -> Finding:
     """The top drivers, each as a sentence a marketing lead can read aloud."""
     tops = result.drivers[:top]
-    names = [d.name for d in tops]
     share_top = sum(d.share for d in tops)
     f = facts(
         Fact("top_driver", tops[0].name, "", tops[0].name),
@@ -834,7 +852,12 @@ def drivers_finding(result: DriverResult, *, top: int = 3) -> Finding:
         *[Fact(f"driver_{i + 1}_ratio", d.high_risk / d.low_risk if d.low_risk > 0 else math.inf, "ratio",
                fmt_ratio(d.high_risk / d.low_risk) if d.low_risk > 0 else "n/a") for i, d in enumerate(tops)],
     )
-    title = f"{join_words([n[0].upper() + n[1:] if i == 0 else n for i, n in enumerate(names)])} say most about who leaves"
+    marked = [d.name for d in tops if d.clear]  # a column whose bands differ by chance marks nobody
+    if marked:
+        title = (f"{join_words([n[0].upper() + n[1:] if i == 0 else n for i, n in enumerate(marked)])} "
+                 f"{'says' if len(marked) == 1 else 'say'} most about who leaves")
+    else:
+        title = "No column on its own clearly marks who leaves"
     caveats = [CAUSE_CAVEAT]
     if not result.stable:
         caveats.append(stability_text(result))
@@ -853,7 +876,8 @@ def drivers_finding(result: DriverResult, *, top: int = 3) -> Finding:
         notes=_method_notes(result),
         technical=[f"Mean |SHAP| ({result.unit}): " + ", ".join(f"{d.column} {d.importance:.3f}"
                                                                for d in result.drivers[:6]) + "."],
-        next_steps=[f"Brief the callers on what marks the customers on the list: {join_words(names)}."],
+        next_steps=[f"Brief the callers on what marks the customers on the list: {join_words(marked)}."] if marked
+        else [],
     )
 
 

@@ -22,10 +22,12 @@ from storytelling.story import (
     Period,
     facts,
     fmt_count,
+    fmt_count_range,
     fmt_date,
     fmt_exact,
     fmt_in_ten,
     fmt_money,
+    fmt_money_range,
     fmt_pct,
     fmt_range,
     fmt_ratio,
@@ -96,7 +98,8 @@ class LiftResult:
 
 def contact_list(evaluation: Evaluation, contacts: int, *, names: dict[str, str] | None = None,
                  columns: int = 6) -> pd.DataFrame:
-    """The customers to call: today's customers (or the evaluated month's) riskiest first.
+    """The customers to call: today's customers (or the evaluated month's) riskiest first; for
+    undated data, every customer the file does not mark as gone, scored by the model trained on all.
 
     Columns: rank, customer id, risk of leaving, monthly value (when known), today's rule (when
     known) and the first few customer columns, named as in ``names`` (the glossary).
@@ -106,6 +109,8 @@ def contact_list(evaluation: Evaluation, contacts: int, *, names: dict[str, str]
         frame, k = top, len(top)
     else:
         frame = evaluation.current if evaluation.current is not None else evaluation.frame
+        if evaluation.as_of is None and "churned" in frame:  # undated: those the file marks as gone can't be kept
+            frame = frame[frame["churned"] != 1]
         k = int(min(max(contacts, 0), len(frame)))
         order = np.argsort(-frame["score"].to_numpy(), kind="stable")[:k]  # ties keep input order, as the curve
         top = frame.iloc[order]
@@ -115,8 +120,6 @@ def contact_list(evaluation: Evaluation, contacts: int, *, names: dict[str, str]
                             top["score"].round(4).to_numpy()})
     if "value" in top:
         out["Monthly value"] = top["value"].round(2).to_numpy()
-    if "churned" in top and evaluation.as_of is None:  # undated: the file says who has left already
-        out["Left (in this file)"] = top["churned"].map({1.0: "yes", 0.0: "no"}).fillna("not known").to_numpy()
     if "status_quo" in top:
         out["On today's rule"] = np.where(top["status_quo"].to_numpy() > 0, "yes", "no")
     skip = {"customer_id", "snapshot_date", "churned", "score", "value", "status_quo", "_row"}
@@ -262,6 +265,17 @@ def label(col: str) -> str:
     return infer_term(col).name
 
 
+#: Below this ranking quality (AUC) the model's list is about as good as a random one, and said so.
+WEAK_AUC = 0.55
+
+
+def versus_random(lift: float, text: str) -> str:
+    """'2.5x as many as calling at random would' / 'about as many as calling at random would'."""
+    if not math.isfinite(lift) or lift < 1.1:
+        return "about as many as calling at random would"
+    return f"{text} as many as calling at random would"
+
+
 def _period(result_or_eval) -> Period:
     ev = result_or_eval.curves.evaluation if isinstance(result_or_eval, LiftResult) else result_or_eval
     return ev.period
@@ -274,6 +288,12 @@ def _common_caveats(result: LiftResult) -> list[str]:
         cav.append(
             f"Only {result.point.churners_reached} leavers are in this list, so these figures are rough; "
             "look at the range rather than the single number."
+        )
+    if not ev.auc >= WEAK_AUC:
+        cav.append(
+            "The model barely tells leavers from stayers (its ranking is little better than chance), so its list "
+            "finds about as many leavers as calling at random would. Add columns that describe the customers "
+            "better before acting on it."
         )
     if ev.looks_too_good:
         cav.append(
@@ -337,13 +357,13 @@ def lift_finding(result: LiftResult) -> Finding:
         Fact("share_reached", p.share_of_churners_reached, "share", fmt_in_ten(p.share_of_churners_reached)),
         Fact("lift", p.lift, "ratio", fmt_ratio(p.lift)),
         Fact("saved", m.saved, "customers", fmt_count(m.saved)),
-        Fact("saved_low", r.saved.low, "customers", fmt_count(r.saved.low)),
-        Fact("saved_high", r.saved.high, "customers", fmt_count(r.saved.high)),
+        Fact("saved_low", r.saved.low, "customers", fmt_count_range(r.saved.low, r.saved.high)[0]),
+        Fact("saved_high", r.saved.high, "customers", fmt_count_range(r.saved.low, r.saved.high)[1]),
         Fact("value", m.value, cur, fmt_money(m.value, cur)),
         Fact("cost", m.cost, cur, fmt_money(m.cost, cur)),
         Fact("net", m.net, cur, fmt_money(m.net, cur)),
-        Fact("net_low", r.net.low, cur, fmt_money(r.net.low, cur)),
-        Fact("net_high", r.net.high, cur, fmt_money(r.net.high, cur)),
+        Fact("net_low", r.net.low, cur, fmt_money_range(r.net.low, r.net.high, cur)[0]),
+        Fact("net_high", r.net.high, cur, fmt_money_range(r.net.low, r.net.high, cur)[1]),
         Fact("roi", m.roi, "ratio", fmt_pct(round_sig(m.roi, 2)) if math.isfinite(m.roi) else "n/a"),
         Fact("random_saved", result.random.saved, "customers", fmt_count(result.random.saved)),
         Fact("status_quo_saved", sq.saved if sq else None, "customers", fmt_count(sq.saved) if sq else "n/a"),
@@ -353,7 +373,7 @@ def lift_finding(result: LiftResult) -> Finding:
     left = f"{_were(T['hit_per'])} about to leave" if pe.dated else "left"
     headline = (
         f"Of every {per} customers we call, {T['hit_per']} {left}; we reach {T['share_reached']} in 10 of "
-        f"all leavers, {T['lift']} better than calling at random."
+        f"all leavers, {versus_random(p.lift, T['lift'])}."
     )
     bullets = [
         f"Customers kept: about {T['saved']}{pe.per} ({fmt_range(T['saved_low'], T['saved_high'])}; "
@@ -438,10 +458,22 @@ def best_depth_finding(result: LiftResult) -> Finding:
         f["unlimited_net"] = Fact("unlimited_net", free.net, cur, fmt_money(free.net, cur))
         T = texts(f)
     per = _period(result).per
+    n = result.curves.n
+    almost = capped and unlimited >= 0.8 * n
+    if almost:
+        f["unlimited_contacts"] = Fact("unlimited_contacts", unlimited, "customers",
+                                       f"almost everyone ({fmt_count(unlimited)} of {fmt_count(n)})")
+        T = texts(f)
+    free_list = (T["unlimited_contacts"] if almost else f"about {T['unlimited_contacts']} customers") if capped else ""
     if result.best == 0:
         title = "At these assumptions no list size pays for itself"
         headline = (f"Every list size costs more than the customers it keeps are worth{within}. "
                     "A cheaper contact, a stronger offer or more valuable customers would change that.")
+    elif result.best >= 0.9 * n:
+        title = f"Calling almost every customer pays: {T['best_net']}{per} after costs"
+        headline = (f"The most profitable list is {T['best_contacts']} of the {fmt_count(n)} customers{within}, keeping "
+                    f"about {T['best_saved']} customers{per}: even customers unlikely to leave are worth a call at "
+                    "these assumptions.")
     else:
         title = f"Calling the top {T['best_contacts']} customers makes the most money: {T['best_net']}{per} after costs"
         headline = (f"Net value peaks at {T['best_contacts']} contacts{within}, keeping about {T['best_saved']} "
@@ -452,11 +484,10 @@ def best_depth_finding(result: LiftResult) -> Finding:
                  f"{T['best_net']}{per} after costs")
         headline = (f"Calls up to marketing's limit of {T['capacity']} still pay for themselves: further down the "
                     "list each call finds fewer leavers, but still enough to cover its cost. Without the "
-                    f"limit the best list would be about {T['unlimited_contacts']} customers, making {T['unlimited_net']}.")
+                    f"limit the best list would be {free_list}, making {T['unlimited_net']}.")
     bullets = [f"Your current list of {T['current_contacts']} nets {T['current_net']}{per}."]
     if capped and result.best < cap:
-        bullets.append(f"Without marketing's limit, a list of about {T['unlimited_contacts']} would make "
-                       f"{T['unlimited_net']}{per}.")
+        bullets.append(f"Without marketing's limit, calling {free_list} would make {T['unlimited_net']}{per}.")
     gain = b.net - result.model.net
     if result.best and result.contacts != result.best and gain >= max(0.02 * abs(result.model.net), 1.0):
         direction = "longer" if result.best > result.contacts else "shorter"
@@ -465,9 +496,19 @@ def best_depth_finding(result: LiftResult) -> Finding:
                        f"{per}.")
     elif result.contacts > (cap or math.inf):
         bullets.append(f"Your current list is longer than marketing's capacity of {T['capacity']}.")
-    step = (f"Give marketing {'next month' if per else 'a'} list of the top {T['best_contacts']} customers by risk: "
-            f"the most profitable size{within} ({fmt_money(a.cost(result.best), cur)} in calls)." if result.best else
-            "Do not start calling at these assumptions: rework the offer or its cost first, then look again.")
+    whom = "" if per else " still with us"
+    why = (f"all of marketing's capacity of {T['capacity']}" if capped and result.best == cap else
+           f"the most profitable size{within}")
+    which = "next month's" if per else "a"
+    weak = not result.curves.evaluation.auc >= WEAK_AUC
+    if weak:
+        step = ("Do not act on this model's list yet: it finds about as many leavers as calling at random. Add "
+                "columns that describe the customers better, then look again.")
+    elif result.best:
+        step = (f"Give marketing {which} list of the top {T['best_contacts']} customers{whom} by risk: {why} "
+                f"({fmt_money(a.cost(result.best), cur)} in calls).")
+    else:
+        step = "Do not start calling at these assumptions: rework the offer or its cost first, then look again."
     return Finding(
         key="best_depth",
         title=title,
@@ -531,11 +572,12 @@ def comparison_finding(result: LiftResult) -> Finding:
     if sq_reached:
         title = (f"The model finds {T['vs_status_quo']} as many leavers as today's rule with the same "
                  f"{fmt_count(k)} calls")
-        headline = (f"With {fmt_count(k)} calls the model reaches {T['reached']} leavers, today's rule "
+        headline = (f"With {fmt_count(k)} calls the model reaches about {T['reached']} leavers, today's rule "
                     f"{T['status_quo_reached']} and random calling about {T['random_reached']}.")
     else:
-        title = f"The model finds {T['lift']} as many leavers as calling at random"
-        headline = (f"With {fmt_count(k)} calls the model reaches {T['reached']} leavers; random calling "
+        title = (f"The model finds {T['lift']} as many leavers as calling at random" if p.lift >= 1.1 else
+                 "The model's list finds about as many leavers as calling at random")
+        headline = (f"With {fmt_count(k)} calls the model reaches about {T['reached']} leavers; random calling "
                     f"would reach about {T['random_reached']}.")
     bullets = ["The further a line rises above the grey diagonal, the more leavers each call finds."]
     if result.rule_flagged is not None:
@@ -607,7 +649,9 @@ def population_finding(evaluation: Evaluation, *, currency: str = "$") -> Findin
     if "value" in fr:
         lost = pop.value_lost if pop else float(fr.loc[fr["churned"] == 1, "value"].sum())
         f["monthly_value_lost"] = Fact("monthly_value_lost", lost, currency, fmt_money(lost, currency))
-        value_bullet = [f"Those leavers' monthly bills added up to {f['monthly_value_lost'].text}."]
+        bill = (f"'{evaluation.value_column}' (taken as their monthly bill, a guess from its name)"
+                if evaluation.value_guessed else "monthly bills")
+        value_bullet = [f"Those leavers' {bill} added up to {f['monthly_value_lost'].text}."]
     current = []
     if evaluation.current is not None and pe.dated:
         cur_n = pop.current_customers if pop else len(evaluation.current)
@@ -621,7 +665,7 @@ def population_finding(evaluation: Evaluation, *, currency: str = "$") -> Findin
         notes = [f"Measured on the customers active at the start of {pe.label}, whose outcome a month later is known."]
     else:
         cards = [(T["customers"], "customers"), (T["leavers"], "left"), (T["churn_rate"], "left, in this file")]
-        title = f"{T['leavers']} of the {T['customers']} customers in this file left"
+        title = f"About {T['leavers']} of the {T['customers']} customers in this file left"
         headline = (f"That is {T['churn_rate']} of them: the starting point for every figure in this story. The file "
                     "has no dates, so it does not say over what time they left; figures below are for this file.")
         notes = ["Measured on every customer in the file whose outcome is recorded."]

@@ -33,7 +33,8 @@ def assumption_texts(lift: LiftResult) -> dict[str, str]:
     out["Share of contacted leavers the offer keeps"] = fmt_pct(a.save_rate)
     if a.fixed_cost:
         out["Fixed campaign cost per month"] = fmt_money(a.fixed_cost, c)
-    out["Marketing can contact per month"] = fmt_count(a.capacity, people=False) if a.capacity else "no limit"
+    per = " per month" if ev.period.dated else ""
+    out[f"Marketing can contact{per}"] = fmt_count(a.capacity, people=False) if a.capacity else "no limit"
     out["Customers on the list"] = fmt_count(lift.contacts, people=False)
     return out
 

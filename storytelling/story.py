@@ -47,6 +47,36 @@ def fmt_count(x: float, *, people: bool = True) -> str:
     return f"{int(round(x)):,}"
 
 
+def round_out(x: float, digits: int | None, *, up: bool) -> float:
+    """``x`` rounded away from the middle of a range: down for its low end, up for its high end, to
+    ``digits`` significant figures (whole numbers when None), so a rounded range never narrows."""
+    if not math.isfinite(x):
+        return x
+    step = 1.0 if digits is None or x == 0 else 10.0 ** (int(math.floor(math.log10(abs(x)))) + 1 - digits)
+    return (math.ceil(x / step - 1e-9) if up else math.floor(x / step + 1e-9)) * step
+
+
+def _count_digits(x: float) -> int | None:
+    return 3 if abs(x) >= 1000 else 2 if abs(x) >= 100 else None
+
+
+def _money_digits(x: float) -> int | None:
+    a = abs(x)
+    return 2 if a >= 1e6 else 3 if a >= 1e4 else 2 if a >= 1e3 else None
+
+
+def fmt_count_range(lo: float, hi: float) -> tuple[str, str]:
+    """The two ends of a range of people, each rounded outward ('117'-'155' -> '110'-'160')."""
+    return (fmt_count(max(round_out(lo, _count_digits(lo), up=False), 0.0)),
+            fmt_count(round_out(hi, _count_digits(hi), up=True)))
+
+
+def fmt_money_range(lo: float, hi: float, currency: str = "$") -> tuple[str, str]:
+    """The two ends of a range of money, each rounded outward."""
+    return (fmt_money(round_out(lo, _money_digits(lo), up=False), currency),
+            fmt_money(round_out(hi, _money_digits(hi), up=True), currency))
+
+
 def fmt_exact(x: float) -> str:
     """A count as is: 12345 -> '12,345'."""
     return f"{int(round(x)):,}"
