@@ -4,7 +4,9 @@ When the data has a score column the scores are used as given. Otherwise a sciki
 pipeline (ordinal-encoded text columns, ``HistGradientBoostingClassifier``) is trained on
 older snapshots whose labels were already known when the evaluated snapshot was taken, and it
 scores that snapshot (the hold-out month). Nothing from the hold-out month, or from any month
-whose outcome was still unknown at the time, is used for training.
+whose outcome was still unknown at the time, is used for training. Without dates, every customer is
+measured on a score from a model that did not see them (cross-fitting), and one model trained on all
+of them scores the call list.
 """
 
 from __future__ import annotations
