@@ -43,8 +43,9 @@ if policy == "Risk threshold":
                           **KW) / 100
 else:
     cap = ctx.assumptions.capacity
-    c2.caption(f"The top {cap:,} customers each month (marketing's capacity, set in the sidebar)." if cap else
-               "No capacity set: each month's most profitable list size.")
+    c2.caption(f"Each month, the most profitable list within marketing's capacity of {cap:,} (set in the sidebar), "
+               "as the Retention lift page recommends." if cap else "No capacity set: each month's most profitable "
+               "list size.")
 window, window_months = "expanding", 12
 if ctx.warehouse is None:  # stored scores need no training
     with st.expander("Training window"):

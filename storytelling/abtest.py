@@ -448,6 +448,8 @@ def readout_finding(r: Readout, *, customers_per_month: float | None = None, val
         Fact("ci_low", r.ci_low, "share", _pts(r.ci_low)),
         Fact("ci_high", r.ci_high, "share", _pts(r.ci_high)),
         Fact("customers", r.control_n + r.test_n, "customers", fmt_count(r.control_n + r.test_n, people=False)),
+        Fact("worked", bool(r.significant and r.difference < 0 and not r.srm), "",
+             "yes" if r.significant and r.difference < 0 and not r.srm else "no"),
     )
     bullets = [
         f"Comparison group: {fmt_count(r.control_churned, people=False)} of {fmt_count(r.control_n, people=False)} "

@@ -188,7 +188,7 @@ def summarise_backtest(scores: BacktestScores, assumptions: Assumptions, *, poli
                 raise ValueError("a threshold policy needs a threshold")
             k = curve.count_at_threshold(threshold)
         else:
-            k = min(a.capacity, curve.n) if a.capacity else curve.best_count(a)
+            k = curve.recommended_count(a)  # the rule behind the story's recommended list, month by month
         m = curve.outcome(k, a)
         rnd = curve.random_outcome(k, a)
         reached, vreached, _ = curve.bootstrap_samples(k, n_boot=n_boot, seed=seed)
@@ -356,8 +356,8 @@ def backtest_findings(result: BacktestResult, *, currency: str = "$") -> list[Fi
         f"{result.horizon_days} days before it, then scored that month's customers."
         if result.mode == "retrained" else
         f"The data's own scores were evaluated month by month from {fmt_date(start)} to {fmt_date(end)} (no retraining).",
-        (f"Each month the top {fmt_count(a.capacity)} customers were contacted" if result.policy == "capacity" and a.capacity
-         else "Each month the list followed the chosen policy") +
+        (f"Each month the most profitable list within marketing's capacity of {fmt_count(a.capacity)} was contacted"
+         if result.policy == "capacity" and a.capacity else "Each month the list followed the chosen policy") +
         "; today's rule and random calling are compared at the same number of calls.",
         f"Ranges: customers resampled within each month (scores fixed), months summed resample by resample; "
         f"the range holds the middle {result.level:.0%} of outcomes.",

@@ -132,24 +132,11 @@ def contact_list(evaluation: Evaluation, contacts: int, *, names: dict[str, str]
 FALLBACK_SHARE = 0.1
 
 
-def recommended_count(curve: TargetingCurve, a: Assumptions) -> int:
-    """The most profitable list size within marketing's capacity; the whole capacity when a longer
-    list would pay even more and the capacity earns within 1% of the best size below it (the net
-    value wobbles by a call's cost from one customer to the next, which is no reason to stop short)."""
-    best = curve.best_count(a)
-    cap = min(a.capacity, curve.n) if a.capacity else None
-    if best and cap and best < cap and curve.best_count(replace(a, capacity=None)) > cap:
-        top, at_cap = curve.outcome(best, a).net, curve.outcome(cap, a).net
-        if at_cap >= top - 0.01 * abs(top):
-            return int(cap)
-    return best
-
-
 def default_contacts(curves: Curves, assumptions: Assumptions) -> int:
     """The list the story recommends: the most profitable size within marketing's capacity; when
     no size pays, marketing's capacity (or a tenth of the customers), so the figures still show
     what a list would cost."""
-    best = recommended_count(curves.model, assumptions)
+    best = curves.model.recommended_count(assumptions)
     if best:
         return best
     cap = assumptions.capacity
@@ -161,7 +148,7 @@ def analyse_lift(curves: Curves, assumptions: Assumptions, contacts: int, *, cur
     """Everything the lift page shows for one choice of list size."""
     c = curves.model
     k = int(min(max(contacts, 0), c.n))
-    best = recommended_count(c, assumptions)
+    best = c.recommended_count(assumptions)
     rule_flagged = None
     if curves.status_quo is not None and curves.status_quo.yes_no:
         rule_flagged = curves.status_quo.count_at_threshold(1.0)
@@ -301,6 +288,10 @@ def _common_caveats(result: LiftResult) -> list[str]:
             "records something that happens after the customer decides to leave (for example a cancellation date)."
         )
     cav.append(ev.period.replay)
+    if not ev.period.dated and ev.current is not None:
+        gone = int((ev.current["churned"] == 1).sum())
+        cav.append(f"The call list leaves out the {fmt_exact(gone)} customers the file marks as gone (they cannot be "
+                   "kept); the figures above replay every customer in the file, leavers included.")
     return cav
 
 
@@ -350,7 +341,7 @@ def lift_finding(result: LiftResult) -> Finding:
         title = (f"Calling the top {fmt_count(k)} of this file's {fmt_count(result.curves.n)} customers keeps about "
                  f"{fmt_count(m.saved)} who would have left")
     f = facts(
-        Fact("contacts", k, "customers", fmt_count(k)),
+        Fact("contacts", k, "customers", fmt_exact(k)),  # a list size is a decision: said exactly
         Fact("reached", p.churners_reached, "customers", fmt_count(p.churners_reached)),
         Fact("hit_rate", p.hit_rate, "share", fmt_pct(p.hit_rate)),
         Fact("hit_per", p.hit_rate, f"per {per}", hit_txt),
@@ -441,12 +432,12 @@ def best_depth_finding(result: LiftResult) -> Finding:
     a, cur, b = result.assumptions, result.currency, result.best_outcome
     cap = a.capacity
     f = facts(
-        Fact("best_contacts", result.best, "customers", fmt_count(result.best)),
+        Fact("best_contacts", result.best, "customers", fmt_exact(result.best)),
         Fact("best_net", b.net, cur, fmt_money(b.net, cur)),
         Fact("best_saved", b.saved, "customers", fmt_count(b.saved)),
-        Fact("current_contacts", result.contacts, "customers", fmt_count(result.contacts)),
+        Fact("current_contacts", result.contacts, "customers", fmt_exact(result.contacts)),
         Fact("current_net", result.model.net, cur, fmt_money(result.model.net, cur)),
-        Fact("capacity", cap, "customers", fmt_count(cap) if cap is not None else "no limit"),
+        Fact("capacity", cap, "customers", fmt_exact(cap) if cap is not None else "no limit"),
     )
     T = texts(f)
     within = f" within marketing's capacity of {T['capacity']}" if cap is not None else ""
@@ -462,7 +453,8 @@ def best_depth_finding(result: LiftResult) -> Finding:
     almost = capped and unlimited >= 0.8 * n
     if almost:
         f["unlimited_contacts"] = Fact("unlimited_contacts", unlimited, "customers",
-                                       f"almost everyone ({fmt_count(unlimited)} of {fmt_count(n)})")
+                                       f"{'almost everyone' if unlimited >= 0.9 * n else 'most customers'} "
+                                       f"({fmt_count(unlimited)} of {fmt_count(n)})")
         T = texts(f)
     free_list = (T["unlimited_contacts"] if almost else f"about {T['unlimited_contacts']} customers") if capped else ""
     if result.best == 0:
@@ -482,9 +474,8 @@ def best_depth_finding(result: LiftResult) -> Finding:
     if capped and result.best == cap:
         title = (f"Use all of marketing's capacity: calling {T['best_contacts']} customers makes "
                  f"{T['best_net']}{per} after costs")
-        headline = (f"Calls up to marketing's limit of {T['capacity']} still pay for themselves: further down the "
-                    "list each call finds fewer leavers, but still enough to cover its cost. Without the "
-                    f"limit the best list would be {free_list}, making {T['unlimited_net']}.")
+        headline = (f"The most profitable list is longer than marketing's limit of {T['capacity']}: without the limit "
+                    f"it would be {free_list}, making {T['unlimited_net']}.")
     bullets = [f"Your current list of {T['current_contacts']} nets {T['current_net']}{per}."]
     if capped and result.best < cap:
         bullets.append(f"Without marketing's limit, calling {free_list} would make {T['unlimited_net']}{per}.")
@@ -582,7 +573,7 @@ def comparison_finding(result: LiftResult) -> Finding:
     bullets = ["The further a line rises above the grey diagonal, the more leavers each call finds."]
     if result.rule_flagged is not None:
         bullets.append(
-            f"Today's rule flags {fmt_count(result.rule_flagged)} customers; to compare at other list sizes, "
+            f"Today's rule flags {fmt_exact(result.rule_flagged)} customers; to compare at other list sizes, "
             "it is topped up (or cut) at random."
         )
     return Finding(

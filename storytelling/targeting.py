@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -388,6 +388,19 @@ class TargetingCurve:
         net = self.net_curve(a)
         best = int(np.argmax(net[: limit + 1]))
         return best if net[best] > 0 else 0
+
+    def recommended_count(self, a: Assumptions) -> int:
+        """The list the story recommends: the most profitable size within marketing's capacity; the
+        whole capacity when a longer list would pay even more and the capacity earns within 1% of
+        the best size below it (net value wobbles by a call's cost from one customer to the next,
+        which is no reason to stop short)."""
+        best = self.best_count(a)
+        cap = min(a.capacity, self.n) if a.capacity else None
+        if best and cap and best < cap and self.best_count(replace(a, capacity=None)) > cap:
+            top, at_cap = self.outcome(best, a).net, self.outcome(cap, a).net
+            if at_cap >= top - 0.01 * abs(top):
+                return int(cap)
+        return best
 
     # -- uncertainty -----------------------------------------------------------------------
     _BLOCK = 2048
