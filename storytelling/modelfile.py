@@ -1,8 +1,9 @@
 """Opening model files without running code from them.
 
 Uploaded models are accepted only as ``.skops`` files (scikit-learn objects stored as data).
-Before loading, every type inside the file is checked: scikit-learn classes and a short list of
-harmless functions are allowed; anything else (arbitrary functions, other libraries) is refused
+Before loading, every type inside the file is checked: classes defined by scikit-learn (estimators
+and the few classes holding a fitted model's state, checked by where the class is defined, not by
+the name it is reached through) and a short list of harmless functions are allowed; anything else (arbitrary functions, other libraries) is refused
 with a clear message. Pickle and joblib files can run any code when opened, so they are never
 accepted as uploads; they are opened only from a local path named in the story config with
 ``allow_pickle = true``.
@@ -25,7 +26,15 @@ PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav")
 MAX_MODEL_BYTES = 200 * 1024 * 1024
 
 
+#: scikit-learn classes that hold a fitted model's state without being estimators themselves.
+FITTED_STATE = frozenset({"sklearn.tree._tree.Tree", "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"})
+
+
 def _trusted(type_name: str) -> bool:
+    """Whether a type named in a .skops file may be built: a class *defined* by scikit-learn (not one
+    its modules merely import: ``sklearn.datasets._covtype.GzipFile`` is gzip's, and building it
+    with arguments from the file can create or truncate files), that is an estimator or one of the
+    classes holding a fitted model's state; or a harmless function from a short list."""
     if type_name == "functools.partial" or type_name in ALLOWED_FUNCTIONS:
         return True
     if not type_name.startswith("sklearn."):
@@ -35,7 +44,11 @@ def _trusted(type_name: str) -> bool:
         obj = getattr(importlib.import_module(module), attr)
     except (ImportError, AttributeError):
         return False
-    return isinstance(obj, type)  # classes only; functions could do anything when called
+    if not isinstance(obj, type) or f"{obj.__module__}.{obj.__qualname__}" != type_name:
+        return False  # functions could do anything when called; re-exported classes are not scikit-learn's
+    from sklearn.base import BaseEstimator
+
+    return issubclass(obj, BaseEstimator) or type_name in FITTED_STATE
 
 
 def load_skops(raw: bytes, *, name: str = "The model file") -> Any:

@@ -67,3 +67,51 @@ def test_allow_pickle_counts_only_in_a_trusted_config(tmp_path):
     assert model_config(doc, base=tmp_path).path == str(tmp_path / "m.joblib")
     with pytest.raises(DataError, match="not valid TOML"):
         read_toml("[model\npath=")
+
+
+def _crafted(module: str, cls: str) -> bytes:
+    """A real .skops file whose top object is renamed to ``module.cls``, as an attacker would write it
+    (skops then builds that class from the stored state)."""
+    import io
+    import json
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(sio.dumps(LogisticRegression().fit([[0.0], [1.0]], [0, 1]))))
+    schema = json.loads(src.read("schema.json"))
+    schema["__class__"], schema["__module__"] = cls, module
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name in src.namelist():
+            z.writestr(name, json.dumps(schema) if name == "schema.json" else src.read(name))
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("module,cls", [
+    ("sklearn.datasets._covtype", "GzipFile"),  # gzip's class, imported by scikit-learn: opens files
+    ("sklearn.datasets._covtype", "TemporaryDirectory"),
+    ("sklearn.externals.array_api_compat.numpy", "memmap"),  # numpy's: creates or zeroes files
+    ("sklearn.callback._transport", "Connection"),  # closes the server's descriptors
+    ("sklearn.callback._progressbar", "Thread"),
+])
+def test_classes_scikit_learn_only_imports_are_refused(module, cls, tmp_path):
+    target = tmp_path / "victim.txt"
+    target.write_text("keep me")
+    raw = _crafted(module, cls)
+    import skops.io as skio
+
+    assert f"{module}.{cls}" in skio.get_untrusted_types(data=raw)  # the attack reaches the type check
+    with pytest.raises(DataError, match="do not open, for safety"):
+        load_skops(raw)
+    assert target.read_text() == "keep me"  # nothing was built
+    assert not (tmp_path / "new.bin").exists()
+
+
+def test_real_models_still_load():
+    from sklearn.ensemble import GradientBoostingClassifier, HistGradientBoostingClassifier, RandomForestClassifier
+
+    X = pd.DataFrame({"a": np.arange(200.0), "b": np.arange(200.0) % 3})
+    y = (X["a"] > 100).astype(int)
+    for m in (RandomForestClassifier(n_estimators=3), GradientBoostingClassifier(n_estimators=3),
+              HistGradientBoostingClassifier(max_iter=3)):
+        m.fit(X, y)
+        assert np.allclose(load_skops(sio.dumps(m)).predict_proba(X), m.predict_proba(X))
