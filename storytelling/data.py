@@ -141,9 +141,31 @@ def _decimal_commas(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+#: A workbook whose parts unpack to more than this is refused before it is parsed (a 1 MB "zip bomb"
+#: can unpack to hundreds of MB of sheet XML and keep a core busy for minutes).
+MAX_XLSX_UNPACKED = 150 * 1024 * 1024
+
+
+def _check_workbook(raw: bytes) -> None:
+    """Refuse, in milliseconds, a workbook that unpacks to more than :data:`MAX_XLSX_UNPACKED`."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        return  # not a zip: openpyxl says it cannot open it
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise DataError(
+            f"This Excel file unpacks to {unpacked / 2**20:,.0f} MB, more than the {MAX_XLSX_UNPACKED // 2**20} MB "
+            "this app reads from a workbook. Save the customer sheet as CSV or Parquet and upload that instead."
+        )
+
+
 def excel_sheets(source: Any) -> list[str]:
     """The sheet names of an Excel workbook."""
     raw, _ = _read_bytes(source)
+    _check_workbook(raw)
     try:
         import openpyxl
 
@@ -167,6 +189,7 @@ def _largest_sheet(book) -> tuple[str | None, pd.DataFrame | None]:
 def default_sheet(source: Any) -> str | None:
     """The sheet :func:`load_table` reads when none is chosen."""
     raw, _ = _read_bytes(source)
+    _check_workbook(raw)
     try:
         return _largest_sheet(pd.ExcelFile(io.BytesIO(raw), engine="openpyxl"))[0]
     except Exception:
@@ -174,6 +197,7 @@ def default_sheet(source: Any) -> str | None:
 
 
 def _read_excel(raw: bytes, sheet: str | int | None) -> pd.DataFrame:
+    _check_workbook(raw)
     try:
         book = pd.ExcelFile(io.BytesIO(raw), engine="openpyxl")
     except Exception as exc:

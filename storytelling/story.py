@@ -305,13 +305,26 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$^])")
 _MD_PLAIN = re.compile(r"([\\`*_{}\[\]<>#|~^])")
 
 
+#: A word joiner (invisible, zero width) breaks the patterns that Markdown renderers and chat apps
+#: turn into live links: "http://", "www." and "name@domain".
+_JOIN = "\u2060"
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|file|mailto|javascript|data)(?=:)|\b(www)(?=\.)|(?<=\w)(@)(?=\w)")
+
+
+def no_autolinks(text: str) -> str:
+    """Text that shows the same but is never turned into a link by a Markdown renderer or chat app."""
+    return _AUTOLINK.sub(lambda m: m.group(1) + _JOIN if m.group(1) else m.group(2) + _JOIN if m.group(2)
+                         else _JOIN + m.group(3), text)
+
+
 def md_escape(text: str, *, streamlit: bool = True) -> str:
-    """Escape Markdown so user text shows as typed.
+    """Escape Markdown so user text shows as typed, bare URLs and e-mail addresses included (they
+    would otherwise become live links).
 
     ``streamlit`` also escapes Streamlit's $-math and :directives:; a note for chat or email
     (plain Markdown) keeps ``$`` and ``:`` as they are.
     """
     special = _MD_SPECIAL if streamlit else _MD_PLAIN
-    out = special.sub(r"\\\1", str(text))
+    out = special.sub(r"\\\1", no_autolinks(str(text)))
     out = re.sub(r"^(\s*)([-+=]|\d+\.)(\s)", r"\1\\\2\3", out, flags=re.M)
     return out.replace(":", "\\:") if streamlit else out

@@ -142,3 +142,26 @@ def test_column_names_show_as_typed(name):
     assert not at.exception
     shown = " ".join(str(m.value) for m in at.markdown)
     assert "<script>" not in shown and "<b>" not in shown  # never raw HTML in Markdown
+
+
+def test_an_xlsx_zip_bomb_is_refused_before_it_is_parsed():
+    """A workbook of about 1 MB whose sheet unpacks to 160 MB: refused from the zip's directory alone."""
+    import io
+    import time
+    import zipfile
+
+    from storytelling.data import MAX_XLSX_UNPACKED, default_sheet, excel_sheets
+
+    buf = io.BytesIO()
+    row = b"<row>" + b"<c t='inlineStr'><is><t>x</t></is></c>" * 200 + b"</row>"
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z, z.open("xl/worksheets/sheet1.xml", "w") as f:
+        chunk = row * (2**20 // len(row))
+        for _ in range(MAX_XLSX_UNPACKED // len(chunk) + 10):
+            f.write(chunk)
+    raw = buf.getvalue()
+    assert len(raw) < 3 * 2**20
+    start = time.perf_counter()
+    for call in (lambda: load_table(raw, "bomb.xlsx"), lambda: excel_sheets(raw), lambda: default_sheet(raw)):
+        with pytest.raises(DataError, match="unpacks to .* MB, more than"):
+            call()
+    assert time.perf_counter() - start < 2.0  # refused from the directory, nothing parsed

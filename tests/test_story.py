@@ -61,3 +61,15 @@ def test_finding_audiences():
     assert f.bullets_for(DATA_SCIENTIST) == ["b", "AUC 0.8"]
     assert not has_jargon(f.text_for(EXECUTIVE))
     assert f.fact("x").text == "1"
+
+
+def test_bare_urls_and_addresses_never_become_links():
+    from storytelling.story import md_escape
+
+    text = "Plan www.evil.example, see https://evil.example/x?a=1 or mail ann@evil.example; ftp://x.y"
+    for streamlit in (True, False):
+        out = md_escape(text, streamlit=streamlit)
+        plain = out.replace("\\", "")
+        for pattern in ("www.", "https:", "ftp:", "ann@"):
+            assert pattern not in plain, (pattern, out)
+        assert plain.replace("\u2060", "") == text  # shows exactly as typed
