@@ -308,13 +308,17 @@ _MD_PLAIN = re.compile(r"([\\`*_{}\[\]<>#|~^])")
 #: A word joiner (invisible, zero width) breaks the patterns that Markdown renderers and chat apps
 #: turn into live links: "http://", "www." and "name@domain".
 _JOIN = "\u2060"
-_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|file|mailto|javascript|data)(?=:)|\b(www)(?=\.)|(?<=\w)(@)(?=\w)")
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|file)(?=://)|\b(mailto|javascript|data)(?=:\S)|\b(www)(?=\.\w)"
+                       r"|(?<=\w)(@)(?=\w)")
 
 
 def no_autolinks(text: str) -> str:
     """Text that shows the same but is never turned into a link by a Markdown renderer or chat app."""
-    return _AUTOLINK.sub(lambda m: m.group(1) + _JOIN if m.group(1) else m.group(2) + _JOIN if m.group(2)
-                         else _JOIN + m.group(3), text)
+    def join(m: re.Match) -> str:
+        at = m.group(4)
+        return _JOIN + at if at else m.group(0) + _JOIN
+
+    return _AUTOLINK.sub(join, text)
 
 
 def md_escape(text: str, *, streamlit: bool = True) -> str:

@@ -73,3 +73,10 @@ def test_bare_urls_and_addresses_never_become_links():
         for pattern in ("www.", "https:", "ftp:", "ann@"):
             assert pattern not in plain, (pattern, out)
         assert plain.replace("\u2060", "") == text  # shows exactly as typed
+
+
+def test_words_before_a_colon_are_left_alone():
+    from storytelling.story import md_escape
+
+    for text in ("This replays the customers in this file: it cannot see", "the data: as sent", "Ask www or @ once"):
+        assert "\u2060" not in md_escape(text, streamlit=False)
