@@ -430,7 +430,7 @@ def infer_roles(df: pd.DataFrame) -> Roles:
             if pick:
                 break
         if pick is None and role == "value":
-            pick = _guess_value(df, norm, taken, fits)
+            pick = _guess_value(df, norm, taken)
         elif pick is None:
             pick = next(
                 (c for c in df.columns if c not in taken and re.search(_PATTERNS[role], norm[c]) and fits(role, c)),
@@ -468,15 +468,12 @@ def role_notes(df: pd.DataFrame, roles: Roles) -> dict[str, str]:
     if roles.value and roles.value in df and norm[roles.value] not in _NAMES["value"]:
         notes[roles.value] = (f"'{roles.value}' is taken as each customer's monthly value, a guess from its name. "
                               "If it is not the whole monthly bill, pick another value column, or none.")
-    elif roles.value is None:
-        cands = [c for c in df.columns if c not in roles.used() and re.search(_PATTERNS["value"], norm[c])
-                 and pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
-        if cands:
-            listed = ", ".join(f"'{c}'" for c in cands[:5])
-            notes["_value"] = (f"No column is named as the customer's monthly value; {listed} "
-                               f"{'could each be part of it' if len(cands) > 1 else 'may be only part of it'}. Every "
-                               "kept customer is worth the same amount (set in the sidebar) until you pick a value "
-                               "column on the Data page.")
+    elif roles.value is None and (cands := _value_candidates(df, norm, roles.used())):
+        listed = ", ".join(f"'{c}'" for c in cands[:5])
+        notes["_value"] = (f"No column is named as the customer's monthly value; {listed} "
+                           f"{'could each be part of it' if len(cands) > 1 else 'may be only part of it'}. Every "
+                           "kept customer is worth the same amount (set in the sidebar) until you pick a value "
+                           "column on the Data page.")
     return notes
 
 
@@ -485,11 +482,17 @@ _PARTIAL = re.compile(r"(^|_)(day|eve|evening|night|intl|international|roaming|s
                       r"minutes|total|lifetime|annual|yearly|one_off|setup|extra|late|fee_\w+)(_|$)")
 
 
-def _guess_value(df: pd.DataFrame, norm: dict, taken: set, fits) -> str | None:
+def _value_candidates(df: pd.DataFrame, norm: dict, taken: set) -> list[str]:
+    """Numeric columns whose name looks like money, among those not taken by another role."""
+    return [c for c in df.columns if c not in taken and re.search(_PATTERNS["value"], norm[c])
+            and pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
+
+
+def _guess_value(df: pd.DataFrame, norm: dict, taken: set) -> str | None:
     """The value column when no column is named as one: a single money-like column that does not
     look like part of the bill (or a lifetime total) is a guess, said as such by :func:`role_notes`;
     several candidates are left for the user to pick."""
-    cands = [c for c in df.columns if c not in taken and re.search(_PATTERNS["value"], norm[c]) and fits("value", c)]
+    cands = _value_candidates(df, norm, taken)
     if len(cands) == 1 and not _PARTIAL.search(norm[cands[0]]):
         return cands[0]
     return None

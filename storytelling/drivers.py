@@ -644,12 +644,12 @@ def explain_model(model: Any, X: pd.DataFrame, *, sample_size: int = 2000, seed:
 
 def explain_evaluation(dm: DriverModel, evaluation, *, glossary: Glossary | None = None, **options) -> DriverResult:
     """The drivers of the story's customers: their outcomes, the story's period, and their scores
-    when those are the explained model's own (undated data's cross-fitted scores are not: the
-    explained model is the one trained on every customer, so it scores them afresh)."""
+    when those are the explained model's own. An uploaded model scores them afresh, and so does the
+    model trained on every customer of undated data (the story's scores there are cross-fitted)."""
     from storytelling.model import model_input
 
     frame = evaluation.frame
-    own = evaluation.as_of is not None or evaluation.source != "baseline"
+    own = dm.source in ("baseline", "stand-in") and (evaluation.as_of is not None or evaluation.source != "baseline")
     return explain_model(dm, model_input(frame, dm.columns), risk=frame["score"].to_numpy() if own else None,
                          glossary=glossary, churned=frame["churned"].to_numpy(), period=evaluation.period, **options)
 

@@ -41,7 +41,6 @@ from storytelling.drivers import (
     as_driver_model,
     driver_model_for,
     explain_evaluation,
-    explain_model,
 )
 from storytelling.glossary import Glossary
 from storytelling.lift import Curves, build_curves
@@ -296,9 +295,6 @@ def _risk_for(ctx: AppContext, dm: DriverModel, frame: pd.DataFrame, X: pd.DataF
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _drivers(key: str, roles_json: str, model_key: str, glossary_json: str, _ctx: AppContext,
              _dm: DriverModel) -> DriverResult:
-    if _dm.source not in (BASELINE, STAND_IN):  # a file model scores afresh
-        return explain_model(_dm, model_input(_ctx.evaluation.frame, _dm.columns), glossary=_ctx.glossary,
-                             churned=_ctx.evaluation.frame["churned"].to_numpy(), period=_ctx.evaluation.period)
     return explain_evaluation(_dm, _ctx.evaluation, glossary=_ctx.glossary)
 
 
