@@ -37,6 +37,7 @@ import pandas as pd
 
 from storytelling.data import CustomerData, DataError, Roles, _binary_values, infer_roles
 from storytelling.model import Evaluation, Population
+from storytelling.sqlguard import QUERY_SECONDS, QueryStopped, execute, harden, single_select, wrap
 
 BUCKETS = 1000  # score buckets of 0.001: thresholds on the 0.1-point grid are exact
 PEEK_ROWS = 2000
@@ -56,6 +57,7 @@ class SqlSource:
     url: str
     table: str | None = None
     query: str | None = None
+    query_seconds: float = QUERY_SECONDS  # each query's time limit (not part of the key)
 
     @property
     def name(self) -> str:
@@ -104,7 +106,7 @@ def engine_for(url: str):
             return sa.create_engine(f"sqlite:///{path.resolve()}")
         url = f"duckdb:///{path.resolve()}"
     try:
-        return quiet(sa.create_engine(url, **engine_options(url)))
+        return harden(sa.create_engine(url, **engine_options(url)))
     except Exception as exc:  # unknown dialect, missing driver, malformed URL
         raise DataError(f"Can't open the database '{_display_url(url)}': {db_error_text(exc)} Check the URL; for "
                         "Postgres, BigQuery or Snowflake install their SQLAlchemy driver.") from None
@@ -159,21 +161,6 @@ def write_scored_sample(path: str | Path, *, months: int = 12) -> int:
     return len(scored)
 
 
-def _no_progress_bar(dbapi_connection, _record) -> None:
-    cur = dbapi_connection.cursor()
-    cur.execute("SET enable_progress_bar = false")  # DuckDB would draw one on the server's output
-    cur.close()
-
-
-def quiet(engine):
-    """The engine, with DuckDB's progress bar off on every connection it opens (idempotent)."""
-    import sqlalchemy as sa
-
-    if engine.dialect.name == "duckdb" and not sa.event.contains(engine, "connect", _no_progress_bar):
-        sa.event.listen(engine, "connect", _no_progress_bar)
-    return engine
-
-
 def engine_options(url: str) -> dict:
     """Options for ``sqlalchemy.create_engine`` (and ``st.connection(type="sql")``): a DuckDB file
     is opened read-only, without file access, streaming through :data:`DUCKDB_MEMORY`."""
@@ -198,9 +185,11 @@ def _parquet_engine(path: Path):
         cur.execute(f"CREATE VIEW customers AS SELECT * FROM read_parquet('{source}', union_by_name = true)")
         cur.execute(f"SET allowed_directories = ['{folder.rstrip('/').replace(chr(39), chr(39) * 2)}/']")
         cur.execute("SET enable_external_access = false")
+        cur.execute("SET enable_progress_bar = false")
+        cur.execute("SET lock_configuration = true")
         cur.close()
 
-    return quiet(engine)
+    return harden(engine)
 
 
 def tables(engine) -> list[str]:
@@ -221,21 +210,6 @@ def db_error_text(exc: Exception) -> str:
     return text[:300].rstrip(".") + "."
 
 
-_SELECT = re.compile(r"^\s*(select|with)\b", re.IGNORECASE)
-
-
-def _check_query(query: str) -> str:
-    q = query.strip().rstrip(";").strip()
-    if not q:
-        raise DataError("The query is empty. Write one SELECT statement that returns one row per customer.")
-    if not _SELECT.match(q):
-        raise DataError("Only a SELECT (or WITH ... SELECT) query can be used: it reads customers and changes "
-                        "nothing.")
-    if ";" in re.sub(r"'[^']*'", "", q):
-        raise DataError("Write a single SELECT statement (no ';' between statements).")
-    return q
-
-
 @dataclass
 class _Source:
     """The table or query as a SQLAlchemy selectable with its columns."""
@@ -243,6 +217,7 @@ class _Source:
     engine: Any
     rel: Any
     columns: list[str]
+    seconds: float = QUERY_SECONDS
 
 
 def _open(source: SqlSource, engine=None) -> _Source:
@@ -262,25 +237,27 @@ def _open(source: SqlSource, engine=None) -> _Source:
         name, schema = parts[-1], (parts[0] if len(parts) == 2 else None)
         probe = sa.table(name, schema=schema)
     else:
-        query = _check_query(source.query)
+        query = wrap(single_select(source.query, engine.dialect.name), engine.dialect.name)
+        query = re.sub(r"(?<!\\):", r"\\:", query)  # a colon is the query's own, never a bound parameter
         probe = sa.text(f"({query}) AS st_src")
     try:
-        with engine.connect() as con:
-            cols = list(con.execute(sa.select(sa.text("*")).select_from(probe).limit(0)).keys())
+        cols = list(execute(engine, sa.select(sa.text("*")).select_from(probe).limit(0), seconds=source.query_seconds))
+    except QueryStopped:
+        raise
     except Exception as exc:
         raise DataError(f"The database refused the {'query' if source.query else 'table'}: {db_error_text(exc)} "
                         "Check the SQL and the names in it.") from None
     columns = [sa.column(c) for c in cols]
     rel = (sa.table(name, *columns, schema=schema) if source.table else
            sa.text(query).columns(*columns).subquery("st_src"))
-    return _Source(engine, rel, cols)
+    return _Source(engine, rel, cols, source.query_seconds)
 
 
 def _run(src: _Source, stmt, what: str) -> pd.DataFrame:
     try:
-        with src.engine.connect() as con:
-            res = con.execute(stmt)
-            return pd.DataFrame(res.fetchall(), columns=list(res.keys()))
+        return execute(src.engine, stmt, seconds=src.seconds)
+    except QueryStopped:
+        raise
     except Exception as exc:
         raise DataError(f"The database could not {what}: {db_error_text(exc)} Check that the columns chosen for each "
                         "role hold the expected kind of values.") from None

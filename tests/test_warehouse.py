@@ -177,11 +177,13 @@ def test_bucketed_curve_equals_curve_from_the_same_histogram(duck):
 
 @pytest.mark.parametrize(("source", "message"), [
     (lambda d, lt: SqlSource(d, table="nope"), "There is no table 'nope'"),
-    (lambda d, lt: SqlSource(d, query="SELEC * FROM scores"), "Only a SELECT"),
-    (lambda d, lt: SqlSource(d, query="SELECT * FROM scores WHERE"), "refused the query"),
+    (lambda d, lt: SqlSource(d, query="SELEC * FROM scores"), "not valid SQL"),
+    (lambda d, lt: SqlSource(d, query="SELECT * FROM scores WHERE"), "not valid SQL"),
     (lambda d, lt: SqlSource(d, query="SELECT * FROM missing_table"), "refused the query"),
     (lambda d, lt: SqlSource(d, query="DELETE FROM scores"), "Only a SELECT"),
     (lambda d, lt: SqlSource(d, query="SELECT 1; DROP TABLE scores"), "single SELECT"),
+    (lambda d, lt: SqlSource(f"sqlite:///{lt}", query="SELECT 1; DROP TABLE scores"), "single SELECT"),
+    (lambda d, lt: SqlSource(f"sqlite:///{lt}", query="DELETE FROM scores"), "Only a SELECT"),
     (lambda d, lt: SqlSource(d, query="   "), "query is empty"),
     (lambda d, lt: SqlSource(d, query="SELECT * FROM scores WHERE 1 = 0"), "no rows"),
     (lambda d, lt: SqlSource(d), "Choose a table or write a query"),
@@ -264,3 +266,108 @@ def test_a_ranking_rule_is_bucketed_over_its_range(tmp_path):
     for k in (1000, 5000, 15_000):
         assert abs(w.status_quo.at_count(k).churners_reached - exact.at_count(k).churners_reached) <= \
             t.rule_buckets["leavers"].max()
+
+
+# -- attacks on typed queries (issue 14) ---------------------------------------------------------
+
+BYPASS = ("SELECT 1 AS \"a'b\") AS t; SET memory_limit='16GB'; SET threads=1; "
+          "SELECT * FROM (SELECT 1 AS \"c'\"")
+
+
+def _settings(engine) -> tuple:
+    import sqlalchemy as sa
+
+    with engine.connect() as con:
+        return tuple(con.execute(sa.text("SELECT current_setting('memory_limit'), current_setting('threads')")).one())
+
+
+@pytest.mark.parametrize("query", [
+    BYPASS,
+    "SELECT * FROM scores /* ; */; SET threads=1",
+    "SELECT 'a;b' AS x; SET threads = 1",
+    'SELECT 1 AS "x;y"; SET threads = 1',
+    "SELECT * FROM scores --\n; SET threads = 1",
+    "SELECT 1) AS st_src; SET threads = 1; SELECT * FROM (SELECT 1",
+])
+def test_a_typed_query_cannot_smuggle_a_second_statement(duck, query):
+    """The quote-in-an-identifier bypass of the old check (it ran every statement and changed the
+    settings for every session) and its cousins: refused by the parser, settings unchanged."""
+    from storytelling.warehouse import engine_for
+
+    eng = engine_for(duck)
+    before = _settings(eng)
+    with pytest.raises(DataError, match="single SELECT|not valid SQL"):
+        peek(SqlSource(duck, query=query), eng)
+    assert _settings(eng) == before
+
+
+def test_the_engine_configuration_is_locked(duck, tmp_path, scored):
+    """Even a statement that got through could not change the engine: DuckDB files and Parquet
+    folders are opened with their configuration locked."""
+    import sqlalchemy as sa
+
+    from storytelling.sqlguard import is_locked
+    from storytelling.warehouse import engine_for
+
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    scored.head(100).to_parquet(folder / "a.parquet")
+    for eng in (engine_for(duck), engine_for(str(folder))):
+        for _ in range(2):  # a second pooled connection too
+            with eng.connect() as con:
+                assert is_locked(con.connection.dbapi_connection)
+                with pytest.raises(sa.exc.DBAPIError, match="locked"):
+                    con.execute(sa.text("SET memory_limit = '16GB'"))
+
+
+def test_a_query_with_a_trailing_comment_or_a_colon_still_runs(duck):
+    rows = peek(SqlSource(duck, query="SELECT customer_id, 'a:b' AS note, churn_score::DOUBLE AS s FROM scores -- mine"))
+    assert set(rows["note"]) == {"a:b"} and len(rows) > 0
+
+
+def test_a_slow_query_is_stopped_at_its_time_limit(duck):
+    import time
+
+    from storytelling.sqlguard import QueryStopped
+
+    slow = "SELECT range AS customer_id FROM range(1000000000000) ORDER BY hash(range)"
+    t0 = time.perf_counter()
+    with pytest.raises(QueryStopped, match="did not answer within 1 seconds"):
+        peek(SqlSource(duck, query=slow, query_seconds=1))
+    assert time.perf_counter() - t0 < 10
+
+
+def test_a_query_is_stopped_when_the_page_no_longer_needs_it(duck):
+    import threading
+    import time
+
+    from storytelling.sqlguard import QueryStopped, cancel_when
+
+    gone = threading.Event()
+    threading.Timer(0.5, gone.set).start()
+    t0 = time.perf_counter()
+    with cancel_when(gone.is_set), pytest.raises(QueryStopped, match="page changed"):
+        peek(SqlSource(duck, query="SELECT sum(range) AS customer_id FROM range(1000000000000)"))
+    assert time.perf_counter() - t0 < 5
+    assert len(peek(SqlSource(duck, table="scores"))) > 0  # the pooled connection still answers
+
+
+def test_query_seconds_is_checked():
+    from storytelling.sqlguard import check_seconds
+
+    assert check_seconds(30, "x") == 30.0
+    for bad in (0, -1, 1e9, "60", True, float("nan")):
+        with pytest.raises(DataError, match="between 1 and 3600"):
+            check_seconds(bad, "x")
+
+
+def test_other_dialects_are_checked_by_their_own_parser():
+    from storytelling.sqlguard import single_select
+
+    assert single_select("select `a` from t;", "mysql") == "SELECT `a` FROM t"
+    assert "SELECT" in single_select("WITH a AS (SELECT 1 AS x) SELECT x FROM a", "postgresql")
+    for dialect in ("postgresql", "mysql", "sqlite", "snowflake", "nosuch"):
+        with pytest.raises(DataError, match="single SELECT|not valid SQL"):
+            single_select(BYPASS, dialect)
+        with pytest.raises(DataError, match="single SELECT"):
+            single_select("SELECT 1; SELECT 2", dialect)
