@@ -3,8 +3,11 @@
 import streamlit as st
 
 from storytelling.ui import sidebar
+from storytelling.ui.budget import keep_memory_in_check
+from storytelling.ui.guard import page_guard
 
 st.set_page_config(page_title="Churn story", page_icon=":material/insights:", layout="wide")
+keep_memory_in_check()  # once per server: idle data sets leave the caches, freed memory goes back
 
 pages = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/home:", default=True),
@@ -16,5 +19,6 @@ pages = [
     st.Page("app_pages/export.py", title="Export", icon=":material/ios_share:"),
 ]
 nav = st.navigation(pages)
-sidebar.draw()
-nav.run()
+with page_guard():  # data problems as messages, faults as an error id: never a traceback
+    sidebar.draw()
+    nav.run()

@@ -16,6 +16,11 @@ render.page_header(ctx, "A/B test", "A replay of the past cannot show how custom
 
 a = ctx.assumptions
 lift = current_result(ctx)
+if a.save_rate >= 1:
+    render.error("The sidebar says the offer keeps every contacted leaver (100%), so nobody on the list would "
+                 "leave: there is nothing left to test. Set the share the offer keeps to what past campaigns "
+                 "showed.")
+    st.stop()
 if lift.contacts == 0 or lift.point.hit_rate <= 0 or a.save_rate <= 0:
     render.error("The current scenario calls nobody (or the offer keeps nobody), so there is no effect to test. "
                  "Set a list size on the Retention lift page and the share the offer keeps in the sidebar.")

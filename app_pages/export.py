@@ -78,11 +78,11 @@ if files and files["signature"] == signature:
     st.caption(f"Ready in {files['seconds']:.1f} s.")
     c1, c2, c3 = st.columns(3)
     c1.download_button("Deck (.pptx)", files["pptx"], "churn-story.pptx", icon=":material/slideshow:",
-                       mime="application/vnd.openxmlformats-officedocument.presentationml.presentation")
+                       mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", on_click="ignore")
     c2.download_button("One-page report (.html)", files["html"], "churn-story.html", mime="text/html",
-                       icon=":material/article:")
+                       icon=":material/article:", on_click="ignore")
     c3.download_button("Update note (.md)", files["md"], "churn-update.md", mime="text/markdown",
-                       icon=":material/chat:")
+                       icon=":material/chat:", on_click="ignore")
     with st.expander("Preview the update note"):
         st.code(files["md"].decode("utf-8"), language="markdown")
 elif files:
@@ -96,7 +96,7 @@ cfg = session_config(ctx, title=story.title, keys=chosen, brand_colour=brand)
 c1, c2 = st.columns(2)
 st.session_state["_export_toml"] = toml_text = to_toml(cfg)
 c1.download_button("Download story.toml", toml_text.encode("utf-8"), "story.toml", mime="application/toml",
-                   icon=":material/download:")
+                   icon=":material/download:", on_click="ignore")
 c2.file_uploader("Load a story.toml", type=["toml"], key="config_upload", on_change=_load_config)
 for note in st.session_state.get("config_notes", []):
     if note.startswith("error:"):

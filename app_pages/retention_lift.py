@@ -1,5 +1,7 @@
 """Retention lift: move the list size and watch customers kept, cost and net value change."""
 
+import math
+
 import streamlit as st
 
 from storytelling.export.tables import to_csv_bytes, to_xlsx_bytes
@@ -12,7 +14,7 @@ from storytelling.lift import (
     segment_finding,
 )
 from storytelling.story import EXECUTIVE, md_escape, texts
-from storytelling.ui import render
+from storytelling.ui import guard, render
 from storytelling.ui.scenario import (
     BOUND,
     BY_COUNT,
@@ -36,18 +38,18 @@ st.caption(md_escape(f"If marketing had called the customers the model flags amo
                      f"of {pe.label}: who we reach, what it costs, what it is worth."))
 
 
-@st.fragment
+@guard.fragment
 def what_if() -> None:
     curve = ctx.curves.model
     policy = st.segmented_control("Choose the list by", [BY_COUNT, BY_RISK], default=BY_COUNT, key=POLICY,
                                   required=True, **BOUND)
     if policy == BY_RISK:
-        top = float(min(100.0, round(curve.top_score * 100 + 0.5, 1)))
+        top = float(math.floor(curve.top_score * 1000) / 10)  # the top customer stays on the list
         t = st.slider("Contact everyone whose risk of leaving is at least (%)", 0.0, top,
                       min(5.0, top), step=0.1, key=THRESHOLD, **BOUND)
         contacts = curve.count_at_threshold(t / 100)
     else:
-        contacts = st.slider(f"Customers to contact{' this month' if pe.dated else ''}", 0, curve.n,
+        contacts = st.slider(f"Customers to contact{' this month' if pe.dated else ''}", 1, curve.n,
                              default_contacts(ctx), step=10 if curve.n > 2000 else 1, key=CONTACTS, **BOUND)
     cap = ctx.assumptions.capacity
     if cap and contacts > cap:
@@ -78,9 +80,9 @@ def what_if() -> None:
     c1.download_button("Contact list (Excel)", lambda: to_xlsx_bytes(contact_list(ev, contacts, names=names)),
                        "contact-list.xlsx", icon=":material/download:", disabled=contacts == 0,
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       help=f"The top {contacts:,} of {whose} by risk, for the call centre.")
+                       help=f"The top {contacts:,} of {whose} by risk, for the call centre.", on_click="ignore")
     c2.download_button("Contact list (CSV)", lambda: to_csv_bytes(contact_list(ev, contacts, names=names)),
-                       "contact-list.csv", mime="text/csv", icon=":material/download:", disabled=contacts == 0)
+                       "contact-list.csv", mime="text/csv", icon=":material/download:", disabled=contacts == 0, on_click="ignore")
     st.caption("Share this scenario: the page address holds the list size and the assumptions.")
 
     rule = " vs today's rule" if ctx.curves.status_quo is not None else ""

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # imported lazily: `storytelling serve` should not load panda
 def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, log=print) -> Story:
     """Everything the app would show for this config, as a Story (no Streamlit)."""
     from storytelling.abtest import read_test, results_from_table
-    from storytelling.data import Roles, infer_roles, load_table, prepare
+    from storytelling.data import DataError, Roles, infer_roles, load_table, prepare
     from storytelling.glossary import Glossary
     from storytelling.lift import analyse_lift, build_curves, default_contacts
     from storytelling.model import evaluate_cached
@@ -35,7 +35,8 @@ def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, l
     if cfg.data_sql and not data_path:  # a warehouse: counts from the database, details from a sample
         from storytelling.warehouse import SqlSource, evaluate_warehouse, read_warehouse, resolve_url, warehouse_curves
 
-        source = SqlSource(resolve_url(cfg.data_sql), table=cfg.data_table, query=cfg.data_query)
+        source = SqlSource(resolve_url(cfg.data_sql), table=cfg.data_table, query=cfg.data_query,
+                           query_seconds=cfg.query_seconds)
         table = read_warehouse(source, Roles.from_dict(cfg.roles) if cfg.roles else None)
         name = cfg.data_name or SqlSource(cfg.data_sql, cfg.data_table, cfg.data_query).name  # as the app names it
         data = prepare(table.sample, table.roles)
@@ -53,8 +54,13 @@ def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, l
     a = cfg.assumptions()
     if cfg.threshold is not None:
         k = curves.model.count_at_threshold(cfg.threshold)
+        if k == 0:
+            raise DataError(f"scenario.threshold = {cfg.threshold:g} picks nobody: no customer's risk is that high "
+                            f"(the highest is {curves.model.top_score:.1%}). Lower it, or set contacts instead.")
     elif cfg.contacts is not None:
         k = min(cfg.contacts, curves.n)
+        if cfg.contacts > curves.n:
+            log(f"scenario: contacts = {cfg.contacts:,} is more than the {curves.n:,} customers; the list is all of them")
     else:
         k = default_contacts(curves, a)
     lift = analyse_lift(curves, a, k)

@@ -17,11 +17,24 @@ from pathlib import Path
 from typing import Any
 
 from storytelling.data import DataError
+from storytelling.sqlguard import QUERY_SECONDS, check_seconds
 from storytelling.story import AUDIENCES, EXECUTIVE, is_hex_colour
 from storytelling.targeting import Assumptions
 
 DEFAULT_TITLE = "Keeping more customers with the churn model"
 ROLE_KEYS = ("id", "date", "label", "score", "value", "status_quo")
+
+#: The range of each business setting: the config is checked against it, the sidebar's widgets use it.
+LIMITS = {
+    "value_per_saved": (0, 1_000_000),
+    "cost_per_contact": (0, 10_000),
+    "save_rate": (0, 1),
+    "fixed_cost": (0, 10_000_000),
+    "capacity": (0, 10_000_000),
+    "value_months": (1, 120),
+    "contacts": (1, 10_000_000),
+}
+MAX_FEATURES = 2000
 
 
 @dataclass(frozen=True)
@@ -40,6 +53,7 @@ class StoryConfig:
     data_sql: str | None = None  # a warehouse: SQLAlchemy URL, local DuckDB/Parquet path, or a connection name
     data_table: str | None = None
     data_query: str | None = None
+    query_seconds: float = QUERY_SECONDS  # each warehouse query's time limit
     roles: dict[str, Any] | None = None  # None: inferred from the data
     value_per_saved: float = 600.0
     cost_per_contact: float = 8.0
@@ -83,6 +97,9 @@ def read_toml(text: str, *, name: str = "story.toml") -> dict:
     except tomllib.TOMLDecodeError as exc:
         raise DataError(f"{name} is not valid TOML: {exc}. Fix the line named, or download a fresh config "
                         "from the app.") from None
+    except RecursionError:  # arrays or tables nested thousands deep
+        raise DataError(f"{name} nests lists or tables too deeply to read. Download a fresh config from the "
+                        "app.") from None
 
 
 def _table(doc: dict, key: str) -> dict:
@@ -92,15 +109,57 @@ def _table(doc: dict, key: str) -> dict:
     return t
 
 
-def _num(t: dict, section: str, key: str, default, *, lo=None, hi=None, integer=False):
+def _num(t: dict, section: str, key: str, default, *, lo=None, hi=None, integer=False, inside=False):
+    """A number from the config within [lo, hi] (``inside``: strictly between them); ``integer``:
+    a whole number written without a decimal point or exponent."""
     if key not in t:
         return default
     v = t[key]
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise DataError(f"{section}.{key} in the config must be a number (got {v!r}).")
-    if (lo is not None and v < lo) or (hi is not None and v > hi):
-        raise DataError(f"{section}.{key} in the config must be between {lo} and {hi} (got {v}).")
+        raise DataError(f"{section}.{key} in the config must be a number (got {_shown(v)}).")
+    if integer and not isinstance(v, int):
+        raise DataError(f"{section}.{key} in the config must be a whole number, like 1000 (got {v!r}).")
+    lo, hi = LIMITS.get(key, (lo, hi)) if lo is None and hi is None else (lo, hi)
+    low = lo is not None and (v <= lo if inside else v < lo)
+    high = hi is not None and (v >= hi if inside else v > hi)
+    if low or high:
+        if inside:
+            where = f"above {lo} and below {hi}"
+        elif hi is None:
+            where = f"at least {lo:,}"
+        else:
+            where = f"between {lo:,} and {hi:,}"
+        raise DataError(f"{section}.{key} in the config must be {where} (got {v:,}).")
     return int(v) if integer else float(v)
+
+
+def _shown(v) -> str:
+    text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _bool(t: dict, section: str, key: str, default: bool) -> bool:
+    if key not in t:
+        return default
+    if not isinstance(t[key], bool):
+        raise DataError(f"{section}.{key} in the config must be true or false (got {_shown(t[key])}).")
+    return t[key]
+
+
+def _roles(roles: dict) -> dict[str, Any]:
+    bad = [k for k in roles if k not in (*ROLE_KEYS, "features")]
+    if bad:
+        raise DataError(f"[roles] has unknown entries: {', '.join(bad)}. Use {', '.join(ROLE_KEYS)}, features.")
+    for k in ROLE_KEYS:
+        if roles.get(k) is not None and not isinstance(roles[k], str):
+            raise DataError(f"roles.{k} in the config must be one column name in quotes (got {_shown(roles[k])}).")
+    features = roles.get("features", [])
+    if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+        raise DataError(f"roles.features in the config must be a list of column names in quotes, like "
+                        f'["tenure", "plan"] (got {_shown(features)}).')
+    if len(features) > MAX_FEATURES:
+        raise DataError(f"roles.features lists {len(features):,} columns; at most {MAX_FEATURES:,} can be used.")
+    return {k: roles.get(k) or None for k in ROLE_KEYS} | {"features": list(features)}
 
 
 def _str(t: dict, section: str, key: str, default=None):
@@ -117,7 +176,7 @@ def model_config(doc: dict, *, base: Path | None = None, trusted: bool = False) 
     path = _str(m, "model", "path")
     if path is not None and base is not None and not Path(path).expanduser().is_absolute():
         path = str(base / path)
-    return ModelConfig(path=path, allow_pickle=bool(m.get("allow_pickle", False)) and trusted)
+    return ModelConfig(path=path, allow_pickle=_bool(m, "model", "allow_pickle", False) and trusted)
 
 
 def parse_config(text: str, *, base: Path | None = None, trusted: bool = False, name: str = "story.toml") -> StoryConfig:
@@ -135,7 +194,7 @@ def parse_config(text: str, *, base: Path | None = None, trusted: bool = False, 
             raise DataError("story.findings must be a list of finding names in quotes.")
         cfg.findings = list(findings)
     cfg.backtest_months = _num(story, "story", "backtest_months", 0, lo=0, hi=36, integer=True)
-    cfg.drivers = bool(story.get("drivers", True))
+    cfg.drivers = _bool(story, "story", "drivers", True)
     cfg.brand_colour = _str(story, "story", "brand_colour")
     if cfg.brand_colour and not is_hex_colour(cfg.brand_colour):
         raise DataError(f"story.brand_colour must look like #0072B2 (got {cfg.brand_colour!r}).")
@@ -152,29 +211,30 @@ def parse_config(text: str, *, base: Path | None = None, trusted: bool = False, 
     cfg.data_table, cfg.data_query = _str(data, "data", "table"), _str(data, "data", "query")
     if cfg.data_sql and bool(cfg.data_table) == bool(cfg.data_query):
         raise DataError("[data] with sql = ... needs either table = \"...\" or query = \"SELECT ...\" (one of the two).")
+    if "query_seconds" in data:
+        cfg.query_seconds = check_seconds(data["query_seconds"], "data.query_seconds in the config")
     if cfg.data_sql and cfg.data_path:
         raise DataError("[data] names both a file (path) and a database (sql); keep one.")
     roles = _table(doc, "roles")
     if roles:
-        bad = [k for k in roles if k not in (*ROLE_KEYS, "features")]
-        if bad:
-            raise DataError(f"[roles] has unknown entries: {', '.join(bad)}. Use {', '.join(ROLE_KEYS)}, features.")
-        cfg.roles = {k: roles.get(k) or None for k in ROLE_KEYS} | {"features": list(roles.get("features", []))}
-    cfg.value_per_saved = _num(a, "assumptions", "value_per_saved", cfg.value_per_saved, lo=0)
-    cfg.cost_per_contact = _num(a, "assumptions", "cost_per_contact", cfg.cost_per_contact, lo=0)
-    cfg.save_rate = _num(a, "assumptions", "save_rate", cfg.save_rate, lo=0, hi=1)
-    cfg.fixed_cost = _num(a, "assumptions", "fixed_cost", cfg.fixed_cost, lo=0)
-    cfg.capacity = _num(a, "assumptions", "capacity", cfg.capacity, lo=0, integer=True) or None  # 0: no limit
-    if a.get("use_value") is False:
+        cfg.roles = _roles(roles)
+    cfg.value_per_saved = _num(a, "assumptions", "value_per_saved", cfg.value_per_saved)
+    cfg.cost_per_contact = _num(a, "assumptions", "cost_per_contact", cfg.cost_per_contact)
+    cfg.save_rate = _num(a, "assumptions", "save_rate", cfg.save_rate)
+    cfg.fixed_cost = _num(a, "assumptions", "fixed_cost", cfg.fixed_cost)
+    cfg.capacity = _num(a, "assumptions", "capacity", cfg.capacity, integer=True) or None  # 0: no limit
+    if not _bool(a, "assumptions", "use_value", True):
         cfg.value_months = None
     else:
-        cfg.value_months = _num(a, "assumptions", "value_months", cfg.value_months, lo=1, hi=120)
-    cfg.contacts = _num(sc, "scenario", "contacts", None, lo=0, integer=True)
-    cfg.threshold = _num(sc, "scenario", "threshold", None, lo=0, hi=1)
+        cfg.value_months = _num(a, "assumptions", "value_months", cfg.value_months)
+    cfg.contacts = _num(sc, "scenario", "contacts", None, integer=True)
+    cfg.threshold = _num(sc, "scenario", "threshold", None, lo=0, hi=1, inside=True)
+    if cfg.contacts is not None and cfg.threshold is not None:
+        raise DataError("[scenario] sets both contacts and threshold; keep one (a list size, or a risk threshold).")
     gl = _table(doc, "glossary")
     for col, term in gl.items():
-        if not isinstance(term, dict):
-            raise DataError(f"glossary.{col} must be a table with name and unit.")
+        if not isinstance(term, dict) or not all(isinstance(term.get(k, ""), str) for k in ("name", "unit")):
+            raise DataError(f"glossary.{_shown(col)} must be a table with a name and a unit in quotes.")
         cfg.glossary[str(col)] = {"name": str(term.get("name", ""))[:80], "unit": str(term.get("unit", ""))[:20]}
     ab = _table(doc, "ab")
     cfg.ab_results = path(_str(ab, "ab", "results"))
@@ -246,7 +306,8 @@ def to_toml(cfg: StoryConfig) -> str:
                               "backtest_months": cfg.backtest_months, "drivers": cfg.drivers,
                               "brand_colour": cfg.brand_colour, "template": cfg.template})
     out += _section("data", {"path": cfg.data_path, "sheet": cfg.data_sheet, "sql": cfg.data_sql,
-                             "table": cfg.data_table, "query": cfg.data_query, "name": cfg.data_name or None})
+                             "table": cfg.data_table, "query": cfg.data_query, "name": cfg.data_name or None,
+                             "query_seconds": cfg.query_seconds if cfg.query_seconds != QUERY_SECONDS else None})
     if cfg.roles:
         out += _section("roles", {k: v for k, v in cfg.roles.items() if v})
     out += _section("assumptions", {"value_per_saved": cfg.value_per_saved, "cost_per_contact": cfg.cost_per_contact,

@@ -18,12 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from storytelling import workbook
+from storytelling.errors import DataError  # noqa: F401  (re-exported: data problems are raised from here)
+
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 MIN_LABELLED_ROWS = 50
-
-
-class DataError(ValueError):
-    """A problem with the user's data, worded so that the user can fix it."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -100,7 +99,10 @@ def _read_csv(raw: bytes) -> pd.DataFrame:
         raise DataError("This file is a web page or XML, not a table. Export the customers as CSV or Excel "
                         "instead (in a browser: save the table, not the page).")
     sep = _sniff_delimiter(text)
-    header = next(csv.reader(io.StringIO(text.lstrip("\n")), delimiter=sep), [])
+    try:
+        header = next(csv.reader(io.StringIO(text.lstrip("\n")), delimiter=sep), [])
+    except csv.Error:  # a name longer than the csv module's field limit (131,072 characters)
+        raise DataError(_LONG_NAME) from None
     seen, twice = set(), []
     for h in (x.strip() for x in header):
         if h and h in seen and h not in twice:
@@ -141,78 +143,46 @@ def _decimal_commas(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-#: A workbook whose parts unpack to more than this is refused before it is parsed (a 1 MB "zip bomb"
-#: can unpack to hundreds of MB of sheet XML and keep a core busy for minutes).
-MAX_XLSX_UNPACKED = 150 * 1024 * 1024
-
-
-def _check_workbook(raw: bytes) -> None:
-    """Refuse, in milliseconds, a workbook that unpacks to more than :data:`MAX_XLSX_UNPACKED`."""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as z:
-            unpacked = sum(i.file_size for i in z.infolist())
-    except (zipfile.BadZipFile, ValueError):
-        return  # not a zip: openpyxl says it cannot open it
-    if unpacked > MAX_XLSX_UNPACKED:
-        raise DataError(
-            f"This Excel file unpacks to {unpacked / 2**20:,.0f} MB, more than the {MAX_XLSX_UNPACKED // 2**20} MB "
-            "this app reads from a workbook. Save the customer sheet as CSV or Parquet and upload that instead."
-        )
+MAX_XLSX_UNPACKED = workbook.MAX_UNPACKED
 
 
 def excel_sheets(source: Any) -> list[str]:
-    """The sheet names of an Excel workbook."""
+    """The sheet names of an Excel workbook (read from its zip: no sheet is parsed)."""
     raw, _ = _read_bytes(source)
-    _check_workbook(raw)
-    try:
-        import openpyxl
-
-        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True)
-        return list(book.sheetnames)
-    except Exception as exc:  # openpyxl raises many types for broken files
-        raise DataError("This Excel file could not be opened. Save it again as .xlsx and retry.") from exc
-
-
-def _largest_sheet(book) -> tuple[str | None, pd.DataFrame | None]:
-    """The sheet holding the most filled cells, and its table (a cover sheet often comes first)."""
-    best, table, cells = None, None, 0
-    for name in book.sheet_names:
-        df = pd.read_excel(book, sheet_name=name)
-        n = int(df.notna().to_numpy().sum())
-        if n > cells:
-            best, table, cells = name, df, n
-    return best, table
+    return [s.name for s in workbook.sheets(raw)]
 
 
 def default_sheet(source: Any) -> str | None:
-    """The sheet :func:`load_table` reads when none is chosen."""
+    """The sheet :func:`load_table` reads when none is chosen: the one with the most filled cells."""
     raw, _ = _read_bytes(source)
-    _check_workbook(raw)
-    try:
-        return _largest_sheet(pd.ExcelFile(io.BytesIO(raw), engine="openpyxl"))[0]
-    except Exception:
-        return None
+    best = workbook.default(workbook.sheets(raw))
+    return best.name if best else None
 
 
 def _read_excel(raw: bytes, sheet: str | int | None) -> pd.DataFrame:
-    _check_workbook(raw)
+    """One sheet, parsed once, after the workbook's size and the sheet's cells are checked."""
+    found = workbook.sheets(raw)
+    names = [s.name for s in found]
+    if sheet is None:
+        chosen = workbook.default(found)
+        if chosen is None:
+            raise DataError("Every sheet in this workbook is empty. Put the customer table on a sheet and retry.")
+    elif isinstance(sheet, int):
+        if not 0 <= sheet < len(found):
+            raise DataError(f"The workbook has {len(found)} sheet(s); there is no sheet number {sheet + 1}.")
+        chosen = found[sheet]
+    elif sheet not in names:
+        raise DataError(f"The workbook has no sheet called '{sheet}'. Its sheets are: {', '.join(names)}.")
+    else:
+        chosen = found[names.index(sheet)]
+    workbook.check_cells(chosen)
     try:
-        book = pd.ExcelFile(io.BytesIO(raw), engine="openpyxl")
-    except Exception as exc:
+        table = pd.read_excel(io.BytesIO(raw), sheet_name=chosen.name, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many types for broken files
         raise DataError(
             "This Excel file could not be opened. Save it again as .xlsx (Excel 2007 or later) and retry."
         ) from exc
-    names = book.sheet_names
-    if sheet is None:
-        name, table = _largest_sheet(book)
-        if name is None:
-            raise DataError("Every sheet in this workbook is empty. Put the customer table on a sheet and retry.")
-        return _fix_header(table)
-    if isinstance(sheet, str) and sheet not in names:
-        raise DataError(f"The workbook has no sheet called '{sheet}'. Its sheets are: {', '.join(names)}.")
-    return _fix_header(pd.read_excel(book, sheet_name=sheet))
+    return _fix_header(table)
 
 
 def _fix_header(df: pd.DataFrame) -> pd.DataFrame:
@@ -269,7 +239,54 @@ def load_table(source: Any, filename: str | None = None, *, sheet: str | int | N
             "The file has column names but no rows of data. Export the table again with its rows."
         )
     df.columns = [str(c).strip() for c in df.columns]
-    return df
+    if any(len(c) > MAX_NAME_CHARS for c in df.columns):
+        raise DataError(_LONG_NAME)
+    return _flat(df)
+
+
+MAX_NAME_CHARS = 1000
+_LONG_NAME = (f"A column name in this file is longer than {MAX_NAME_CHARS:,} characters, so the first line is probably "
+              "not a header. Give every column a short name and load the file again.")
+
+
+def _flat(df: pd.DataFrame) -> pd.DataFrame:
+    """The table without columns of nested values (lists, records: a Parquet struct or list
+    column), which can't describe a customer; what was left out is kept in ``df.attrs["left_out"]``
+    for :func:`role_notes`."""
+    nested = [c for c in df.columns if df[c].dtype == object
+              and any(isinstance(v, list | tuple | dict | set | np.ndarray) for v in df[c].dropna().head(100))]
+    if not nested:
+        return df
+    if len(nested) == df.shape[1]:
+        raise DataError("Every column holds nested values (lists or records), not one value per cell. Export a "
+                        "flat table: one column per customer attribute.")
+    out = df.drop(columns=nested)
+    out.attrs["left_out"] = {c: f"'{c}' holds nested values (lists or records), so it is left out." for c in nested}
+    return out
+
+
+_OFFSET = re.compile(r"\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
+
+
+def read_dates(s: pd.Series) -> pd.Series:
+    """Dates as written, without time zones (a value that can't be read becomes NaT). Offsets that
+    differ from row to row (2025-03-01T00:00+01:00 next to ...+02:00) are dropped, keeping each
+    date as written, so no snapshot moves to the day (or month) before."""
+    import warnings
+
+    if pd.api.types.is_datetime64_any_dtype(s):
+        out = s
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            try:
+                out = pd.to_datetime(s, errors="coerce", format="mixed")
+            except (ValueError, TypeError, OverflowError):  # mixed time zones
+                text = s.astype("string").str.strip().str.replace(_OFFSET, "", regex=True)
+                out = pd.to_datetime(text, errors="coerce", format="mixed")
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_localize(None)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -458,7 +475,7 @@ def infer_roles(df: pd.DataFrame) -> Roles:
 def role_notes(df: pd.DataFrame, roles: Roles) -> dict[str, str]:
     """What was recognised about the columns, in sentences (column -> sentence): row numbers and
     other per-row ids (never features), and how the customer's value was chosen."""
-    notes: dict[str, str] = {}
+    notes: dict[str, str] = dict(df.attrs.get("left_out", {}))
     if roles.id and roles.id in df and (why := row_id_reason(df[roles.id], roles.id)):
         notes[roles.id] = f"'{roles.id}' {why}: used as the customer id, not as a customer feature."
     for c in df.columns:
@@ -608,12 +625,8 @@ def _fail_examples(values: pd.Series, n: int = 3) -> str:
 
 
 def _parse_dates(s: pd.Series, col: str, today: pd.Timestamp) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(s):
-        out = s
-    else:
-        out = pd.to_datetime(s, errors="coerce", format="mixed") if _is_text(s) else pd.Series(pd.NaT, index=s.index)
-    if getattr(out.dt, "tz", None) is not None:
-        out = out.dt.tz_localize(None)
+    dated = pd.api.types.is_datetime64_any_dtype(s) or _is_text(s)
+    out = read_dates(s) if dated else pd.Series(pd.NaT, index=s.index)
     bad = out.isna() & s.notna()
     if s.isna().any() or bad.any():
         n_bad = int(bad.sum() + s.isna().sum())
@@ -845,7 +858,7 @@ def health_report(df: pd.DataFrame, roles: Roles) -> HealthReport:
     dates = None
     if roles.date and roles.date in df:
         s = df[roles.date]
-        dates = s if pd.api.types.is_datetime64_any_dtype(s) else pd.to_datetime(s, errors="coerce", format="mixed")
+        dates = read_dates(s)
     label = _binary_values(df[roles.label]) if roles.label and roles.label in df else None
     key = [c for c in (roles.id, roles.date) if c and c in df]
     return HealthReport(

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from storytelling import diskcache
 from storytelling.data import CustomerData, DataError
 from storytelling.story import Period, fmt_date
 
@@ -143,6 +144,23 @@ def _auc(y: np.ndarray, s: np.ndarray) -> float:
     return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
+MIN_EACH_OUTCOME = 2  # leavers and stayers the evaluated customers need, at the least (cross-fitting needs 2)
+
+
+def _check_measurable(hold: pd.DataFrame, as_of) -> None:
+    """The evaluated customers must hold a few leavers and a few stayers: with (almost) only one
+    kind, no list can be measured against what happened."""
+    left = int((hold["churned"] == 1).sum())
+    stayed = len(hold) - left
+    if min(left, stayed) < MIN_EACH_OUTCOME:
+        when = f"In {as_of:%B %Y}" if as_of is not None else "In this file"
+        raise DataError(
+            f"{when}, {left:,} customer{'s' if left != 1 else ''} left and {stayed:,} stayed. At least "
+            f"{MIN_EACH_OUTCOME} of each are needed to measure how well a list finds the leavers; check the "
+            "churn column (is it the right one, the right way round?) or load more customers."
+        )
+
+
 def train_baseline(data: CustomerData, train_rows: pd.DataFrame, *, seed: int = 0) -> Pipeline:
     """Fit the baseline pipeline on ``train_rows`` (labelled rows of ``data``)."""
     X = feature_frame(data, train_rows)
@@ -180,6 +198,7 @@ def _evaluate(data: CustomerData, *, horizon_days: int, seed: int) -> Evaluation
             current = later[later["snapshot_date"] == later["snapshot_date"].max()]
     else:
         as_of, hold = None, lab
+    _check_measurable(hold, as_of)
 
     if data.has_score:
         y = hold["churned"].to_numpy().astype(int)
@@ -283,6 +302,7 @@ def evaluate_cached(data: CustomerData, *, horizon_days: int = 30, seed: int = 0
         try:
             meta = json.loads(meta_path.read_text())
             scores = pd.read_parquet(scores_path)
+            diskcache.touch(directory, key)
             return _with_value(data, _rebuild(data, meta, scores))
         except Exception:  # a damaged cache is ignored and rewritten
             pass
@@ -306,6 +326,7 @@ def _save(ev: Evaluation, directory: Path, key: str) -> None:
             "as_of": None if ev.as_of is None else str(ev.as_of), "train_end": None if ev.train_end is None else str(ev.train_end),
             "train_rows": ev.train_rows, "auc": ev.auc, "notes": ev.notes,
         }))
+        diskcache.prune(directory, keep=key)
     except OSError:
         pass  # a read-only home is fine: we just retrain next time
 

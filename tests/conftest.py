@@ -79,3 +79,15 @@ def warehouse_db(tmp_path_factory) -> str:
         con.register("frame", frame)
         con.execute("CREATE TABLE scores AS SELECT * FROM frame")
     return str(path)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _faults_raise():
+    """Pages re-raise unexpected errors after showing their error id, so no test passes on a fault
+    hidden behind the friendly message (tests of the message itself unset it)."""
+    import os
+
+    from storytelling.ui.guard import RAISE_ENV
+
+    os.environ[RAISE_ENV] = "1"
+    yield

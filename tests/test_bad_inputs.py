@@ -165,3 +165,143 @@ def test_an_xlsx_zip_bomb_is_refused_before_it_is_parsed():
         with pytest.raises(DataError, match="unpacks to .* MB, more than"):
             call()
     assert time.perf_counter() - start < 2.0  # refused from the directory, nothing parsed
+
+
+# -- the red team's files (issue 14): each showed a traceback with server paths ------------------
+
+
+def _months(n_customers: int = 300):
+    from storytelling.sample import load_sample
+
+    raw = load_sample()
+    ids = raw["customer_id"].drop_duplicates().head(n_customers)
+    return raw[raw["customer_id"].isin(ids)].reset_index(drop=True)
+
+
+def odd_files() -> dict[str, bytes]:
+    import io
+
+    base = _months()
+    long = base.rename(columns={"tenure_months": "x" * 200_000})
+    offsets = base.assign(snapshot_date=[f"{d:%Y-%m-%d}T00:00:00+0{i % 3}:00"
+                                         for i, d in enumerate(pd.to_datetime(base["snapshot_date"]))])
+    nested = base.assign(info=[{"a": i, "b": str(i)} for i in range(len(base))])
+    one_stays = base.copy()
+    one_stays["churned_next_30d"] = one_stays["churned_next_30d"].where(one_stays["churned_next_30d"].isna(), 1)
+    one_stays.loc[one_stays["churned_next_30d"].notna().idxmax(), "churned_next_30d"] = 0
+    pq, pq_long = io.BytesIO(), io.BytesIO()
+    nested.to_parquet(pq)
+    long.head(50).to_parquet(pq_long)
+    return {"long_name.csv": long.head(50).to_csv(index=False).encode(), "long_name.parquet": pq_long.getvalue(),
+            "utc_offsets.csv": offsets.to_csv(index=False).encode(), "nested.parquet": pq.getvalue(),
+            "one_stays.csv": one_stays.to_csv(index=False).encode()}
+
+
+@pytest.fixture(scope="module")
+def odd():
+    return odd_files()
+
+
+def test_a_column_name_of_200000_characters_is_refused(odd):
+    for name in ("long_name.csv", "long_name.parquet"):
+        with pytest.raises(DataError, match="longer than 1,000 characters"):
+            load_table(odd[name], name)
+
+
+def test_dates_with_different_utc_offsets_keep_their_months(odd):
+    from storytelling.data import prepare
+
+    data = prepare(load_table(odd["utc_offsets.csv"], "utc_offsets.csv"))
+    plain = prepare(_months())
+    assert (data.frame["snapshot_date"].to_numpy() == plain.frame["snapshot_date"].to_numpy()).all()
+
+
+def test_a_nested_column_is_left_out_with_a_note(odd):
+    from storytelling.data import infer_roles, prepare
+
+    raw = load_table(odd["nested.parquet"], "nested.parquet")
+    assert "info" not in raw.columns
+    roles = infer_roles(raw)
+    assert "nested values" in roles.notes["info"]
+    assert prepare(raw, roles).features == prepare(_months()).features
+
+
+def test_a_table_where_everyone_left_but_one_says_so(odd):
+    from storytelling.data import prepare
+    from storytelling.model import evaluate
+
+    with pytest.raises(DataError, match=r"left and 0 stayed\. At least 2 of each"):
+        evaluate(prepare(load_table(odd["one_stays.csv"], "one_stays.csv")))
+
+
+@pytest.mark.parametrize("name", ["long_name.csv", "utc_offsets.csv", "nested.parquet", "one_stays.csv"])
+def test_the_app_answers_the_red_team_files_without_a_traceback(odd, name):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.radio(key="source").set_value("Upload a file").run()
+    at.file_uploader(key="upload").upload(name, odd[name]).run()
+    for page in ("app_pages/data.py", "app_pages/retention_lift.py", "app_pages/drivers.py", "app_pages/export.py"):
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        text = " ".join(e.value for e in at.error) + " ".join(str(m.value) for m in at.markdown)
+        assert "Traceback" not in text and "/site-packages/" not in text and "error id" not in text
+    errors = " ".join(e.value for e in at.error)
+    if name in ("long_name.csv", "one_stays.csv"):
+        assert "longer than 1,000" in errors or "stayed" in errors
+    else:
+        assert not errors, errors
+
+
+def _bomb(cells: int) -> bytes:
+    """A valid workbook whose one sheet holds ``cells`` filled cells (about 1 MB zipped per 2M)."""
+    import io
+    import zipfile
+
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                   'package/2006/content-types"><Override PartName="/xl/workbook.xml" ContentType="application/'
+                   'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/'
+                   'worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+                   'spreadsheetml.worksheet+xml"/></Types>')
+        z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                   'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+                   'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml", f'<?xml version="1.0"?><workbook {ns} {rel}><sheets><sheet name="Data" '
+                   'sheetId="1" r:id="rId1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.'
+                   'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+                   'openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+                   '</Relationships>')
+        with z.open("xl/worksheets/sheet1.xml", "w") as f:
+            f.write(f'<?xml version="1.0"?><worksheet {ns}><sheetData>'.encode())
+            row = b"<row>" + b"<c><v>1</v></c>" * 100 + b"</row>"
+            f.write(b'<row><c t="inlineStr"><is><t>a</t></is></c>' + b"".join(
+                f'<c t="inlineStr"><is><t>c{i}</t></is></c>'.encode() for i in range(99)) + b"</row>")
+            for _ in range(cells // 100 - 1):
+                f.write(row)
+            f.write(b"</sheetData></worksheet>")
+    return buf.getvalue()
+
+
+def test_a_workbook_of_too_many_cells_is_refused_before_it_is_parsed():
+    """Under the size limit, over the cell limit: counted from the XML (no parsing), refused in < 2 s."""
+    import time
+
+    from storytelling.data import default_sheet, excel_sheets
+    from storytelling.workbook import MAX_CELLS, sheets
+
+    raw = _bomb(MAX_CELLS + 100_000)
+    start = time.perf_counter()
+    assert [s.cells for s in sheets(raw)] == [MAX_CELLS + 100_000]
+    assert excel_sheets(raw) == ["Data"] and default_sheet(raw) == "Data"
+    with pytest.raises(DataError, match="filled cells, more than the 2,000,000"):
+        load_table(raw, "cells.xlsx")
+    assert time.perf_counter() - start < 2.0
+
+
+def test_a_small_workbook_of_the_same_make_reads():
+    df = load_table(_bomb(1_000), "small.xlsx")
+    assert df.shape == (9, 100) and list(df.columns[:2]) == ["a", "c0"]

@@ -63,6 +63,27 @@ def test_junk_data_and_bad_config(tmp_path, capsys):
     assert "storytelling: error:" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("text", ["[scenario]\nthreshold = 1.0\n", "[scenario]\ncontacts = 1e12\n",
+                                  "[roles]\nfeatures = 5\n", '[roles]\nlabel = ["a","b"]\n',
+                                  "[story]\nx = " + "[" * 100_000 + "]" * 100_000 + "\n"])
+def test_a_bad_config_exits_2_with_a_message_not_a_traceback(tmp_path, capsys, text):
+    """The configs of the red team's report (each exited 1 with a traceback, or built a story of
+    'the top 0 customers')."""
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(text)
+    assert main(["build", "--config", str(cfg), "--md", str(tmp_path / "x.md")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("storytelling: error:") and "Traceback" not in err and len(err) < 600
+    assert not (tmp_path / "x.md").exists()
+
+
+def test_a_threshold_above_every_score_is_refused(tmp_path, capsys):
+    cfg = tmp_path / "t.toml"
+    cfg.write_text('[story]\ndrivers = false\nfindings = ["lift"]\n[scenario]\nthreshold = 0.999\n')
+    assert main(["build", "--config", str(cfg), "--md", str(tmp_path / "x.md")]) == 2
+    assert "picks nobody" in capsys.readouterr().err
+
+
 @pytest.mark.skipif(shutil.which("storytelling") is None, reason="console script not installed")
 def test_console_script(tmp_path):
     cfg = tmp_path / "s.toml"

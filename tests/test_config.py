@@ -47,10 +47,35 @@ def test_relative_paths_follow_the_config(tmp_path):
     ('[data]\nsql = "duckdb:///w.duckdb"\n', "table"),
     ('[data]\nsql = "duckdb:///w.duckdb"\ntable = "a"\nquery = "SELECT 1"\n', "one of the two"),
     ('[data]\nsql = "duckdb:///w.duckdb"\ntable = "a"\npath = "c.csv"\n', "keep one"),
+    # issue 14: values out of range or of the wrong kind are refused, never ignored or crashed on
+    ("[scenario]\nthreshold = 1.0\n", "above 0 and below 1"),
+    ("[scenario]\nthreshold = 0\n", "above 0 and below 1"),
+    ("[scenario]\ncontacts = 1e12\n", "whole number"),
+    ("[scenario]\ncontacts = 1000000000000\n", "between 1 and 10,000,000"),
+    ("[scenario]\ncontacts = 0\n", "between 1 and 10,000,000"),
+    ("[scenario]\ncontacts = 10\nthreshold = 0.5\n", "keep one"),
+    ("[assumptions]\ncapacity = 2.5\n", "whole number"),
+    ("[assumptions]\ncost_per_contact = 1e300\n", "between 0 and 10,000"),
+    ("[assumptions]\nvalue_months = 0\n", "between 1 and 120"),
+    ('[assumptions]\nuse_value = "no"\n', "true or false"),
+    ('[story]\ndrivers = "no"\n', "true or false"),
+    ("[roles]\nfeatures = 5\n", "list of column names"),
+    ('[roles]\nfeatures = ["a", 1]\n', "list of column names"),
+    ('[roles]\nlabel = ["a", "b"]\n', "one column name"),
+    ("[roles]\nid = 7\n", "one column name"),
+    ("[glossary.plan]\nname = 3\n", "name and a unit"),
+    ("[story]\nx = " + "[" * 100_000 + "]" * 100_000 + "\n", "too deeply"),
+    ("[data]\nquery_seconds = 0\n", "between 1 and 3600"),
 ])
 def test_bad_configs_say_what_to_fix(text, msg):
     with pytest.raises(DataError, match=msg):
         parse_config(text)
+
+
+def test_a_threshold_of_zero_point_something_and_big_lists_still_read():
+    cfg = parse_config("[scenario]\nthreshold = 0.05\n[assumptions]\ncapacity = 0\n[data]\nquery_seconds = 30\n")
+    assert cfg.threshold == 0.05 and cfg.capacity is None and cfg.query_seconds == 30.0
+    assert parse_config(to_toml(cfg)).query_seconds == 30.0
 
 
 def test_uploaded_configs_never_allow_pickle():

@@ -32,10 +32,10 @@ def current_threshold() -> float | None:
 def current_contacts(ctx: AppContext) -> int:
     """The list size chosen on the Retention lift page (or the default)."""
     threshold = current_threshold()
-    if threshold is not None:
-        return ctx.curves.model.count_at_threshold(threshold)
+    if threshold is not None:  # a threshold above every score (a crafted link) still lists the top customer
+        return max(1, ctx.curves.model.count_at_threshold(threshold))
     k = _setting(CONTACTS, int)
-    return int(min(max(k, 0), ctx.curves.n)) if k is not None else default_contacts(ctx)
+    return int(min(max(k, 1), ctx.curves.n)) if k is not None else default_contacts(ctx)
 
 
 def _setting(key: str, kind):

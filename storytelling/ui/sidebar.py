@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from storytelling.config import LIMITS
 from storytelling.data import MAX_UPLOAD_BYTES, DataError, default_sheet, excel_sheets
+from storytelling.sqlguard import QUERY_SECONDS, check_seconds, harden
 from storytelling.story import AUDIENCES, EXECUTIVE
 from storytelling.targeting import Assumptions
 from storytelling.ui.scenario import BOUND
 from storytelling.ui.state import SAMPLE_KEY, AppContext, attach_scenario, build_context, fingerprint
-from storytelling.warehouse import SqlSource, db_error_text, engine_for, engine_options, quiet, tables
+from storytelling.warehouse import SqlSource, db_error_text, engine_for, engine_options, tables
 
 DEFAULTS = {
     "value_months": 12,
@@ -73,11 +75,12 @@ def _warehouse_source():
     secret = conns[name]
     url = str(secret.get("url") or secret.get("dialect", ""))
     try:
+        seconds = check_seconds(secret.get("query_seconds", QUERY_SECONDS), f"query_seconds of [connections.{name}]")
         if secret.get("url") and "://" not in url:  # a local DuckDB / SQLite / Parquet path
             engine = _local_engine(url)
         else:
             given = {"url": url} if secret.get("url") else {}  # (AppTest's secrets reach st.secrets, not here)
-            engine = quiet(st.connection(name, type="sql", **given, **engine_options(url)).engine)
+            engine = harden(st.connection(name, type="sql", **given, **engine_options(url)).engine)
         choices = _tables(name, engine)
     except Exception as exc:  # a wrong URL, a missing driver, an unreachable server
         st.error(f"Can't open the connection '{name}': {db_error_text(exc)}")
@@ -92,7 +95,7 @@ def _warehouse_source():
             st.caption("Write a SELECT that returns one row per customer; until then the sample is shown.")
             return None
         table = None
-    src = SqlSource(url=name, table=table, query=query)
+    src = SqlSource(url=name, table=table, query=query, query_seconds=seconds)
     return src.key, src.name, src, engine
 
 
@@ -135,20 +138,20 @@ def _assumptions(has_value: bool) -> tuple[Assumptions, bool]:
         "Value each customer by their own monthly charge", value=True, key="use_value",
         help="Uses the data's monthly value per customer. Off: the same value for everyone.", **BOUND)
     if use_value:
-        months = st.number_input("Months of charge a kept customer is worth", 1, 120, DEFAULTS["value_months"],
+        months = st.number_input("Months of charge a kept customer is worth", *LIMITS["value_months"], DEFAULTS["value_months"],
                                  key="value_months", **BOUND)
         value = DEFAULTS["value"]
     else:
         months = None
-        value = st.number_input("Value of keeping one customer ($)", 0, 1_000_000, DEFAULTS["value"], step=50,
+        value = st.number_input("Value of keeping one customer ($)", *LIMITS["value_per_saved"], DEFAULTS["value"], step=50,
                                 key="value", **BOUND)
-    cost = st.number_input("Cost per contact ($)", 0.0, 10_000.0, DEFAULTS["cost"], step=0.5, key="cost",
+    cost = st.number_input("Cost per contact ($)", *map(float, LIMITS["cost_per_contact"]), DEFAULTS["cost"], step=0.5, key="cost",
                            help="Call time plus the cost of the offer.", **BOUND)
     save = st.slider("Share of contacted leavers the offer keeps (%)", 0, 100, DEFAULTS["save"], key="save",
                      help="From past campaigns or an A/B test. Every 'customers kept' figure scales with it.", **BOUND)
-    fixed = st.number_input("Fixed campaign cost per month ($)", 0, 10_000_000, DEFAULTS["fixed"], step=500,
+    fixed = st.number_input("Fixed campaign cost per month ($)", *LIMITS["fixed_cost"], DEFAULTS["fixed"], step=500,
                             key="fixed", **BOUND)
-    capacity = st.number_input("Marketing can contact per month (customers)", 0, 10_000_000, DEFAULTS["capacity"],
+    capacity = st.number_input("Marketing can contact per month (customers)", *LIMITS["capacity"], DEFAULTS["capacity"],
                                step=100, key="capacity", **BOUND)
     a = Assumptions(value_per_saved=float(value), cost_per_contact=float(cost), save_rate=save / 100,
                     fixed_cost=float(fixed), capacity=int(capacity) if capacity else None,

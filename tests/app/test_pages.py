@@ -358,3 +358,42 @@ def test_glossary_names_reach_the_lift_page():
     at.run()
     assert not at.exception
     assert "Agreement" in at.selectbox(key="segment").options
+
+
+# -- one guard around every page (issue 14) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("page", "params", "said"), [
+    ("app_pages/ab_test.py", {"save": 100, "contacts": 10}, "keeps every contacted leaver"),
+    ("app_pages/retention_lift.py", {"policy": "Risk threshold", "threshold": 100}, None),
+    ("app_pages/retention_lift.py", {"contacts": -5}, None),
+    ("app_pages/overview.py", {"contacts": 10**12, "cost": -3, "save": 1000}, None),
+])
+def test_crafted_links_get_a_message_not_a_traceback(page, params, said):
+    at = fresh(page, **params)
+    assert not at.exception, [e.value for e in at.exception]
+    errors = " ".join(e.value for e in at.error)
+    assert (said in errors) if said else not errors, errors
+    assert "top 0 customers" not in page_text(at)
+
+
+def test_an_unexpected_fault_shows_an_error_id_and_logs_the_details(monkeypatch, caplog):
+    """A fault of ours: one short message with an id on the page, the traceback only in the log."""
+    import re
+
+    import storytelling.lift
+    from storytelling.ui.guard import RAISE_ENV
+
+    def broken(*_a, **_k):
+        raise RuntimeError("boom in /srv/secret/path.py")
+
+    monkeypatch.delenv(RAISE_ENV)
+    monkeypatch.setattr(storytelling.lift, "lift_finding", broken)
+    with caplog.at_level("ERROR", logger="storytelling"):
+        at = fresh("app_pages/retention_lift.py")
+    assert not at.exception
+    shown = " ".join(e.value for e in at.error)
+    eid = re.search(r"error id ([0-9a-f]{8})", shown)
+    assert eid and "/srv/secret" not in shown and "RuntimeError" not in shown
+    logged = [r for r in caplog.records if eid.group(1) in r.getMessage()]
+    assert logged and "boom in /srv/secret/path.py" in str(logged[0].exc_info[1])
