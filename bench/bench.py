@@ -234,7 +234,6 @@ def _browser_run(moves: int, label: str, root: Path = ROOT, budget: bool = True,
                  starts: int = 1) -> None:
     sys.path.insert(0, str(ROOT / "tests" / "e2e"))
     import subprocess
-    import urllib.request
 
     from conftest import CHROMIUM_ARGS, chromium_path, free_port
 
@@ -257,12 +256,7 @@ def _browser_run(moves: int, label: str, root: Path = ROOT, budget: bool = True,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
                 url = f"http://127.0.0.1:{port}"
-                for _ in range(400):
-                    try:
-                        urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-                        break
-                    except OSError:
-                        time.sleep(0.05)
+                _wait_for_health(url)
                 page.goto(url + ("/retention_lift" if root == ROOT else "/"))
                 page.locator("[data-testid='stMetricValue']").first.wait_for(timeout=60_000)
                 colds.append(time.perf_counter() - t0)
@@ -289,6 +283,126 @@ def _browser_run(moves: int, label: str, root: Path = ROOT, budget: bool = True,
         *(("<= 5 s", cold <= 5) if budget else ("", None)))
     if times:
         row(f"browser: slider move to new figures on screen, {label}", f"{statistics.median(times) * 1000:.0f} ms")
+
+
+def _wait_for_health(url: str) -> None:
+    import urllib.request
+
+    for _ in range(400):
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.05)
+
+
+def _rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(x.split()[1]) for x in f if x.startswith("VmRSS")) / 1024
+
+
+def bench_sessions(sessions: int = 10, uploads: int = 3) -> None:
+    """The server's memory with ten browser sessions at once (three of them upload a table of their
+    own, about 25 MB each), then after they end: peak, and settled once Streamlit has dropped the
+    ended sessions (2 minutes) and the sweep has cleared idle data sets (STORYTELLING_IDLE_MINUTES=1
+    here, 15 by default). Also: a workbook "zip bomb" refused, from the upload to the message."""
+    import os
+    import subprocess
+    import tempfile
+    import threading
+
+    sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+    from conftest import CHROMIUM_ARGS, chromium_path, free_port
+
+    exe = chromium_path()
+    if exe is None:
+        row("sessions: memory", "skipped (no chromium)")
+        return
+    from playwright.sync_api import sync_playwright
+
+    from storytelling.sample import load_sample
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-sessions-"))
+    raw = load_sample()
+    ids = raw["customer_id"].drop_duplicates().to_numpy()
+    files = []
+    for i in range(uploads):  # three tables the caches have never seen
+        part = raw[raw["customer_id"].isin(ids[i::uploads + 1])].copy()
+        part["customer_id"] = part["customer_id"].astype(str) + f"-{i}"
+        files.append(tmp / f"customers_{i}.csv")
+        part.to_csv(files[-1], index=False)
+    files_mb = sum(f.stat().st_size for f in files) / 2**20 / uploads
+    port = free_port()
+    env = {**os.environ, "STORYTELLING_IDLE_MINUTES": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
+                             "true", "--server.port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = [0.0]
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(0.2):
+            peak[0] = max(peak[0], _rss_mb(proc.pid))
+
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_health(url)
+        threading.Thread(target=watch, daemon=True).start()
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+            first = b.new_page()
+            first.goto(url + "/retention_lift")
+            first.locator("[data-testid='stMetricValue']").first.wait_for(timeout=120_000)
+            first.close()
+            time.sleep(5)
+            idle = _rss_mb(proc.pid)
+            contexts = [b.new_context() for _ in range(sessions)]
+            pages = [c.new_page() for c in contexts]
+            where = ["retention_lift", "overview", "drivers", "backtest", "ab_test"]
+            for i, pg in enumerate(pages):
+                pg.goto(f"{url}/{where[i % len(where)]}?cost={4 + i}", wait_until="commit")
+            for i, f in enumerate(files):
+                pages[i].get_by_text("Upload a file").click()
+                pages[i].locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(f))
+            for pg in pages:
+                pg.locator("[data-testid='stMain'] h1, [data-testid='stMain'] h2").first.wait_for(timeout=300_000)
+                pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                                     timeout=300_000)
+            busy = _rss_mb(proc.pid)
+            for c in contexts:
+                c.close()
+            time.sleep(200)
+            settled = _rss_mb(proc.pid)
+            # a workbook that unpacks to 160 MB, uploaded: seconds from the upload to the message
+            bomb = tmp / "bomb.xlsx"
+            import zipfile
+
+            rowxml = b"<row>" + b"<c t='inlineStr'><is><t>x</t></is></c>" * 200 + b"</row>"
+            with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z, z.open("xl/worksheets/sheet1.xml", "w") as f:
+                chunk = rowxml * (2**20 // len(rowxml))
+                for _ in range(170):
+                    f.write(chunk)
+            pg = b.new_page()
+            pg.goto(url + "/data")
+            pg.get_by_text("Upload a file").click()
+            pg.locator("[data-testid='stFileUploaderDropzoneInput']").wait_for(timeout=60_000)
+            t = time.perf_counter()
+            pg.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(bomb))
+            pg.get_by_text("more than the 150 MB").first.wait_for(timeout=300_000)
+            bomb_s = time.perf_counter() - t
+            b.close()
+    finally:
+        stop.set()
+        proc.terminate()
+        proc.wait(timeout=10)
+    row("sessions: server after one visit (sample cached)", f"{idle:,.0f} MB")
+    row(f"sessions: peak with {sessions} at once ({uploads} upload {files_mb:.0f} MB each)", f"{peak[0]:,.0f} MB")
+    row(f"sessions: with {sessions} open, all pages drawn", f"{busy:,.0f} MB")
+    settled_ok = settled <= idle + 150
+    row("sessions: settled, 200 s after they ended",
+        f"{settled:,.0f} MB", "idle+150MB", settled_ok)
+    row(f"xlsx zip bomb ({bomb.stat().st_size / 2**20:.1f} MB, 170 MB unpacked): upload to message, browser",
+        f"{bomb_s:.1f} s", "<= 2 s", bomb_s <= 2)
 
 
 def bench_backtest(cutoffs: int = 12) -> None:
@@ -420,7 +534,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true")
     p.add_argument("--only", choices=["targeting", "page", "browser", "backtest", "drivers", "export",
-                                      "memory", "sql"], action="append", help="run only these parts (repeatable)")
+                                      "memory", "sql", "sessions"], action="append", help="run only these parts (repeatable)")
     args = p.parse_args()
     n = 100_000 if args.quick else 1_000_000
     print(f"  {'what':<80} {'figure':>14} {'budget':>10} {'':>5}")
@@ -433,6 +547,7 @@ def main() -> None:
         "drivers": lambda: bench_drivers(n),
         "export": bench_export,
         "memory": lambda: bench_memory(n),
+        "sessions": bench_sessions,
         "sql": lambda: bench_sql((1_000_000, 10_000_000) if args.quick else (1_000_000, 10_000_000, 100_000_000)),
     }
     for name, part in parts.items():

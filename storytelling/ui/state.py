@@ -49,6 +49,7 @@ from storytelling.modelfile import check_predicts, load_model_path, load_model_u
 from storytelling.sample import load_sample
 from storytelling.story import EXECUTIVE
 from storytelling.targeting import Assumptions
+from storytelling.ui.budget import BUDGET, frame_bytes, per_dataset
 from storytelling.warehouse import (
     SqlSource,
     WarehouseTable,
@@ -91,7 +92,7 @@ class AppContext:
         return self.curves is not None
 
 
-@st.cache_resource(show_spinner=False, max_entries=6)
+@per_dataset(show_spinner=False, max_entries=6)
 def _load_raw(key: str, _raw: bytes | None, name: str | None, sheet: str | None) -> pd.DataFrame:
     """The table as read (shared, read-only: no copy per rerun, which would cost ~100 ms)."""
     if key == SAMPLE_KEY:
@@ -99,39 +100,39 @@ def _load_raw(key: str, _raw: bytes | None, name: str | None, sheet: str | None)
     return load_table(_raw, name, sheet=sheet)
 
 
-@st.cache_resource(show_spinner=False, max_entries=6)
+@per_dataset(show_spinner=False, max_entries=6)
 def _prepared(key: str, roles_json: str, _raw: pd.DataFrame) -> CustomerData:
     return prepare(_raw, Roles.from_dict(json.loads(roles_json)))
 
 
-@st.cache_resource(show_spinner="Training a baseline model on the older months…", max_entries=6)
+@per_dataset(show_spinner="Training a baseline model on the older months…", max_entries=6)
 def _evaluation(key: str, roles_json: str, _data: CustomerData) -> Evaluation:
     return evaluate_cached(_data)
 
 
-@st.cache_resource(show_spinner=False, max_entries=12)
+@per_dataset(show_spinner=False, max_entries=12)
 def _curves(key: str, roles_json: str, use_value: bool, _ev: Evaluation) -> Curves:
     curves = build_curves(_ev, use_value=use_value)
     curves.warm()
     return curves
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@per_dataset(show_spinner=False, max_entries=4)
 def _warehouse_roles(key: str, _source: SqlSource, _engine) -> Roles:
     return guess_roles(_source, _engine)
 
 
-@st.cache_resource(show_spinner="Asking the database for counts per score (the rows stay there)…", max_entries=4)
+@per_dataset(show_spinner="Asking the database for counts per score (the rows stay there)…", max_entries=4)
 def _warehouse(key: str, roles_json: str, _source: SqlSource, _engine) -> WarehouseTable:
     return read_warehouse(_source, Roles.from_dict(json.loads(roles_json)), engine=_engine)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@per_dataset(show_spinner=False, max_entries=4)
 def _warehouse_evaluation(key: str, roles_json: str, _table: WarehouseTable, _data: CustomerData) -> Evaluation:
     return evaluate_warehouse(_table, _data)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@per_dataset(show_spinner=False, max_entries=8)
 def _warehouse_curves(key: str, roles_json: str, use_value: bool, _table: WarehouseTable, _ev: Evaluation) -> Curves:
     return warehouse_curves(_table, _ev, use_value=use_value)
 
@@ -158,6 +159,7 @@ def _backtest_scores(key: str, roles_json: str, cutoffs: tuple, horizon_days: in
                 return _BACKTEST_CACHE[args]
         scores = score_backtest(data, cutoffs=list(cutoffs), horizon_days=horizon_days, window=window,
                                 window_months=window_months, progress=progress)
+        BUDGET.used(key, f"backtest:{args}", lambda: _forget_backtest(args))
         with _BACKTEST_LOCK:
             _BACKTEST_CACHE[args] = scores
             while len(_BACKTEST_CACHE) > 8:
@@ -166,14 +168,19 @@ def _backtest_scores(key: str, roles_json: str, cutoffs: tuple, horizon_days: in
     return scores
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+def _forget_backtest(args: tuple) -> None:
+    with _BACKTEST_LOCK:
+        _BACKTEST_CACHE.pop(args, None)
+
+
+@per_dataset(show_spinner=False, max_entries=32)
 def _backtest_summary(key: str, roles_json: str, cutoffs: tuple, horizon_days: int, window: str, window_months: int,
                       assumptions: Assumptions, policy: str, threshold: float | None, use_value: bool,
                       _scores: BacktestScores) -> BacktestResult:
     return summarise_backtest(_scores, assumptions, policy=policy, threshold=threshold, use_value=use_value)
 
 
-@st.cache_resource(show_spinner="Asking the database for each month's counts per score…", max_entries=4)
+@per_dataset(show_spinner="Asking the database for each month's counts per score…", max_entries=4)
 def _warehouse_backtest(key: str, roles_json: str, _table: WarehouseTable) -> BacktestScores:
     return backtest_scores(_table)
 
@@ -228,7 +235,7 @@ def last_backtest(ctx: AppContext) -> BacktestResult | None:
                              scores)
 
 
-@st.cache_resource(show_spinner=False, max_entries=6)
+@per_dataset(show_spinner=False, max_entries=6)
 def _health(key: str, roles_json: str, _raw: pd.DataFrame) -> HealthReport:
     return health_report(_raw, Roles.from_dict(json.loads(roles_json)))
 
@@ -239,7 +246,7 @@ def health(ctx: AppContext) -> HealthReport:
     return _health(ctx.dataset_key, json.dumps(roles.to_dict(), sort_keys=True), ctx.raw)
 
 
-@st.cache_resource(show_spinner=False, max_entries=6)
+@per_dataset(show_spinner=False, max_entries=6)
 def _glossary(key: str, roles_json: str, _data: CustomerData) -> Glossary:
     return Glossary.infer(_data.frame, _data.features)
 
@@ -260,12 +267,12 @@ def _roles_json(ctx: AppContext) -> str:
 BASELINE, STAND_IN, UPLOADED, CONFIGURED = "baseline", "stand-in", "uploaded", "configured"
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@per_dataset(show_spinner=False, max_entries=4)
 def _own_driver_model(key: str, roles_json: str, _data: CustomerData, _ev: Evaluation) -> DriverModel:
     return driver_model_for(_data, _ev)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@per_dataset(show_spinner=False, max_entries=4)
 def _file_model(key: str, roles_json: str, model_key: str, _raw: bytes | None, name: str, path: str | None,
                 allow_pickle: bool, _data: CustomerData, _ev: Evaluation) -> DriverModel:
     model = load_model_path(path, allow_pickle=allow_pickle) if path else load_model_upload(_raw, name)
@@ -292,7 +299,7 @@ def _risk_for(ctx: AppContext, dm: DriverModel, frame: pd.DataFrame, X: pd.DataF
     return dm.predict(X)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@per_dataset(show_spinner=False, max_entries=8)
 def _drivers(key: str, roles_json: str, model_key: str, glossary_json: str, _ctx: AppContext,
              _dm: DriverModel) -> DriverResult:
     return explain_evaluation(_dm, _ctx.evaluation, glossary=_ctx.glossary)
@@ -330,7 +337,7 @@ class CustomerSet:
     label: str
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@per_dataset(show_spinner=False, max_entries=8)
 def _customer_set(key: str, roles_json: str, model_key: str, _ctx: AppContext, _dm: DriverModel) -> CustomerSet:
     ev = _ctx.evaluation
     if ev.current is not None:
@@ -465,10 +472,17 @@ def apply_config(cfg, ctx: AppContext) -> list[str]:
     if cfg.brand_colour:
         ss["export_brand"] = cfg.brand_colour
     ss["ab_design"] = cfg.ab_design
+    notes = []
     if cfg.ab_confidence in (0.9, 0.95, 0.99):
         ss["ab_conf"] = cfg.ab_confidence
+    else:
+        notes.append(f"The config's A/B confidence of {cfg.ab_confidence:.1%} is not one of the app's choices (90%, "
+                     f"95%, 99%): the A/B page keeps {ss.get('ab_conf', 0.95):.0%}; the nightly build uses the "
+                     "config's.")
     ss["ab_split"] = int(min(90, max(10, round(cfg.ab_test_share * 20) * 5)))
-    notes = []
+    if abs(ss["ab_split"] - cfg.ab_test_share * 100) > 1e-6:
+        notes.append(f"The config's test group of {cfg.ab_test_share:.0%} is shown as {ss['ab_split']}% (the A/B "
+                     "page moves in steps of 5 between 10% and 90%).")
     if cfg.roles:
         ss["roles"] = {"_key": ctx.dataset_key, **cfg.roles}
     if cfg.glossary:
@@ -525,6 +539,8 @@ def build_context(*, dataset_key: str, dataset_name: str, raw_bytes: bytes | Non
         ctx.evaluation = (_evaluation(dataset_key, roles_json, ctx.data) if sql is None else
                           _warehouse_evaluation(dataset_key, roles_json, ctx.warehouse, ctx.data))
         ctx.notes = list(ctx.data.notes)
+        BUDGET.weigh(dataset_key, frame_bytes(None if sql else ctx.raw, ctx.data.frame, ctx.evaluation.frame,
+                                              ctx.evaluation.current))
         edits = st.session_state.get(GLOSSARY_EDITS, {}).get(dataset_key, {})
         ctx.glossary = _glossary(dataset_key, roles_json, ctx.data).with_edits(edits)
     except DataError as exc:
