@@ -118,3 +118,29 @@ def test_roles_chosen_on_the_data_page_reach_the_queries(warehouse_db):
     assert "today's rule" not in text.lower() and "random" in text
     with_rule = on_warehouse("app_pages/retention_lift.py", warehouse_db)
     assert "today's rule" in " ".join(m.value for m in with_rule.markdown).lower()
+
+
+def test_a_slow_typed_query_stops_at_the_connection_s_time_limit(warehouse_db):
+    """query_seconds from secrets.toml reaches every query; the page says why it stopped."""
+    import time
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets["connections"] = {"warehouse": {"url": f"duckdb:///{warehouse_db}", "query_seconds": 1}}
+    at.session_state["source"] = "Warehouse"
+    at.session_state["sql_table"] = "Write a query…"
+    at.session_state["sql_query"] = ("SELECT s.* FROM scores s, range(100000) r "
+                                     "ORDER BY hash(r.range, s.customer_id)")
+    t0 = time.perf_counter()
+    at.switch_page("app_pages/data.py").run()
+    assert time.perf_counter() - t0 < 30
+    assert not at.exception
+    assert any("did not answer within 1 seconds" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_a_bad_time_limit_in_secrets_is_refused(warehouse_db):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets["connections"] = {"warehouse": {"url": f"duckdb:///{warehouse_db}", "query_seconds": 0}}
+    at.session_state["source"] = "Warehouse"
+    at.switch_page("app_pages/retention_lift.py").run()
+    assert not at.exception
+    assert any("between 1 and 3600" in e.value for e in at.error), [e.value for e in at.error]
