@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from storytelling import charts
-from storytelling.data import DataError, _binary_values, normalise_name
+from storytelling.data import DataError, binary_values, normalise_name
 from storytelling.story import Fact, Finding, facts, fmt_count, fmt_money, fmt_money_range, fmt_pct, texts
 
 ALTERNATIVES = ("two-sided", "one-sided", "smaller", "larger")
@@ -343,7 +343,7 @@ def results_from_table(df: pd.DataFrame) -> tuple[int, int, int, int]:
     if len(unknown):
         raise DataError(f"Column '{group_col}' has groups we can't tell apart as control or test: "
                         f"{', '.join(map(str, unknown))}. Use 'control' and 'test'.")
-    y = _binary_values(df[churn_col])
+    y = binary_values(df[churn_col])
     if y is None:
         raise DataError(f"Column '{churn_col}' should say whether each customer left (yes/no, 1/0).")
     ok = kind.notna() & y.notna()

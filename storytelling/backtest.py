@@ -24,7 +24,7 @@ import pandas as pd
 
 from storytelling import charts
 from storytelling.data import CustomerData, DataError
-from storytelling.model import _auc, feature_frame, train_baseline
+from storytelling.model import feature_frame, roc_auc, train_baseline
 from storytelling.story import Fact, Finding, facts, fmt_count, fmt_date, fmt_money, fmt_range, fmt_ratio, texts
 from storytelling.targeting import Assumptions, TargetingCurve
 
@@ -91,7 +91,7 @@ def _single_feature_auc(X: pd.DataFrame, y: np.ndarray) -> dict[str, float]:
         else:
             rates = pd.Series(y, index=s.index).groupby(s.astype("string").fillna("(missing)")).mean()
             v = s.astype("string").fillna("(missing)").map(rates).astype(float)
-        a = _auc(y, v.to_numpy())
+        a = roc_auc(y, v.to_numpy())
         if math.isfinite(a):
             out[c] = max(a, 1 - a)
     return out
@@ -226,7 +226,7 @@ def summarise_backtest(scores: BacktestScores, assumptions: Assumptions, *, poli
             "status_quo_net": sq.net if sq else np.nan,
             "random_saved": rnd.saved,
             "random_net": rnd.net,
-            "auc": p.auc if p.auc is not None else _auc(f["churned"].to_numpy().astype(int), f["score"].to_numpy()),
+            "auc": p.auc if p.auc is not None else roc_auc(f["churned"].to_numpy().astype(int), f["score"].to_numpy()),
             "top_decile_lift": decile.lift,
         })
     periods = pd.DataFrame(rows)

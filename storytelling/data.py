@@ -384,7 +384,7 @@ _FALSE = {
 _MISSING = {"", "nan", "none", "null", "na", "n/a", "unknown", "?", "-", "<na>", "nat"}
 
 
-def _binary_values(s: pd.Series) -> pd.Series | None:
+def binary_values(s: pd.Series) -> pd.Series | None:
     """0/1 float (NaN where unknown) if every value is a yes/no token, else None."""
     if pd.api.types.is_bool_dtype(s):
         return s.astype(float)
@@ -427,13 +427,13 @@ def infer_roles(df: pd.DataFrame) -> Roles:
         if role == "date":
             return pd.api.types.is_datetime64_any_dtype(s) or (_is_text(s) and _date_share(s) > 0.5)
         if role == "label":
-            return _binary_values(s) is not None
+            return binary_values(s) is not None
         if role == "score":
             return pd.api.types.is_float_dtype(s) and s.dropna().between(0, 1).all()
         if role == "value":
             return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
         if role == "status_quo":
-            return _binary_values(s) is not None or pd.api.types.is_numeric_dtype(s)
+            return binary_values(s) is not None or pd.api.types.is_numeric_dtype(s)
         return True
 
     found: dict[str, str | None] = {}
@@ -694,7 +694,7 @@ def prepare(df: pd.DataFrame, roles: Roles | dict | None = None, *, today: pd.Ti
     if roles.date is not None:
         out["snapshot_date"] = _parse_dates(df[roles.date], roles.date, today)
 
-    label = _binary_values(df[roles.label])
+    label = binary_values(df[roles.label])
     if label is None:
         s = df[roles.label]
         text = s.astype("string").str.strip().str.lower()
@@ -757,7 +757,7 @@ def prepare(df: pd.DataFrame, roles: Roles | dict | None = None, *, today: pd.Ti
             v = v.fillna(v.median())
         out["value"] = v.astype(float)
     if roles.status_quo is not None:
-        sq = _binary_values(df[roles.status_quo])
+        sq = binary_values(df[roles.status_quo])
         if sq is None:
             sq = pd.to_numeric(df[roles.status_quo], errors="coerce")
             if sq.isna().mean() > 0.5:
@@ -859,7 +859,7 @@ def health_report(df: pd.DataFrame, roles: Roles) -> HealthReport:
     if roles.date and roles.date in df:
         s = df[roles.date]
         dates = read_dates(s)
-    label = _binary_values(df[roles.label]) if roles.label and roles.label in df else None
+    label = binary_values(df[roles.label]) if roles.label and roles.label in df else None
     key = [c for c in (roles.id, roles.date) if c and c in df]
     return HealthReport(
         rows=len(df),

@@ -134,7 +134,7 @@ class Evaluation:
         return self.auc >= SUSPICIOUS_AUC
 
 
-def _auc(y: np.ndarray, s: np.ndarray) -> float:
+def roc_auc(y: np.ndarray, s: np.ndarray) -> float:
     """Ranking quality: the chance a random leaver scores above a random stayer (ties half)."""
     y = np.asarray(y).astype(bool)
     n1, n0 = int(y.sum()), int((~y).sum())
@@ -204,7 +204,7 @@ def _evaluate(data: CustomerData, *, horizon_days: int, seed: int) -> Evaluation
         y = hold["churned"].to_numpy().astype(int)
         return Evaluation(
             frame=hold.reset_index(drop=True), source="given", as_of=as_of, train_end=None, train_rows=0,
-            auc=_auc(y, hold["score"].to_numpy()), current=None if current is None else current.reset_index(drop=True),
+            auc=roc_auc(y, hold["score"].to_numpy()), current=None if current is None else current.reset_index(drop=True),
             notes=notes,
         )
     if not data.features:
@@ -232,7 +232,7 @@ def _evaluate(data: CustomerData, *, horizon_days: int, seed: int) -> Evaluation
     y = hold["churned"].to_numpy().astype(int)
     return Evaluation(
         frame=hold, source="baseline", as_of=as_of, train_end=train_end, train_rows=len(train),
-        auc=_auc(y, hold["score"].to_numpy()), model=model, current=current, notes=notes,
+        auc=roc_auc(y, hold["score"].to_numpy()), model=model, current=current, notes=notes,
     )
 
 
@@ -267,7 +267,7 @@ def _evaluate_undated(data: CustomerData, f: pd.DataFrame, lab: pd.DataFrame, *,
              "of them. Without dates we cannot check how the model holds up over time."]
     y = hold["churned"].to_numpy().astype(int)
     return Evaluation(frame=hold, source="baseline", as_of=None, train_end=None, train_rows=len(lab),
-                      auc=_auc(y, hold["score"].to_numpy()), model=model, current=current, notes=notes)
+                      auc=roc_auc(y, hold["score"].to_numpy()), model=model, current=current, notes=notes)
 
 
 # ---------------------------------------------------------------------------------------------

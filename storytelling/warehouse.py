@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from storytelling.data import CustomerData, DataError, Roles, _binary_values, infer_roles
+from storytelling.data import CustomerData, DataError, Roles, binary_values, infer_roles
 from storytelling.model import Evaluation, Population
 from storytelling.sqlguard import QUERY_SECONDS, QueryStopped, execute, harden, single_select, wrap
 
@@ -164,8 +164,8 @@ def write_scored_sample(path: str | Path, *, months: int = 12) -> int:
 def engine_options(url: str) -> dict:
     """Options for ``sqlalchemy.create_engine`` (and ``st.connection(type="sql")``): a DuckDB file
     is opened read-only, without file access, streaming through :data:`DUCKDB_MEMORY`."""
-    if not str(url).startswith("duckdb:") or ":memory:" in str(url):
-        return {}
+    if not str(url).split(":", 1)[0].startswith("duckdb") or ":memory:" in str(url):
+        return {}  # (a secrets entry may name the dialect alone: dialect = "duckdb")
     config: dict[str, Any] = {"enable_external_access": False}
     if "memory_limit" not in url:
         config["memory_limit"] = DUCKDB_MEMORY
@@ -371,7 +371,7 @@ def _label_map(values: list, label: str) -> dict:
     plain = pd.Series([int(v) if isinstance(v, bool | np.bool_) else v for v in values], dtype=object)
     with contextlib.suppress(TypeError, ValueError):  # text labels stay text: left / stayed, yes / no...
         plain = pd.to_numeric(plain)
-    mapped = _binary_values(plain)
+    mapped = binary_values(plain)
     if mapped is None:
         shown = ", ".join(repr(v) for v in values[:5])
         raise DataError(f"The column '{label}' should say who left (yes/no, 1/0, churned/active) but holds {shown}. "

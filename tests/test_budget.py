@@ -54,3 +54,23 @@ def test_clearing_a_data_set_clears_its_cached_entries_and_holds_no_data(monkeyp
     assert ref() is None  # the budget's record of the entry does not keep the data alive
     budget.BUDGET.sweep(now=time.monotonic() + 10**9)  # idle for ever: cleared
     assert load("k1", "abc", Big()) == 3 and calls == ["k1", "k1"]
+
+
+def test_uploads_of_ended_sessions_are_freed():
+    """Streamlit forgets a closed session without shutting it down; its uploads are freed here."""
+    from types import SimpleNamespace
+
+    from streamlit.runtime.media_file_manager import MediaFileManager
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    from streamlit.runtime.uploaded_file_manager import UploadedFileRec
+
+    from storytelling.ui.budget import tidy_sessions
+
+    uploads = MemoryUploadedFileManager("/_stcore/upload_file")
+    for sid in ("live", "ended"):
+        uploads.add_file(sid, UploadedFileRec(file_id=f"f-{sid}", name="t.csv", type="text/csv", data=b"x" * 1000))
+    manager = SimpleNamespace(list_sessions=lambda: [SimpleNamespace(session=SimpleNamespace(id="live"))])
+    media = MediaFileManager(MemoryMediaFileStorage("/media"))
+    assert tidy_sessions(manager, uploads, media) == ["ended"]
+    assert set(uploads.file_storage) == {"live"}

@@ -1,6 +1,7 @@
 """The nightly job: storytelling build on the sample, on a CSV, and on bad input."""
 
 import io
+import os
 import shutil
 import subprocess
 
@@ -84,7 +85,8 @@ def test_a_threshold_above_every_score_is_refused(tmp_path, capsys):
     assert "picks nobody" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(shutil.which("storytelling") is None, reason="console script not installed")
+@pytest.mark.skipif(shutil.which("storytelling") is None and not os.environ.get("CI"),
+                    reason="console script not installed (under CI it must be, so the test runs and fails)")
 def test_console_script(tmp_path):
     cfg = tmp_path / "s.toml"
     cfg.write_text('[story]\ndrivers = false\nfindings = ["lift"]\n')

@@ -97,3 +97,31 @@ def test_the_app_offers_the_session_setup_as_a_config():
     assert cfg.roles["label"] == "churned_next_30d" and "tenure_months" in cfg.roles["features"]
     assert cfg.data_path is None  # the sample
     assert cfg.findings[:2] == ["population", "lift"]
+
+
+def test_the_server_config_is_hardened():
+    """The Streamlit settings the README's Security section promises."""
+    import tomllib
+    from pathlib import Path
+
+    cfg = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text())
+    assert cfg["browser"]["gatherUsageStats"] is False
+    assert cfg["server"]["enableXsrfProtection"] is True and cfg["server"]["maxUploadSize"] == 200
+    assert cfg["client"]["disableDataExport"] is True and cfg["client"]["showErrorDetails"] == "none"
+
+
+def test_an_uploaded_config_cannot_connect_the_app_to_a_database():
+    """A story.toml naming a warehouse only adds a note: the source stays the server's choice."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.test_pages import APP
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("app_pages/export.py").run()
+    text = b'[data]\nsql = "duckdb:////etc/evil.duckdb"\ntable = "x"\n'
+    at.file_uploader(key="config_upload").upload("story.toml", text).run()
+    assert not at.exception
+    notes = " ".join(c.value for c in at.caption)
+    assert "reads table 'x' from the warehouse" in notes
+    assert "source" not in at.session_state or at.session_state["source"] != "Warehouse"
+    assert "Northwind Broadband (synthetic)" in notes  # the sidebar still shows the sample

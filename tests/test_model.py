@@ -73,11 +73,11 @@ def test_undated_data_scores_every_customer_out_of_fold(small_panel):
 def test_auc_matches_scikit_learn(rng):
     from sklearn.metrics import roc_auc_score
 
-    from storytelling.model import _auc
+    from storytelling.model import roc_auc
 
     y = rng.random(500) < 0.2
     s = np.round(rng.random(500), 1)  # ties
-    assert _auc(y, s) == pytest.approx(roc_auc_score(y, s))
+    assert roc_auc(y, s) == pytest.approx(roc_auc_score(y, s))
 
 
 def test_scores_cached_on_disk_give_the_same_evaluation(small_panel, tmp_path):

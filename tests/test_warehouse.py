@@ -9,7 +9,7 @@ import pytest
 
 from storytelling.data import DataError, Roles, prepare
 from storytelling.lift import analyse_lift, build_curves, contact_list, population_finding
-from storytelling.model import _auc, evaluate
+from storytelling.model import evaluate, roc_auc
 from storytelling.targeting import Assumptions, TargetingCurve
 from storytelling.warehouse import (
     BUCKETS,
@@ -105,7 +105,7 @@ def test_duckdb_curve_matches_in_memory(duck, scored):
     assert r_w.random.saved == pytest.approx(r_m.random.saved)
     # ranking quality from the histogram vs from every customer
     held = scored[scored["snapshot_date"] == "2026-09-01"]
-    assert wev.auc == pytest.approx(_auc(held["churned"].to_numpy(int), held["churn_score"].to_numpy()), abs=0.002)
+    assert wev.auc == pytest.approx(roc_auc(held["churned"].to_numpy(int), held["churn_score"].to_numpy()), abs=0.002)
 
 
 def test_counts_come_from_the_database_not_the_sample(duck, scored):
@@ -371,3 +371,12 @@ def test_other_dialects_are_checked_by_their_own_parser():
             single_select(BYPASS, dialect)
         with pytest.raises(DataError, match="single SELECT"):
             single_select("SELECT 1; SELECT 2", dialect)
+
+
+def test_a_duckdb_connection_named_by_dialect_is_read_only_and_sandboxed():
+    from storytelling.warehouse import engine_options
+
+    for url in ("duckdb:///w.duckdb", "duckdb"):
+        opts = engine_options(url)["connect_args"]
+        assert opts["read_only"] is True and opts["config"]["enable_external_access"] is False
+    assert engine_options("duckdb:///:memory:") == {} and engine_options("sqlite:///x.db") == {}

@@ -32,8 +32,9 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """CSV with a byte-order mark, so Excel opens it as UTF-8."""
-    return safe_frame(df).to_csv(index=False).encode("utf-8-sig")
+    """CSV with a byte-order mark, so Excel opens it as UTF-8; rows end in CRLF as RFC 4180 asks, so
+    a carriage return inside a value is quoted too (with bare LF endings it split the row)."""
+    return safe_frame(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "Customers") -> bytes:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from storytelling import workbook
 from storytelling.config import LIMITS
-from storytelling.data import MAX_UPLOAD_BYTES, DataError, default_sheet, excel_sheets
+from storytelling.data import MAX_UPLOAD_BYTES, DataError
 from storytelling.sqlguard import QUERY_SECONDS, check_seconds, harden
 from storytelling.story import AUDIENCES, EXECUTIVE
 from storytelling.targeting import Assumptions
@@ -31,9 +32,11 @@ DEFAULTS = {
 def _sheets(key: str, _raw: bytes) -> tuple[list[str], str | None]:
     """A workbook's sheets and the one read by default (read once per file, not on every rerun)."""
     try:
-        return excel_sheets(_raw), default_sheet(_raw)
+        found = workbook.sheets(_raw)  # counted from the zip once: no sheet is parsed here
     except DataError:
         return [], None
+    best = workbook.default(found)
+    return [s.name for s in found], best.name if best else None
 
 
 WAREHOUSE = "Warehouse"

@@ -539,8 +539,8 @@ def build_context(*, dataset_key: str, dataset_name: str, raw_bytes: bytes | Non
         ctx.evaluation = (_evaluation(dataset_key, roles_json, ctx.data) if sql is None else
                           _warehouse_evaluation(dataset_key, roles_json, ctx.warehouse, ctx.data))
         ctx.notes = list(ctx.data.notes)
-        BUDGET.weigh(dataset_key, frame_bytes(None if sql else ctx.raw, ctx.data.frame, ctx.evaluation.frame,
-                                              ctx.evaluation.current))
+        data, ev = ctx.data, ctx.evaluation
+        BUDGET.weigh(dataset_key, lambda: frame_bytes(None if sql else ctx.raw, data.frame, ev.frame, ev.current))
         edits = st.session_state.get(GLOSSARY_EDITS, {}).get(dataset_key, {})
         ctx.glossary = _glossary(dataset_key, roles_json, ctx.data).with_edits(edits)
     except DataError as exc:
