@@ -7,8 +7,10 @@ from storytelling.data import DataError
 from storytelling.report import designs_for
 from storytelling.story import md_escape
 from storytelling.ui import render
+from storytelling.ui.caches import SAMPLE_KEY
 from storytelling.ui.scenario import current_result
-from storytelling.ui.state import SAMPLE_KEY, ab_readout_finding, ab_results, context, remember_ab_plan
+from storytelling.ui.session import ab_readout_finding, ab_results, remember_ab_plan
+from storytelling.ui.sidebar import context
 
 ctx = context()
 render.page_header(ctx, "A/B test", "A replay of the past cannot show how customers react to being called; a "

@@ -7,7 +7,8 @@ from storytelling.backtest import backtest_findings
 from storytelling.data import DataError
 from storytelling.story import DATA_SCIENTIST, fmt_date, md_escape
 from storytelling.ui import render
-from storytelling.ui.state import backtest, backtest_months, context
+from storytelling.ui.session import backtest, backtest_months
+from storytelling.ui.sidebar import context
 
 KW = {"persist_state": "session"}
 

@@ -6,7 +6,8 @@ import streamlit as st
 from storytelling.data import ROLE_LABELS, Roles
 from storytelling.story import fmt_date, fmt_exact, fmt_pct, md_escape
 from storytelling.ui import render
-from storytelling.ui.state import context, health
+from storytelling.ui.session import health
+from storytelling.ui.sidebar import context
 
 ctx = context()
 st.title("Data")

@@ -8,18 +8,10 @@ from storytelling.data import DataError
 from storytelling.drivers import CAUSE_CAVEAT, customer_finding, driver_detail_finding, drivers_finding
 from storytelling.story import DATA_SCIENTIST, fmt_pct, md_escape
 from storytelling.ui import render
+from storytelling.ui.caches import BASELINE, CONFIGURED, STAND_IN, UPLOADED
 from storytelling.ui.scenario import BOUND
-from storytelling.ui.state import (
-    BASELINE,
-    CONFIGURED,
-    STAND_IN,
-    UPLOADED,
-    context,
-    customer_set,
-    driver_model,
-    drivers,
-    set_glossary_edits,
-)
+from storytelling.ui.session import customer_set, driver_model, drivers, set_glossary_edits
+from storytelling.ui.sidebar import context
 
 ctx = context()
 render.page_header(ctx, "Why customers leave")

@@ -10,7 +10,9 @@ from storytelling.export import to_html, to_markdown, to_pptx
 from storytelling.report import DEFAULT_TITLE, headline_keys, select
 from storytelling.story import AUDIENCES, join_words, md_escape
 from storytelling.ui import render
-from storytelling.ui.state import CTX, apply_config, context, session_config, session_story
+from storytelling.ui.context import CTX
+from storytelling.ui.session import apply_config, session_config, session_story
+from storytelling.ui.sidebar import context
 
 FILES = "_export_files"
 

@@ -4,7 +4,8 @@ import streamlit as st
 
 from storytelling.story import md_escape
 from storytelling.ui import render
-from storytelling.ui.state import context, last_ab, last_backtest, last_drivers, session_story
+from storytelling.ui.session import last_ab, last_backtest, last_drivers, session_story
+from storytelling.ui.sidebar import context
 
 ctx = context()
 st.title("The churn story")

@@ -25,7 +25,7 @@ from storytelling.ui.scenario import (
     current_result,
     default_contacts,
 )
-from storytelling.ui.state import context
+from storytelling.ui.sidebar import context
 
 ctx = context()
 st.title("Retention lift")

@@ -450,11 +450,11 @@ def bench_drivers(n: int) -> None:
     from storytelling.drivers import CustomerExplainer, as_driver_model, explain_model
     from storytelling.model import baseline_model, evaluate_cached, feature_frame, make_pipeline, model_input
     from storytelling.sample import load_sample
-    from storytelling.ui import state
+    from storytelling.ui import caches
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.run()  # data and scores in memory, as after the first page
-    for f in (state._own_driver_model, state._drivers, state._customer_set):
+    for f in (caches.cached_own_driver_model, caches.cached_drivers, caches.cached_customer_set):
         f.clear()
     t = time.perf_counter()
     at.switch_page("app_pages/drivers.py").run()

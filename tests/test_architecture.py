@@ -67,3 +67,49 @@ def test_no_module_imports_another_s_private_names():
                 offenders += [f"{p.relative_to(ROOT)}: {node.module}.{a.name}" for a in node.names
                               if a.name.startswith("_") and not a.name.startswith("__")]
     assert offenders == []
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """storytelling module -> the storytelling modules it imports, at the top or inside functions
+    (imports only for type checking left out)."""
+    graph: dict[str, set[str]] = {}
+    for p in (ROOT / "storytelling").rglob("*.py"):
+        name = ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        tree = ast.parse(p.read_text())
+        skip = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+                for n in ast.walk(node)}
+        deps = set()
+        for node in ast.walk(tree):
+            if id(node) in skip:
+                continue
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("storytelling"):
+                deps.add(node.module)
+                deps |= {f"{node.module}.{a.name}" for a in node.names}  # "from storytelling.ui import sidebar"
+            elif isinstance(node, ast.Import):
+                deps |= {a.name for a in node.names if a.name.startswith("storytelling")}
+        graph[name] = deps
+    return {m: {d for d in deps if d in graph and d != m} for m, deps in graph.items()}
+
+
+def _circles(graph: dict[str, set[str]]) -> list[str]:
+    circles, state = [], {}
+
+    def visit(m: str, path: list[str]) -> None:
+        state[m] = "open"
+        for d in sorted(graph[m]):
+            if state.get(d) == "open":
+                circles.append(" -> ".join(path[path.index(d):] + [d]))
+            elif d not in state:
+                visit(d, [*path, d])
+        state[m] = "done"
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m, [m])
+    return circles
+
+
+def test_no_import_circles():
+    """Not even through an import inside a function (ui/state.py <-> sidebar <-> scenario was one)."""
+    assert _circles({"state": {"scenario"}, "scenario": {"state"}, "page": {"state"}}) == ["state -> scenario -> state"]
+    assert _circles(_import_graph()) == []

@@ -6,7 +6,7 @@ import streamlit as st
 
 from storytelling.lift import LiftResult, analyse_lift
 from storytelling.lift import default_contacts as core_default_contacts
-from storytelling.ui.state import AppContext
+from storytelling.ui.context import AppContext
 
 #: Widget options for scenario settings: kept in the page address (shareable) and across pages.
 BOUND = {"bind": "query-params", "persist_state": "session"}

@@ -35,7 +35,7 @@ def serve(extra: list[str]) -> int:
             import storytelling.export.tables
             import storytelling.ui.render
             import storytelling.ui.sidebar  # noqa: F401  (the first page's own imports)
-            from storytelling.ui.state import warm_sample
+            from storytelling.ui.caches import warm_sample
 
             warm_sample()
         except Exception as exc:  # the app still works; its first page is just slower

@@ -14,8 +14,9 @@ from storytelling.data import MAX_UPLOAD_BYTES, DataError
 from storytelling.sqlguard import QUERY_SECONDS, check_seconds, harden
 from storytelling.story import AUDIENCES, EXECUTIVE
 from storytelling.targeting import Assumptions
+from storytelling.ui.caches import SAMPLE_KEY
+from storytelling.ui.context import CTX, FRESH, AppContext, attach_scenario, build_context, fingerprint
 from storytelling.ui.scenario import BOUND
-from storytelling.ui.state import SAMPLE_KEY, AppContext, attach_scenario, build_context, fingerprint
 from storytelling.warehouse import SqlSource, db_error_text, engine_for, engine_options, tables
 
 DEFAULTS = {
@@ -175,3 +176,16 @@ def draw() -> AppContext:
         if ctx.error:
             st.error("This data can't be used yet. See the Data page.")
     return attach_scenario(ctx, a, use_value=use_value, audience=audience)
+
+
+def context() -> AppContext:
+    """The context built by ``app.py`` for this run.
+
+    When a page script runs without ``app.py`` before it (AppTest reruns only the page after
+    its first run), the page draws the sidebar itself so it never works on a stale context.
+    """
+    if st.session_state.pop(FRESH, False):
+        return st.session_state[CTX]
+    ctx = draw()
+    st.session_state.pop(FRESH, None)
+    return ctx

@@ -137,27 +137,27 @@ def test_shared_link_restores_the_scenario():
 
 def test_bad_upload_shows_a_message_not_a_traceback(tmp_path, monkeypatch):
     # The page context is built from the session; simulate an upload that fails validation.
-    from storytelling.ui import state
+    from storytelling.ui import caches
 
     at = AppTest.from_file(APP, default_timeout=120)
     bad = pd.DataFrame({"a": [1, 2, 3]})
-    monkeypatch.setattr(state, "load_sample", lambda: bad)
-    state._load_raw.clear()
+    monkeypatch.setattr(caches, "load_sample", lambda: bad)
+    caches.cached_raw.clear()
     at.run()
-    state._load_raw.clear()
+    caches.cached_raw.clear()
     assert not at.exception
     assert at.error, "a clear message is shown"
 
 
 def test_backtest_is_cached_and_joins_the_overview(monkeypatch):
-    from storytelling.ui import state
+    from storytelling.ui import caches
 
     at = fresh("app_pages/backtest.py")
     assert not at.exception and not at.error
     titles = [m.value for m in at.markdown if m.value.startswith("### ")]
     assert any("Had we used the model since" in t for t in titles)
     trained = []
-    monkeypatch.setattr(state, "score_backtest", lambda *a, **k: trained.append(1) or pytest.fail("retrained"))
+    monkeypatch.setattr(caches, "score_backtest", lambda *a, **k: trained.append(1) or pytest.fail("retrained"))
     # Revisiting the page and moving an unrelated widget (the audience) use the cache.
     at2 = fresh("app_pages/backtest.py", audience="Data scientist")
     assert not at2.exception and trained == []
@@ -198,7 +198,7 @@ def test_drivers_page_explains_and_joins_the_overview():
 def test_glossary_edit_changes_the_sentences():
     at = fresh("app_pages/drivers.py")
     assert "whose tenure is" in page_text(at)
-    from storytelling.ui.state import GLOSSARY_EDITS
+    from storytelling.ui.context import GLOSSARY_EDITS
     key = next(iter(at.session_state[GLOSSARY_EDITS])) if GLOSSARY_EDITS in at.session_state else "sample"
     at.session_state[GLOSSARY_EDITS] = {key: {"tenure_months": {"name": "time with us", "unit": "months"}}}
     at.run()
@@ -239,13 +239,13 @@ def test_unsafe_or_broken_model_upload_gives_a_message():
 
 
 def test_scores_without_a_model_offer_a_stand_in(monkeypatch):
-    from storytelling.ui import state
+    from storytelling.ui import caches
 
     df = load_sample()
     df = df[df["snapshot_date"] >= df["snapshot_date"].max() - pd.DateOffset(months=2)].copy()
     df["churn_score"] = (0.02 + 0.3 * (df["contract"] == "Month-to-month") / (1 + df["tenure_months"] / 12)).astype(float)
-    monkeypatch.setattr(state, "load_sample", lambda: df)
-    state._load_raw.clear()
+    monkeypatch.setattr(caches, "load_sample", lambda: df)
+    caches.cached_raw.clear()
     try:
         at = fresh("app_pages/drivers.py")
         assert not at.exception and not at.error
@@ -256,7 +256,7 @@ def test_scores_without_a_model_offer_a_stand_in(monkeypatch):
         assert "stand-in model that imitates your scores" in text
         assert "say most about who leaves" in text
     finally:
-        state._load_raw.clear()
+        caches.cached_raw.clear()
 
 
 def test_ab_page_plans_and_reads_the_sample_test():
@@ -351,7 +351,7 @@ def test_story_config_downloads_and_loads():
 
 
 def test_glossary_names_reach_the_lift_page():
-    from storytelling.ui.state import GLOSSARY_EDITS
+    from storytelling.ui.context import GLOSSARY_EDITS
 
     at = fresh("app_pages/retention_lift.py", view="Who gets contacted")
     at.session_state[GLOSSARY_EDITS] = {"sample": {"contract": {"name": "agreement", "unit": ""}}}
