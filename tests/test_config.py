@@ -125,3 +125,13 @@ def test_an_uploaded_config_cannot_connect_the_app_to_a_database():
     assert "reads table 'x' from the warehouse" in notes
     assert "source" not in at.session_state or at.session_state["source"] != "Warehouse"
     assert "Northwind Broadband (synthetic)" in notes  # the sidebar still shows the sample
+
+
+def test_the_sidebar_starts_from_the_config_defaults():
+    """Widget defaults come from StoryConfig(): a fresh session's saved setup is the default config's."""
+    from tests.app.test_pages import fresh
+
+    at = fresh("app_pages/export.py")
+    assert not at.exception
+    cfg, default = parse_config(at.session_state["_export_toml"]), StoryConfig()
+    assert cfg.assumptions() == default.assumptions() and cfg.audience == default.audience

@@ -49,6 +49,7 @@ from storytelling.ui.scenario import (
     current_result,
     current_threshold,
 )
+from storytelling.ui.settings import widget_values
 
 BACKTEST = "_story_backtest"
 
@@ -233,13 +234,7 @@ def apply_config(cfg, ctx: AppContext) -> list[str]:
     """
 
     ss = st.session_state
-    ss["cost"], ss["save"], ss["fixed"] = cfg.cost_per_contact, round(cfg.save_rate * 100), round(cfg.fixed_cost)
-    ss["capacity"] = cfg.capacity or 0
-    ss["use_value"] = cfg.value_months is not None
-    if cfg.value_months is not None:
-        ss["value_months"] = round(cfg.value_months)
-    ss["value"] = round(cfg.value_per_saved)
-    ss["audience"] = cfg.audience
+    ss.update(widget_values(cfg))
     if cfg.threshold is not None:
         ss[POLICY], ss[THRESHOLD] = BY_RISK, round(cfg.threshold * 100, 1)
     elif cfg.contacts is not None:

@@ -17,16 +17,8 @@ from storytelling.targeting import Assumptions
 from storytelling.ui.caches import SAMPLE_KEY
 from storytelling.ui.context import CTX, FRESH, AppContext, attach_scenario, build_context, fingerprint
 from storytelling.ui.scenario import BOUND
+from storytelling.ui.settings import AUDIENCE, CAPACITY, COST, DEFAULTS, FIXED, SAVE, USE_VALUE, VALUE, VALUE_MONTHS
 from storytelling.warehouse import SqlSource, db_error_text, engine_for, engine_options, tables
-
-DEFAULTS = {
-    "value_months": 12,
-    "value": 600,
-    "cost": 8.0,
-    "save": 30,
-    "fixed": 0,
-    "capacity": 1000,
-}
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -139,24 +131,24 @@ def _assumptions(has_value: bool) -> tuple[Assumptions, bool]:
     st.subheader("Business assumptions")
     st.caption("Agree these with marketing; every figure in the story follows them.")
     use_value = has_value and st.toggle(
-        "Value each customer by their own monthly charge", value=True, key="use_value",
+        "Value each customer by their own monthly charge", value=True, key=USE_VALUE,
         help="Uses the data's monthly value per customer. Off: the same value for everyone.", **BOUND)
     if use_value:
-        months = st.number_input("Months of charge a kept customer is worth", *LIMITS["value_months"], DEFAULTS["value_months"],
-                                 key="value_months", **BOUND)
-        value = DEFAULTS["value"]
+        months = st.number_input("Months of charge a kept customer is worth", *LIMITS["value_months"], DEFAULTS[VALUE_MONTHS],
+                                 key=VALUE_MONTHS, **BOUND)
+        value = DEFAULTS[VALUE]
     else:
         months = None
-        value = st.number_input("Value of keeping one customer ($)", *LIMITS["value_per_saved"], DEFAULTS["value"], step=50,
-                                key="value", **BOUND)
-    cost = st.number_input("Cost per contact ($)", *map(float, LIMITS["cost_per_contact"]), DEFAULTS["cost"], step=0.5, key="cost",
+        value = st.number_input("Value of keeping one customer ($)", *LIMITS["value_per_saved"], DEFAULTS[VALUE], step=50,
+                                key=VALUE, **BOUND)
+    cost = st.number_input("Cost per contact ($)", *map(float, LIMITS["cost_per_contact"]), DEFAULTS[COST], step=0.5, key=COST,
                            help="Call time plus the cost of the offer.", **BOUND)
-    save = st.slider("Share of contacted leavers the offer keeps (%)", 0, 100, DEFAULTS["save"], key="save",
+    save = st.slider("Share of contacted leavers the offer keeps (%)", 0, 100, DEFAULTS[SAVE], key=SAVE,
                      help="From past campaigns or an A/B test. Every 'customers kept' figure scales with it.", **BOUND)
-    fixed = st.number_input("Fixed campaign cost per month ($)", *LIMITS["fixed_cost"], DEFAULTS["fixed"], step=500,
-                            key="fixed", **BOUND)
-    capacity = st.number_input("Marketing can contact per month (customers)", *LIMITS["capacity"], DEFAULTS["capacity"],
-                               step=100, key="capacity", **BOUND)
+    fixed = st.number_input("Fixed campaign cost per month ($)", *LIMITS["fixed_cost"], DEFAULTS[FIXED], step=500,
+                            key=FIXED, **BOUND)
+    capacity = st.number_input("Marketing can contact per month (customers)", *LIMITS["capacity"], DEFAULTS[CAPACITY],
+                               step=100, key=CAPACITY, **BOUND)
     a = Assumptions(value_per_saved=float(value), cost_per_contact=float(cost), save_rate=save / 100,
                     fixed_cost=float(fixed), capacity=int(capacity) if capacity else None,
                     value_months=float(months) if months else None)
@@ -167,7 +159,7 @@ def draw() -> AppContext:
     """Draw the sidebar, load the data and return the page context."""
     with st.sidebar:
         key, name, raw, filename, sheet, sql = _data_source()
-        audience = st.segmented_control("Audience", AUDIENCES, default=EXECUTIVE, key="audience", required=True,
+        audience = st.segmented_control("Audience", AUDIENCES, default=EXECUTIVE, key=AUDIENCE, required=True,
                                         help="Executive: customers, money and weeks. Data scientist: adds the "
                                              "model's figures and method notes.", **BOUND) or EXECUTIVE
     ctx = build_context(dataset_key=key, dataset_name=name, raw_bytes=raw, filename=filename, sheet=sheet, sql=sql)
