@@ -29,11 +29,22 @@ JARGON = (
 # Number formatting
 
 
+def round_half_up(x: float, places: int = 0) -> float:
+    """Round as people do, halves away from zero (42.5 -> 43, 1.25 -> 1.3 at one place), not as
+    Python's ``round`` does (to the even neighbour: 42.5 -> 42). Decided on the number as written
+    (``repr``), so 1.25 is a half even though its binary value is a hair under."""
+    if not math.isfinite(x):
+        return x
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return float(Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
 def round_sig(x: float, digits: int = 2) -> float:
-    """Round to ``digits`` significant figures (310.47 -> 310, 1243 -> 1200)."""
+    """Round to ``digits`` significant figures, halves up (310.47 -> 310, 1243 -> 1200, 1250 -> 1300)."""
     if x == 0 or not math.isfinite(x):
         return x
-    return round(x, digits - 1 - int(math.floor(math.log10(abs(x)))))
+    return round_half_up(x, digits - 1 - int(math.floor(math.log10(abs(x)))))
 
 
 def fmt_count(x: float, *, people: bool = True) -> str:
@@ -97,7 +108,7 @@ def fmt_money(x: float, currency: str = "$") -> str:
     elif a >= 1e3:
         s = f"{round_sig(a / 1e3, 2):g}k"
     elif a >= 10:
-        s = f"{round(a):,}"
+        s = f"{round_half_up(a):,.0f}"
     else:
         s = f"{a:.2f}".rstrip("0").rstrip(".")
     return f"{sign}{currency}{s}"
