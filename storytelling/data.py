@@ -146,17 +146,23 @@ def _decimal_commas(df: pd.DataFrame) -> pd.DataFrame:
 MAX_XLSX_UNPACKED = workbook.MAX_UNPACKED
 
 
-def excel_sheets(source: Any) -> list[str]:
-    """The sheet names of an Excel workbook (read from its zip: no sheet is parsed)."""
+def sheet_choices(source: Any) -> tuple[list[str], str | None]:
+    """An Excel workbook's sheet names and the one :func:`load_table` reads when none is chosen
+    (the one with the most filled cells), both from its zip in one reading: no sheet is parsed."""
     raw, _ = _read_bytes(source)
-    return [s.name for s in workbook.sheets(raw)]
+    found = workbook.sheets(raw)
+    best = workbook.default(found)
+    return [s.name for s in found], best.name if best else None
+
+
+def excel_sheets(source: Any) -> list[str]:
+    """The sheet names of an Excel workbook."""
+    return sheet_choices(source)[0]
 
 
 def default_sheet(source: Any) -> str | None:
-    """The sheet :func:`load_table` reads when none is chosen: the one with the most filled cells."""
-    raw, _ = _read_bytes(source)
-    best = workbook.default(workbook.sheets(raw))
-    return best.name if best else None
+    """The sheet :func:`load_table` reads when none is chosen."""
+    return sheet_choices(source)[1]
 
 
 def _read_excel(raw: bytes, sheet: str | int | None) -> pd.DataFrame:

@@ -71,7 +71,7 @@ def _statements(query: str, dialect: str) -> list[tuple[str, str]]:
             try:
                 found = con.extract_statements(query)
             except duckdb.Error as exc:
-                raise DataError(f"The query is not valid SQL: {_first_line(exc)} Check the SQL.") from None
+                raise DataError(f"The query is not valid SQL: {db_error_text(exc)} Check the SQL.") from None
         return [("select" if s.type == duckdb.StatementType.SELECT else s.type.name.lower(), s.query) for s in found]
     import sqlglot
     from sqlglot import exp
@@ -80,7 +80,7 @@ def _statements(query: str, dialect: str) -> list[tuple[str, str]]:
         found = [e for e in sqlglot.parse(query, read=_SQLGLOT.get(dialect, dialect) if _known(dialect) else None)
                  if e is not None]
     except sqlglot.errors.SqlglotError as exc:
-        raise DataError(f"The query is not valid SQL: {_first_line(exc)} Check the SQL.") from None
+        raise DataError(f"The query is not valid SQL: {db_error_text(exc)} Check the SQL.") from None
     except RecursionError:
         raise DataError("The query is nested too deeply to read.") from None
     return [("select" if isinstance(e, exp.Query) else e.key, e.sql(dialect=_SQLGLOT.get(dialect, dialect)
@@ -97,8 +97,10 @@ def _known(dialect: str) -> bool:
         return False
 
 
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+def db_error_text(exc: Exception) -> str:
+    """The database's (or parser's) own words, first line, without SQLAlchemy's boilerplate."""
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = re.sub(r"^\(\S+\)\s*", "", text)
     return text[:300].rstrip(".") + "."
 
 

@@ -27,7 +27,6 @@ import contextlib
 import math
 import re
 import time
-import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -35,9 +34,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from storytelling.data import CustomerData, DataError, Roles, binary_values, infer_roles
+from storytelling.data import CustomerData, DataError, Roles, binary_values, infer_roles, read_dates
 from storytelling.model import Evaluation, Population
-from storytelling.sqlguard import QUERY_SECONDS, QueryStopped, execute, harden, single_select, wrap
+from storytelling.sqlguard import (  # noqa: F401  (db_error_text: also the sidebar's)
+    QUERY_SECONDS,
+    QueryStopped,
+    db_error_text,
+    execute,
+    harden,
+    single_select,
+    wrap,
+)
 
 BUCKETS = 1000  # score buckets of 0.001: thresholds on the 0.1-point grid are exact
 PEEK_ROWS = 2000
@@ -201,13 +208,6 @@ def tables(engine) -> list[str]:
         return sorted(set(insp.get_table_names()) | set(insp.get_view_names()))
     except Exception as exc:
         raise DataError(f"Can't list the database's tables: {db_error_text(exc)}") from None
-
-
-def db_error_text(exc: Exception) -> str:
-    """The database's own words, first line, without SQLAlchemy's boilerplate."""
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    text = re.sub(r"^\(\S+\)\s*", "", text)
-    return text[:300].rstrip(".") + "."
 
 
 @dataclass
@@ -447,9 +447,7 @@ def read_warehouse(source: SqlSource, roles: Roles | None = None, *, engine=None
         if len(months) > MAX_DATES:
             raise DataError(f"The column '{roles.date}' has more than {MAX_DATES} different dates. Snapshots should "
                             "be monthly (one date per month); choose the snapshot date column on the Data page.")
-        with warnings.catch_warnings():  # text dates are parsed one by one: a few dozen values
-            warnings.simplefilter("ignore", UserWarning)
-            months["snapshot_date"] = pd.to_datetime(months["date_value"].astype(str), errors="coerce")
+        months["snapshot_date"] = read_dates(months["date_value"].astype(str))  # a few dozen values
         if months["snapshot_date"].isna().any():
             bad = months.loc[months["snapshot_date"].isna(), "date_value"].head(3).tolist()
             raise DataError(f"The column '{roles.date}' has values that are not dates ({', '.join(map(str, bad))}). "

@@ -58,10 +58,6 @@ class DatasetBudget:
                 self._sets[key].update(bytes=size, weighed=True)
         self.sweep(keep=key)
 
-    def total_mb(self) -> float:
-        with self._lock:
-            return sum(e["bytes"] for e in self._sets.values()) / 2**20
-
     def keys(self) -> list[str]:
         with self._lock:
             return list(self._sets)

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from storytelling import workbook
 from storytelling.config import LIMITS
-from storytelling.data import MAX_UPLOAD_BYTES, DataError
+from storytelling.data import MAX_UPLOAD_BYTES, DataError, sheet_choices
 from storytelling.sqlguard import QUERY_SECONDS, check_seconds, harden
 from storytelling.story import AUDIENCES, EXECUTIVE
 from storytelling.targeting import Assumptions
@@ -25,11 +24,9 @@ from storytelling.warehouse import SqlSource, db_error_text, engine_for, engine_
 def _sheets(key: str, _raw: bytes) -> tuple[list[str], str | None]:
     """A workbook's sheets and the one read by default (read once per file, not on every rerun)."""
     try:
-        found = workbook.sheets(_raw)  # counted from the zip once: no sheet is parsed here
+        return sheet_choices(_raw)
     except DataError:
         return [], None
-    best = workbook.default(found)
-    return [s.name for s in found], best.name if best else None
 
 
 WAREHOUSE = "Warehouse"
