@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from storytelling import workbook
+from storytelling import validate, workbook
 from storytelling.errors import DataError  # noqa: F401  (re-exported: data problems are raised from here)
+from storytelling.validate import MIN_LABELLED_ROWS, ROLE_LABELS  # noqa: F401  (re-exported)
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-MIN_LABELLED_ROWS = 50
 
 
 # ---------------------------------------------------------------------------------------------
@@ -340,14 +340,6 @@ _PATTERNS = {
     "value": r"(charge|revenue|value|arpu|mrr|fee|spend)",
     "status_quo": r"(rule|retention_list|status_quo|campaign_list)",
 }
-ROLE_LABELS = {
-    "id": "Customer id",
-    "date": "Snapshot date",
-    "label": "Left (churn label)",
-    "score": "Model score",
-    "value": "Monthly value",
-    "status_quo": "Today's rule",
-}
 
 
 @dataclass
@@ -625,33 +617,21 @@ class CustomerData:
         return float(self.labelled["churned"].mean())
 
 
-def _fail_examples(values: pd.Series, n: int = 3) -> str:
-    ex = [repr(v) for v in pd.unique(values.astype(str))[:n]]
-    return ", ".join(ex)
-
-
 def _parse_dates(s: pd.Series, col: str, today: pd.Timestamp) -> pd.Series:
     dated = pd.api.types.is_datetime64_any_dtype(s) or _is_text(s)
     out = read_dates(s) if dated else pd.Series(pd.NaT, index=s.index)
     bad = out.isna() & s.notna()
-    if s.isna().any() or bad.any():
-        n_bad = int(bad.sum() + s.isna().sum())
-        ex = _fail_examples(s[bad]) if bad.any() else "empty cells"
-        raise DataError(
-            f"{n_bad:,} value(s) in the date column '{col}' are not dates we can read (for example "
-            f"{ex}). Use a format like 2025-03-01, or pick another column as the snapshot date."
-        )
-    future = out > today + pd.Timedelta(days=31)
-    if future.any():
-        raise DataError(
-            f"The date column '{col}' has {int(future.sum()):,} date(s) in the future (latest "
-            f"{out.max():%d %b %Y}). Check the dates, or pick another column as the snapshot date."
-        )
+    validate.dates_readable(col, int(bad.sum() + s.isna().sum()), s[bad])
+    validate.dates_past(col, int((out > today + pd.Timedelta(days=31)).sum()), out.max())
     return out.astype("datetime64[ns]").dt.normalize()
 
 
 def prepare(df: pd.DataFrame, roles: Roles | dict | None = None, *, today: pd.Timestamp | None = None) -> CustomerData:
     """Validate ``df`` against ``roles`` (inferred when not given) and standardise it.
+
+    Each role's column is checked by its validator in :mod:`storytelling.validate` (the same the
+    warehouse's counts go through) and copied under its standard name (``customer_id``,
+    ``snapshot_date``, ``churned``, ``score``, ``value``, ``status_quo``), then the features.
 
     Raises
     ------
@@ -666,155 +646,119 @@ def prepare(df: pd.DataFrame, roles: Roles | dict | None = None, *, today: pd.Ti
             f"The column name(s) {', '.join(map(repr, map(str, dupes)))} appear more than once. "
             "Give every column a unique name and load the file again."
         )
-    if roles is None:
-        roles = infer_roles(df)
-    elif isinstance(roles, dict):
-        roles = Roles.from_dict(roles)
+    roles = infer_roles(df) if roles is None else Roles.from_dict(roles) if isinstance(roles, dict) else roles
     today = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
-    for role, col in roles.single().items():
-        if col is not None and col not in df.columns:
-            raise DataError(
-                f"The column '{col}' chosen as {ROLE_LABELS[role].lower()} is not in the table. "
-                "Pick one of the table's columns."
-            )
-    used = [c for c in roles.single().values() if c]
-    if len(used) != len(set(used)):
-        raise DataError("The same column is chosen for two roles. Give each role its own column.")
-    if roles.label is None:
-        raise DataError(
-            "We could not find the column that says who left. Add a column such as 'churned' "
-            "(Yes/No or 1/0), or choose it under Column roles on the Data page."
-        )
+    validate.roles_fit(roles.single(), list(df.columns))
     notes: list[str] = []
-    out = pd.DataFrame(index=df.index)
-    if roles.id is not None:
-        out["customer_id"] = df[roles.id].astype("string").str.strip().replace("", pd.NA)
-        if out["customer_id"].isna().any():
-            raise DataError(
-                f"The customer id column '{roles.id}' is empty in {int(out['customer_id'].isna().sum()):,} row(s). "
-                "Fill in every customer's id, or choose another column as customer id on the Data page."
-            )
-    else:
-        out["customer_id"] = pd.Series(np.arange(1, len(df) + 1), index=df.index).astype("string")
-        notes.append("The table has no customer id column, so rows are numbered instead.")
+    cols = {"customer_id": _ids(df, roles.id, notes)}
     if roles.date is not None:
-        out["snapshot_date"] = _parse_dates(df[roles.date], roles.date, today)
+        cols["snapshot_date"] = _parse_dates(df[roles.date], roles.date, today)
+    cols["churned"] = _outcomes(df[roles.label], roles.label)
+    if roles.score is not None:
+        cols["score"] = _scores(df[roles.score], roles.score)
+    if roles.value is not None:
+        cols["value"] = _values(df[roles.value], roles.value, notes)
+    if roles.status_quo is not None:
+        cols["status_quo"] = _rule(df[roles.status_quo], roles.status_quo)
+    features, feature_cols = _features(df, roles, set(cols), notes)
+    # one frame built once, columns not copied (wide files, 1M-row files)
+    out = pd.DataFrame({**cols, **feature_cols}, index=df.index, copy=False)
+    _one_row_each(out, roles)
+    if roles.date is not None:
+        known = out["churned"].notna()
+        unlabelled_old = out["churned"].isna() & (out["snapshot_date"] < out.loc[known, "snapshot_date"].max())
+        if unlabelled_old.any():
+            notes.append(f"{int(unlabelled_old.sum()):,} rows from past months have no churn label; "
+                         "they are left out of the results.")
+    return CustomerData(frame=out.reset_index(drop=True), roles=roles, features=features, notes=notes)
 
-    label = binary_values(df[roles.label])
+
+def _ids(df: pd.DataFrame, col: str | None, notes: list[str]) -> pd.Series:
+    if col is None:
+        notes.append("The table has no customer id column, so rows are numbered instead.")
+        return pd.Series(np.arange(1, len(df) + 1), index=df.index).astype("string")
+    ids = df[col].astype("string").str.strip().replace("", pd.NA)
+    validate.ids_complete(col, int(ids.isna().sum()))
+    return ids
+
+
+def _outcomes(s: pd.Series, col: str) -> pd.Series:
+    label = binary_values(s)
     if label is None:
-        s = df[roles.label]
         text = s.astype("string").str.strip().str.lower()
         odd = s[~(text.isin(_TRUE) | text.isin(_FALSE) | text.isin(_MISSING) | text.isna())]
-        raise DataError(
-            f"The churn column '{roles.label}' has values we don't understand, such as "
-            f"{_fail_examples(odd)}. Use Yes/No, True/False, 1/0 or churned/active."
-        )
-    out["churned"] = label.astype(float)
-    known = out["churned"].notna()
-    if known.sum() == 0:
-        raise DataError(
-            f"The churn column '{roles.label}' is empty: no row says whether the customer left. "
-            "Load a table where past months are filled in."
-        )
-    if known.sum() < MIN_LABELLED_ROWS:
-        raise DataError(
-            f"Only {int(known.sum())} row{'s say' if known.sum() != 1 else ' says'} whether the customer left; "
-            f"at least {MIN_LABELLED_ROWS} are needed for a meaningful story. Load more rows."
-        )
-    classes = set(out.loc[known, "churned"].unique())
-    if len(classes) < 2:
-        which = "left" if classes == {1.0} else "stayed"
-        raise DataError(
-            f"In the churn column '{roles.label}' every customer {which}. The analyses need both "
-            "customers who left and customers who stayed; check the column or load more months."
-        )
+        validate.label_readable(col, odd if len(odd) else s.dropna())
+    label = label.astype(float)
+    validate.outcomes(col, labelled=int(label.notna().sum()), leavers=int((label == 1).sum()))
+    return label
 
-    if roles.score is not None:
-        s = pd.to_numeric(df[roles.score], errors="coerce")
-        if (s.isna() & df[roles.score].notna()).any():
-            raise DataError(
-                f"The score column '{roles.score}' has values that are not numbers, such as "
-                f"{_fail_examples(df[roles.score][s.isna() & df[roles.score].notna()])}."
-            )
-        if s.isna().any():
-            raise DataError(
-                f"The score column '{roles.score}' is empty in {int(s.isna().sum()):,} row(s). "
-                "Score every customer, or remove the unscored rows."
-            )
-        if not s.between(0, 1).all():
-            hint = " They look like percentages: divide by 100." if s.between(0, 100).all() and s.max() > 5 else (
-                " If this column is not a churn probability, choose another score column (or none) on the Data page.")
-            raise DataError(
-                f"The score column '{roles.score}' should hold probabilities between 0 and 1, but has "
-                f"values from {s.min():g} to {s.max():g}.{hint}"
-            )
-        out["score"] = s.astype(float)
-    if roles.value is not None:
-        v = pd.to_numeric(df[roles.value], errors="coerce")
-        if v.notna().mean() < 0.5:
-            raise DataError(
-                f"The value column '{roles.value}' is mostly not numbers. Pick a numeric column "
-                "(for example the monthly charge) or none."
-            )
-        if (v < 0).any():
-            raise DataError(f"The value column '{roles.value}' has negative values; customer value must be 0 or more.")
-        if v.isna().any():
-            notes.append(f"{int(v.isna().sum()):,} customers have no value in '{roles.value}'; the typical value was used.")
-            v = v.fillna(v.median())
-        out["value"] = v.astype(float)
-    if roles.status_quo is not None:
-        sq = binary_values(df[roles.status_quo])
-        if sq is None:
-            sq = pd.to_numeric(df[roles.status_quo], errors="coerce")
-            if sq.isna().mean() > 0.5:
-                raise DataError(
-                    f"The rule column '{roles.status_quo}' should say who today's rule contacts "
-                    "(Yes/No or a number where higher means contact first)."
-                )
-        out["status_quo"] = sq.fillna(0.0).astype(float)
 
+def _scores(raw: pd.Series, col: str) -> pd.Series:
+    s = pd.to_numeric(raw, errors="coerce")
+    validate.score_numbers(col, raw[s.isna() & raw.notna()])
+    validate.score_complete(col, int(s.isna().sum()))
+    validate.score_range(col, float(s.min()), float(s.max()))
+    return s.astype(float)
+
+
+def _values(raw: pd.Series, col: str, notes: list[str]) -> pd.Series:
+    v = pd.to_numeric(raw, errors="coerce")
+    validate.value_numbers(col, float(v.notna().mean()))
+    validate.value_sign(col, float(v.min()))
+    if v.isna().any():
+        notes.append(f"{int(v.isna().sum()):,} customers have no value in '{col}'; the typical value was used.")
+        v = v.fillna(v.median())
+    return v.astype(float)
+
+
+def _rule(raw: pd.Series, col: str) -> pd.Series:
+    sq = binary_values(raw)
+    if sq is None:
+        sq = pd.to_numeric(raw, errors="coerce")
+        validate.rule_readable(col, float(sq.isna().mean()))
+    return sq.fillna(0.0).astype(float)
+
+
+def _features(df: pd.DataFrame, roles: Roles, taken: set[str], notes: list[str]) -> tuple[list[str], dict]:
+    """The customer features under their names (renamed when they clash with a standard column)."""
     recognised = role_notes(df, roles)
     notes += [n for c, n in recognised.items() if c not in roles.features or c in (roles.id, roles.value)]
-    features = []
-    feature_cols = {}
+    features, cols = [], {}
+    missing = [c for c in roles.features if c not in df.columns]
+    if missing:
+        notes.append(f"{validate.examples(missing, 5)} (chosen as feature{'s' if len(missing) > 1 else ''}) "
+                     f"{'are' if len(missing) > 1 else 'is'} not in the table: left out.")
     for c in roles.features:
         if c not in df.columns or (c in roles.used() and c != roles.value):
             continue
         if c != roles.value and (why := row_id_reason(df[c], c)):
             notes.append(f"'{c}' {why}: it identifies rows, so it is not used as a customer feature.")
             continue
-        name = c if c not in out.columns else f"{c} (feature)"
+        name = c if c not in taken else f"{c} (feature)"
         features.append(name)
         col = df[c]
         if pd.api.types.is_bool_dtype(col):
             col = col.astype(float)
         elif _is_text(col) and not isinstance(col.dtype, pd.CategoricalDtype):
             col = col.astype("string").str.strip().astype("category")
-        feature_cols[name] = col
-    if feature_cols:  # one frame built once, columns not copied (wide files, 1M-row files)
-        out = pd.DataFrame({**{c: out[c] for c in out.columns}, **feature_cols}, index=df.index, copy=False)
+        cols[name] = col
+    return features, cols
 
+
+def _one_row_each(out: pd.DataFrame, roles: Roles) -> None:
+    """One row per customer (per snapshot), when the table names its customers."""
+    if roles.id is None:
+        return
     key = ["customer_id", "snapshot_date"] if roles.date is not None else ["customer_id"]
-    if roles.id is not None:
-        dup = out.duplicated(key, keep=False)
-        if dup.any():
-            first = out.loc[dup, key].iloc[0]
-            where = f"customer {first['customer_id']}" + (
-                f" on {first['snapshot_date']:%d %b %Y}" if roles.date is not None else ""
-            )
-            raise DataError(
-                f"{int(dup.sum()):,} rows repeat the same {'customer and date' if roles.date else 'customer'} "
-                f"(for example {where}). Keep one row per customer{' per snapshot' if roles.date else ''}."
-            )
-    if roles.date is not None:
-        unlabelled_old = out["churned"].isna() & (out["snapshot_date"] < out.loc[known, "snapshot_date"].max())
-        if unlabelled_old.any():
-            notes.append(
-                f"{int(unlabelled_old.sum()):,} rows from past months have no churn label; "
-                "they are left out of the results."
-            )
-    out = out.reset_index(drop=True)
-    return CustomerData(frame=out, roles=roles, features=features, notes=notes)
+    dup = out.duplicated(key, keep=False)
+    if dup.any():
+        first = out.loc[dup, key].iloc[0]
+        where = f"customer {first['customer_id']}" + (
+            f" on {first['snapshot_date']:%d %b %Y}" if roles.date is not None else "")
+        raise DataError(
+            f"{int(dup.sum()):,} rows repeat the same {'customer and date' if roles.date else 'customer'} "
+            f"(for example {where}). Keep one row per customer{' per snapshot' if roles.date else ''}."
+        )
 
 
 # ---------------------------------------------------------------------------------------------

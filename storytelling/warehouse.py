@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from storytelling import validate
 from storytelling.data import CustomerData, DataError, Roles, binary_values, infer_roles, read_dates
 from storytelling.model import Evaluation, Population
 from storytelling.sqlguard import (  # noqa: F401  (db_error_text: also the sidebar's)
@@ -365,68 +366,64 @@ class WarehouseTable:
 def _label_map(values: list, label: str) -> dict:
     """Each distinct label value -> 1.0 (left), 0.0 (stayed) or nan (not known yet)."""
     if len(values) > MAX_LABEL_VALUES:
-        raise DataError(f"The column '{label}' has more than {MAX_LABEL_VALUES} different values, so it can't say "
-                        "who left. Choose the column that holds left / stayed (or 1 / 0) on the Data page.")
+        raise validate.too_many_label_values(label, MAX_LABEL_VALUES)
     values = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
     plain = pd.Series([int(v) if isinstance(v, bool | np.bool_) else v for v in values], dtype=object)
     with contextlib.suppress(TypeError, ValueError):  # text labels stay text: left / stayed, yes / no...
         plain = pd.to_numeric(plain)
     mapped = binary_values(plain)
     if mapped is None:
-        shown = ", ".join(repr(v) for v in values[:5])
-        raise DataError(f"The column '{label}' should say who left (yes/no, 1/0, churned/active) but holds {shown}. "
-                        "Choose another column for 'who left' on the Data page.")
-    out = dict(zip(values, mapped.tolist(), strict=True))
-    if not any(y == 1.0 for y in out.values()) or not any(y == 0.0 for y in out.values()):
-        raise DataError(f"The column '{label}' has only one outcome ({_one_outcome(out)}): we need customers who "
-                        "left and customers who stayed.")
-    return out
-
-
-def _one_outcome(mapping: dict) -> str:
-    ys = {y for y in mapping.values() if y in (0.0, 1.0)}
-    return "everyone left" if ys == {1.0} else "nobody left"
+        validate.label_readable(label, [v for v in plain if binary_values(pd.Series([v])) is None] or values)
+    return dict(zip(values, mapped.tolist(), strict=True))
 
 
 def read_warehouse(source: SqlSource, roles: Roles | None = None, *, engine=None, sample_size: int = SAMPLE_ROWS,
                    buckets: int = BUCKETS, seed: int = 0) -> WarehouseTable:
     """Read a scored table with bounded queries (see the module notes). ``roles`` defaults to
-    those recognised from the first rows."""
-    import sqlalchemy as sa
-
+    those recognised from the first rows; each role is checked by :mod:`storytelling.validate` on
+    the counts, as a file's rows are."""
     t0 = time.perf_counter()
     src = _open(source, engine)
     if roles is None:
         roles = infer_roles(_first_rows(src))
-    missing = [f"'{c}'" for c in [roles.id, roles.date, roles.label, roles.score, roles.value, roles.status_quo,
-                                  *roles.features] if c and c not in src.columns]
-    if missing:
-        raise DataError(f"The table has no column {', '.join(missing)}. Choose the columns again on the Data page "
-                        f"(columns here: {', '.join(src.columns[:15])}).")
-    if not roles.label:
-        raise DataError("No column says who left. Choose it on the Data page (left / stayed, 1 / 0).")
+    validate.roles_fit(roles.single(), src.columns)
     if not roles.score:
         raise DataError("Warehouse tables need a score column (each customer's risk from your model): the app does "
                         "not train on millions of rows. Choose the score column on the Data page, or load a file "
                         "to train a model here.")
-    rel = src.rel
-    score = rel.c[roles.score]
-    value = rel.c[roles.value] if roles.value else None
-    lab = rel.c[roles.label]
+    months, labels, fetched = _count_months(src, roles)
+    as_of, current, where = _evaluated_month(src, roles, months, labels)
+    hist, rule_hist, sent = _histograms(src, roles, where, labels, buckets)
+    table = WarehouseTable(source=source, roles=roles, months=months.drop(columns=["date_value"], errors="ignore"),
+                           as_of=as_of, current=current, buckets=hist, rule_buckets=rule_hist, sample=pd.DataFrame(),
+                           rows_fetched=fetched + sent, seconds=0.0, _src=src,
+                           _label_map=labels, _date_values=_date_values(months))
+    table.sample = _sample(table, sample_size, seed)
+    table.seconds = time.perf_counter() - t0
+    total = int(hist["customers"].sum())
+    drawn = min(sample_size, total)
+    if drawn < total:
+        table.notes.append(f"Customer details (drivers, groups, the Data page) come from a sample of {drawn:,} "
+                           f"customers a month; every count and amount comes from all {total:,} in the database.")
+    return table
 
-    # 2. one scan: per snapshot date and label value, customers, score range, missing scores, value
+
+def _count_months(src: _Source, roles: Roles) -> tuple[pd.DataFrame, dict, int]:
+    """One scan: per snapshot date and label value, customers, score range, missing scores, value;
+    the label's values mapped to left / stayed / unknown; the outcomes and scores checked."""
+    import sqlalchemy as sa
+
+    rel = src.rel
+    score, lab = rel.c[roles.score], rel.c[roles.label]
     cols = [sa.func.count().label("customers"), sa.func.min(score).label("score_min"),
             sa.func.max(score).label("score_max"),
             sa.func.sum(sa.case((score.is_(None), 1), else_=0)).label("no_score")]
-    if value is not None:
-        cols.append(sa.func.sum(value).label("value"))
+    if roles.value:
+        cols.append(sa.func.sum(rel.c[roles.value]).label("value"))
     keys = ([rel.c[roles.date].label("date_value")] if roles.date else []) + [lab.label("label_value")]
     cap = (MAX_DATES + 1) * (MAX_LABEL_VALUES + 1)
     counts = _run(src, sa.select(*keys, *cols).group_by(*keys).limit(cap + 1), "count customers per date and outcome")
-    fetched = len(counts)
     labels = _label_map(list(dict.fromkeys(counts["label_value"].tolist())), roles.label)  # Python values to bind
-    known = [v for v, y in labels.items() if y in (0.0, 1.0)]
-    left = [v for v, y in labels.items() if y == 1.0]
     outcome = counts["label_value"].map(lambda v: labels.get(v, math.nan) if v is not None else math.nan)
     num = counts[[c.name for c in cols]].apply(pd.to_numeric).fillna(0)
     per = pd.DataFrame({
@@ -439,99 +436,104 @@ def read_warehouse(source: SqlSource, roles: Roles | None = None, *, engine=None
     })
     agg = {"customers": "sum", "labelled": "sum", "leavers": "sum", "no_score": "sum", "score_min": "min",
            "score_max": "max"}
-    if value is not None:
+    if roles.value:
         per["value_lost"] = num["value"].where(outcome == 1.0, 0.0)
         agg["value_lost"] = "sum"
     months = per.groupby("date_value", sort=True, dropna=False).agg(agg).reset_index()
-    if roles.date:
-        if len(months) > MAX_DATES:
-            raise DataError(f"The column '{roles.date}' has more than {MAX_DATES} different dates. Snapshots should "
-                            "be monthly (one date per month); choose the snapshot date column on the Data page.")
-        months["snapshot_date"] = read_dates(months["date_value"].astype(str))  # a few dozen values
-        if months["snapshot_date"].isna().any():
-            bad = months.loc[months["snapshot_date"].isna(), "date_value"].head(3).tolist()
-            raise DataError(f"The column '{roles.date}' has values that are not dates ({', '.join(map(str, bad))}). "
-                            "Choose the snapshot date column on the Data page.")
-        months = months.sort_values("snapshot_date").reset_index(drop=True)
-    is_left = sa.case((lab.in_(left), 1), else_=0)
     for c in ("customers", "labelled", "leavers", "no_score"):
         months[c] = months[c].astype(np.int64)
+    validate.outcomes(roles.label, labelled=int(months["labelled"].sum()), leavers=int(months["leavers"].sum()))
+    validate.score_range(roles.score, float(months["score_min"].min()), float(months["score_max"].max()))
+    if roles.date:
+        months = _month_dates(months, roles.date)
+    return months, labels, len(counts)
+
+
+def _month_dates(months: pd.DataFrame, col: str) -> pd.DataFrame:
+    """The snapshot dates read as dates (a few dozen values), months in order."""
+    if len(months) > MAX_DATES:
+        raise validate.too_many_dates(col, MAX_DATES)
+    months["snapshot_date"] = read_dates(months["date_value"].astype(str))
+    bad = months["snapshot_date"].isna()
+    validate.dates_readable(col, int(months.loc[bad, "customers"].sum()), months.loc[bad, "date_value"])
+    return months.sort_values("snapshot_date").reset_index(drop=True)
+
+
+def _date_values(months: pd.DataFrame) -> dict:
+    """Each snapshot date -> the value the database holds for it (to bind in queries)."""
+    if "snapshot_date" not in months:
+        return {}
+    return dict(zip(months["snapshot_date"], months["date_value"], strict=True))
+
+
+def _evaluated_month(src: _Source, roles: Roles, months: pd.DataFrame, labels: dict):
+    """(the evaluated month, today's month, the SQL conditions selecting the evaluated customers):
+    the latest month with outcomes, and a later month without any."""
+    rel = src.rel
     lab_months = months[months["labelled"] > 0]
-    if lab_months.empty:
-        raise DataError(f"No customer has a known outcome in '{roles.label}' yet. Load a table with at least one month "
-                        "whose leavers are known.")
-    lo, hi = pd.to_numeric(months["score_min"]).min(), pd.to_numeric(months["score_max"]).max()
-    if lo < 0 or hi > 1:
-        raise DataError(f"The score column '{roles.score}' should hold probabilities between 0 and 1, but has values "
-                        f"from {lo:g} to {hi:g}. Choose another score column (or rescale it) on the Data page.")
     as_of = current = None
     where = []
-    date_values = {}
     if roles.date:
-        date_values = dict(zip(months["snapshot_date"], months["date_value"], strict=True))
         as_of = pd.Timestamp(lab_months["snapshot_date"].max())
         later = months[(months["snapshot_date"] > as_of) & (months["labelled"] == 0)]
         current = pd.Timestamp(later["snapshot_date"].max()) if len(later) else None
-        where.append(rel.c[roles.date] == date_values[as_of])
+        value = months.loc[months["snapshot_date"] == as_of, "date_value"].iloc[0]
+        where.append(rel.c[roles.date] == value)
         row = lab_months[lab_months["snapshot_date"] == as_of].iloc[0]
     else:
         row = lab_months.iloc[0]
-    if int(row["no_score"]):
-        raise DataError(f"{int(row['no_score']):,} customers of the evaluated month have no score in '{roles.score}'. "
-                        "Score every customer (or filter them out in the query).")
-    where.append(rel.c[roles.label].in_(known))
+    validate.score_complete(roles.score, int(row["no_score"]), where=" of the evaluated month")
+    where.append(rel.c[roles.label].in_([v for v, y in labels.items() if y in (0.0, 1.0)]))
+    return as_of, current, where
 
-    # 3. score histogram of the evaluated month, split by today's rule when it is a flag (one scan;
-    # at most MAX_FLAG_ROWS rows), else the rule on its own
+
+def _histograms(src: _Source, roles: Roles, where: list, labels: dict, buckets: int):
+    """The evaluated month's score histogram, split by today's rule when it is a flag (one scan;
+    at most MAX_FLAG_ROWS rows), else the rule bucketed on its own; and the rows they took."""
+    import sqlalchemy as sa
+
+    rel = src.rel
+    score = rel.c[roles.score]
+    is_left = sa.case((rel.c[roles.label].in_([v for v, y in labels.items() if y == 1.0]), 1), else_=0)
     b = sa.func.floor(score * sa.literal_column(str(int(buckets))))  # a number in the SQL: DuckDB is faster
     agg = [sa.func.count().label("customers"), sa.func.sum(is_left).label("leavers"),
            sa.func.min(score).label("score_low"), sa.func.max(score).label("score_high")]
     sums = ["customers", "leavers"]
-    if value is not None:
-        lv = sa.case((is_left == 1, value), else_=0)
+    if roles.value:
+        lv = sa.case((is_left == 1, rel.c[roles.value]), else_=0)
         agg += [sa.func.sum(lv).label("value"), sa.func.sum(lv * lv).label("value_sq")]
         sums += ["value", "value_sq"]
-    rule_hist = None
+    hist = rule_hist = None
+    fetched = 0
     if roles.status_quo:
         q = rel.c[roles.status_quo]
         both = _run(src, sa.select(b.label("bucket"), q.label("rule"), *agg).where(*where).group_by(b, q)
-                    .limit(MAX_FLAG_ROWS + 1), "build the score histogram")
+                    .limit(MAX_FLAG_ROWS + 1), "build the score histogram").apply(pd.to_numeric)
         fetched += len(both)
-        both = both.apply(pd.to_numeric)
         if len(both) <= MAX_FLAG_ROWS:
             hist = both.groupby("bucket").agg({**dict.fromkeys(sums, "sum"), "score_low": "min",
                                                "score_high": "max"}).reset_index()
             rule_hist = both.groupby("rule", dropna=False)[sums].sum().reset_index()
-        else:  # a ranking rather than a flag (days since login...): bucket it over its range
-            hist = None
-            span = _run(src, sa.select(sa.func.min(q).label("lo"), sa.func.max(q).label("hi")).where(*where),
-                        "find the range of today's rule").apply(pd.to_numeric)
-            r_lo, r_hi = float(span["lo"].iloc[0]), float(span["hi"].iloc[0])
-            rb = sa.func.floor((q - r_lo) / ((r_hi - r_lo) or 1.0) * buckets)
-            rule_hist = _run(src, sa.select(rb.label("bucket"), sa.func.min(q).label("rule_low"),
-                                            sa.func.max(q).label("rule"), *agg[:2], *agg[4:])
-                             .where(*where).group_by(rb), "bucket today's rule").apply(pd.to_numeric)
+        else:  # a ranking rather than a flag (days since login...): bucketed over its range
+            rule_hist = _ranking_rule(src, q, where, agg[:2] + agg[4:], buckets)
             fetched += len(rule_hist)
-        if rule_hist["rule"].isna().any():
-            raise DataError(f"Some customers have no value in '{roles.status_quo}' (today's rule). Fill it (0 for "
-                            "not flagged) or choose no rule on the Data page.")
-    if not roles.status_quo or hist is None:
+        validate.rule_complete(roles.status_quo, int(rule_hist.loc[rule_hist["rule"].isna(), "customers"].sum()))
+    if hist is None:
         hist = _run(src, sa.select(b.label("bucket"), *agg).where(*where).group_by(b).order_by(b),
                     "build the score histogram").apply(pd.to_numeric)
         fetched += len(hist)
+    return hist, rule_hist, fetched
 
-    table = WarehouseTable(source=source, roles=roles, months=months.drop(columns=["date_value"], errors="ignore"),
-                           as_of=as_of, current=current, buckets=hist, rule_buckets=rule_hist, sample=pd.DataFrame(),
-                           rows_fetched=fetched, seconds=0.0, _src=src,
-                           _label_map=labels, _date_values=date_values)
-    table.sample = _sample(table, sample_size, seed)
-    table.seconds = time.perf_counter() - t0
-    total = int(row["labelled"])
-    drawn = min(sample_size, total)
-    if drawn < total:
-        table.notes.append(f"Customer details (drivers, groups, the Data page) come from a sample of {drawn:,} "
-                           f"customers a month; every count and amount comes from all {total:,} in the database.")
-    return table
+
+def _ranking_rule(src: _Source, q, where: list, agg: list, buckets: int) -> pd.DataFrame:
+    import sqlalchemy as sa
+
+    span = _run(src, sa.select(sa.func.min(q).label("lo"), sa.func.max(q).label("hi")).where(*where),
+                "find the range of today's rule").apply(pd.to_numeric)
+    r_lo, r_hi = float(span["lo"].iloc[0]), float(span["hi"].iloc[0])
+    rb = sa.func.floor((q - r_lo) / ((r_hi - r_lo) or 1.0) * buckets)
+    return _run(src, sa.select(rb.label("bucket"), sa.func.min(q).label("rule_low"), sa.func.max(q).label("rule"), *agg)
+                .where(*where).group_by(rb), "bucket today's rule").apply(pd.to_numeric)
 
 
 def _random_order(src: _Source, roles: Roles, seed: int):
