@@ -2,14 +2,13 @@
 
 import streamlit as st
 
-from storytelling.abtest import plan_finding, plan_test, read_test
 from storytelling.data import DataError
 from storytelling.report import designs_for
 from storytelling.story import md_escape
 from storytelling.ui import render
 from storytelling.ui.caches import SAMPLE_KEY
 from storytelling.ui.scenario import current_result
-from storytelling.ui.session import ab_readout_finding, ab_results, remember_ab_plan
+from storytelling.ui.session import ab_results, analysis
 from storytelling.ui.sidebar import context
 
 ctx = context()
@@ -62,17 +61,15 @@ per_week = c4.number_input("Eligible customers per week", 0, 10_000_000, int(rou
                            key=f"ab_week_{design_key}", persist_state="session",
                            help=None if d.eligible_per_week else "The data has no dates, so it cannot tell how many "
                            "customers become eligible each week; enter it to see the weeks (0: not known).")
+asked = {"design": design_key, "confidence": confidence, "power": power, "ratio": ratio, "sided": sided}
 try:
-    plan = plan_test(base / 100, target, alpha=1 - confidence, power=power, ratio=ratio, alternative=sided,
-                     eligible_per_week=per_week or None)
+    (d, _), (plan_f,) = analysis(ctx, "ab_plan", {**asked, "base": base / 100, "target": target,
+                                                  "per_week": per_week})
 except DataError as exc:
     render.error(str(exc))
     st.stop()
-d.plan = plan
-other = options["everyone" if design_key == "picks" else "picks"]
-plan_f = plan_finding(d, other)
+plan = d.plan
 render.finding(plan_f, ctx.audience, level=4, chart=False)
-remember_ab_plan(ctx, plan_f)
 with st.expander("How the chance of catching the effect grows with customers"):
     render.draw_chart(plan_f.get_chart())
 
@@ -104,11 +101,11 @@ else:
 if counts is None:
     st.stop()
 try:
-    readout = read_test(*counts, alpha=1 - confidence, expected_ratio=ratio, planned_total=plan.total)
+    _, (result,) = analysis(ctx, "ab_readout", {"counts": [int(c) for c in counts], "confidence": confidence,
+                                                "ratio": ratio, "planned_total": plan.total, "design": design_key})
 except DataError as exc:
     render.error(str(exc))
     st.stop()
-result = ab_readout_finding(ctx, readout, design_key)
 render.finding(result, ctx.audience, level=4, caveats=False)
 for w in result.caveats:
     st.warning(md_escape(w), icon=":material/warning:")

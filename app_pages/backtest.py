@@ -3,11 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from storytelling.backtest import backtest_findings
 from storytelling.data import DataError
 from storytelling.story import DATA_SCIENTIST, fmt_date, md_escape
 from storytelling.ui import render
-from storytelling.ui.session import backtest, backtest_months
+from storytelling.ui.session import analysis, backtest_months
 from storytelling.ui.sidebar import context
 
 KW = {"persist_state": "session"}
@@ -15,12 +14,12 @@ KW = {"persist_state": "session"}
 ctx = context()
 st.title("Backtest")
 if not ctx.ready:
-    render.error(ctx.error or "No data loaded.")
+    render.error(ctx.error)
     st.stop()
 if not ctx.data.has_dates:
     render.error("A backtest needs a snapshot date column: this data has no dates. Choose one on the Data page.")
     st.stop()
-if ctx.warehouse is not None:
+if ctx.source.stored_scores:
     st.caption("Replay history as if marketing had called the model's list every month, using the score each "
                "customer had in the warehouse that month. Counts per score come from the database.")
 else:
@@ -48,7 +47,7 @@ else:
                "as the Retention lift page recommends." if cap else "No capacity set: each month's most profitable "
                "list size.")
 window, window_months = "expanding", 12
-if ctx.warehouse is None:  # stored scores need no training
+if not ctx.source.stored_scores:  # stored scores need no training
     with st.expander("Training window"):
         window = st.radio("Learn from", ["expanding", "sliding"], horizontal=True, key="bt_window",
                           format_func=lambda w: "all earlier months" if w == "expanding" else "the latest months only",
@@ -64,16 +63,16 @@ def progress(i: int, n: int, label: str) -> None:
 
 
 try:
-    result = backtest(ctx, cutoffs=chosen, window=window, window_months=window_months,
-                      policy="threshold" if policy == "Risk threshold" else "capacity", threshold=threshold,
-                      progress=progress)
+    result, findings = analysis(ctx, "backtest", {
+        "cutoffs": [str(c.date()) for c in chosen], "window": window, "window_months": window_months,
+        "policy": "threshold" if policy == "Risk threshold" else "capacity", "threshold": threshold,
+        "horizon_days": 30}, progress=progress)
 except DataError as exc:
     bar.empty()
     render.error(str(exc))
     st.stop()
 bar.empty()
 
-findings = backtest_findings(result, currency=ctx.currency)
 for f in findings:
     with st.container(border=True):
         render.finding(f, ctx.audience, level=3, caveats=False)

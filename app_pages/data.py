@@ -49,8 +49,8 @@ with st.form("roles_form"):
                               default=[c for c in roles.features if c in cols], key=key("features"))
     st.form_submit_button("Apply", type="primary", on_click=apply_roles)
 
-if ctx.warehouse is not None:
-    w = ctx.warehouse.overview()
+w = ctx.source.describe() if ctx.ready else None
+if w is not None:  # the rows here are a sample: the whole table in figures first
     st.subheader("In the warehouse")
     m = st.columns([1, 1, 1.7, 1])
     m[0].metric("Rows", fmt_exact(w["rows"]))
@@ -62,7 +62,7 @@ if ctx.warehouse is not None:
                f"sent here. The health report and preview below check a sample of {fmt_exact(w['sample_rows'])} rows.")
 
 rep = health(ctx)
-st.subheader("Health report" if ctx.warehouse is None else "Health report (sample)")
+st.subheader("Health report" if w is None else "Health report (sample)")
 m = st.columns([1, 1, 1.7, 1])
 m[0].metric("Rows", fmt_exact(rep.rows))
 m[1].metric("Customers", fmt_exact(rep.customers) if rep.customers is not None else "n/a")
@@ -83,7 +83,7 @@ if rep.duplicate_keys:
 if rep.labelled_rows is not None and rep.labelled_rows < rep.rows:
     checks.append(f"{fmt_exact(rep.rows - rep.labelled_rows)} rows have no outcome yet (for example this month's "
                   "customers); they are scored but not counted in results.")
-checks += ctx.notes
+checks += ctx.notes if ctx.ready else []
 for c in checks:
     st.markdown(f"- {md_escape(c)}")
 

@@ -5,12 +5,12 @@ import streamlit as st
 
 from storytelling.config import server_model_config
 from storytelling.data import DataError
-from storytelling.drivers import CAUSE_CAVEAT, customer_finding, driver_detail_finding, drivers_finding
+from storytelling.drivers import CAUSE_CAVEAT, customer_finding, driver_detail_finding
 from storytelling.story import DATA_SCIENTIST, fmt_pct, md_escape
 from storytelling.ui import render
 from storytelling.ui.caches import BASELINE, CONFIGURED, STAND_IN, UPLOADED
 from storytelling.ui.scenario import BOUND
-from storytelling.ui.session import customer_set, driver_model, drivers, set_glossary_edits
+from storytelling.ui.session import analysis, customer_set, driver_model, set_glossary_edits
 from storytelling.ui.sidebar import context
 
 ctx = context()
@@ -70,12 +70,11 @@ with st.expander("Names used in sentences (edit to match how your team talks)"):
 try:
     with st.spinner("Finding what sets leavers apart…"):
         model_key, dm = driver_model(ctx, source, **kwargs)
-        result = drivers(ctx, model_key, dm)
+        result, (main,) = analysis(ctx, "drivers", {"model": model_key, "_model": dm})
 except DataError as exc:
     render.error(str(exc))
     st.stop()
 
-main = drivers_finding(result)
 render.finding(main, ctx.audience, caveats=False)
 for c in main.caveats[1:]:
     st.caption(f"⚠️ {md_escape(c)}")

@@ -4,6 +4,7 @@ import time
 
 import streamlit as st
 
+from storytelling import registry
 from storytelling.config import parse_config, to_toml
 from storytelling.data import DataError
 from storytelling.export import to_html, to_markdown, to_pptx
@@ -11,7 +12,8 @@ from storytelling.report import DEFAULT_TITLE, headline_keys, select
 from storytelling.story import AUDIENCES, join_words, md_escape
 from storytelling.ui import render
 from storytelling.ui.context import CTX
-from storytelling.ui.session import apply_config, session_config, session_story
+from storytelling.ui.session import apply_config, session_config
+from storytelling.ui.session import story as whole_story
 from storytelling.ui.sidebar import context
 
 FILES = "_export_files"
@@ -34,7 +36,7 @@ ctx = context()
 render.page_header(ctx, "Export", "The same story as the pages, ready for the exec meeting: an editable deck with "
                    "speaker notes, a one-page report to print or mail, and a short update note for chat.")
 
-everything = session_story(ctx, full=True)
+everything, outcome = whole_story(ctx, full=True)
 titles = {f.key: f.title for f in everything.findings}
 default = headline_keys(everything.findings)
 c1, c2 = st.columns([3, 1])
@@ -43,10 +45,10 @@ audience = c2.selectbox("Audience", AUDIENCES, index=AUDIENCES.index(ctx.audienc
 chosen = st.multiselect("Findings, in the order you pick them", list(titles), default=default,
                         format_func=lambda k: titles.get(k, k), key="export_findings")
 chosen = [k for k in chosen if k in titles]
-missing = [name for key, name in (("backtest_total", "Backtest"), ("drivers", "Drivers"), ("ab_readout", "A/B test"))
-           if key not in titles]
+missing = [a.name for a in registry.analyses() if a.key in outcome.left_out and a.page]
 if missing:
-    st.caption(md_escape(f"Open the {join_words(missing)} page{'s' if len(missing) > 1 else ''} to add their findings here."))
+    pages = "their pages" if len(missing) > 1 else "its page"
+    st.caption(md_escape(f"Not in the story yet: {join_words(missing)}. Open {pages} to add them."))
 c1, c2 = st.columns([1, 3])
 brand = c1.color_picker("Brand colour", "#0072B2", key="export_brand")
 template = c2.file_uploader("Company template (.pptx, optional)", type=["pptx"], key="export_template")

@@ -20,79 +20,53 @@ if TYPE_CHECKING:  # imported lazily: `storytelling serve` should not load panda
 
 
 def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, log=print) -> Story:
-    """Everything the app would show for this config, as a Story (no Streamlit)."""
-    from storytelling.abtest import read_test, results_from_table
-    from storytelling.data import DataError, Roles, infer_roles, load_table, prepare
+    """Everything the app would show for this config, as a Story (no Streamlit): the source the
+    config names, the scenario, and every analysis of the registry the data and config allow."""
     from storytelling.glossary import Glossary
-    from storytelling.lift import analyse_lift, build_curves, default_contacts
-    from storytelling.model import evaluate_cached
-    from storytelling.report import ab_readout_for, build_story
-    from storytelling.sample import load_sample
+    from storytelling.lift import analyse_lift
+    from storytelling.registry import Run, analyses, run_all
+    from storytelling.report import build_story
+    from storytelling.source import open_source
 
-    path = data_path or cfg.data_path
-    use_value = cfg.value_months is not None
-    table = None
-    if cfg.data_sql and not data_path:  # a warehouse: counts from the database, details from a sample
-        from storytelling.warehouse import SqlSource, evaluate_warehouse, read_warehouse, resolve_url, warehouse_curves
-
-        source = SqlSource(resolve_url(cfg.data_sql), table=cfg.data_table, query=cfg.data_query,
-                           query_seconds=cfg.query_seconds)
-        table = read_warehouse(source, Roles.from_dict(cfg.roles) if cfg.roles else None)
-        name = cfg.data_name or SqlSource(cfg.data_sql, cfg.data_table, cfg.data_query).name  # as the app names it
-        data = prepare(table.sample, table.roles)
-        ev = evaluate_warehouse(table, data)
-        curves = warehouse_curves(table, ev, use_value=use_value)
-        log(f"data: {name}, {curves.n:,} customers counted in the database ({table.rows_fetched:,} rows sent, "
-            f"{len(table.sample):,} sampled) in {table.seconds:.1f} s")
+    source = open_source(path=data_path or cfg.data_path, sheet=cfg.data_sheet,
+                         sql=None if data_path else cfg.data_sql, table=cfg.data_table, query=cfg.data_query,
+                         query_seconds=cfg.query_seconds, roles=cfg.roles, name=cfg.data_name or None)
+    ev = source.evaluate()
+    curves = source.curves(ev, use_value=cfg.value_months is not None)
+    if (whole := source.describe()) is not None:
+        log(f"data: {source.name}, {curves.n:,} customers counted in the database ({whole['rows_sent']:,} rows sent, "
+            f"{whole['sample_rows']:,} sampled) in {whole['seconds']:.1f} s")
     else:
-        raw = load_table(path, sheet=cfg.data_sheet) if path else load_sample()
-        name = cfg.data_name or (Path(path).name if path else "Sample: Northwind Broadband")
-        data = prepare(raw, Roles.from_dict(cfg.roles) if cfg.roles else infer_roles(raw))
-        log(f"data: {name}, {len(data.frame):,} rows")
-        ev = evaluate_cached(data)
-        curves = build_curves(ev, use_value=use_value and data.has_value)
-    a = cfg.assumptions()
+        log(f"data: {source.name}, {len(source.data.frame):,} rows")
+    lift = analyse_lift(curves, cfg.assumptions(), scenario_contacts(cfg, curves, log))
+    glossary = Glossary.infer(source.data.frame, source.data.features).with_edits(cfg.glossary)
+    outcome = run_all(Run(source, ev, lift, cfg, glossary))
+    for a in analyses():
+        if a.key in outcome.results:
+            log(f"{a.key}: {a.summary(outcome.results[a.key])}")
+    for key, why in {**outcome.cannot, **outcome.left_out}.items():
+        log(f"{key}: left out. {why}")
+    return build_story(lift, findings=outcome.findings, title=cfg.title, audience=cfg.audience, keys=cfg.findings,
+                       full=cfg.findings is None and "backtest" in outcome.results, glossary=glossary,
+                       data_name=source.name)
+
+
+def scenario_contacts(cfg: StoryConfig, curves, log=print) -> int:
+    """The list size the config asks for: a risk threshold, a count, else the default for the assumptions."""
+    from storytelling.data import DataError
+    from storytelling.lift import default_contacts
+
     if cfg.threshold is not None:
         k = curves.model.count_at_threshold(cfg.threshold)
         if k == 0:
             raise DataError(f"scenario.threshold = {cfg.threshold:g} picks nobody: no customer's risk is that high "
                             f"(the highest is {curves.model.top_score:.1%}). Lower it, or set contacts instead.")
-    elif cfg.contacts is not None:
-        k = min(cfg.contacts, curves.n)
+        return k
+    if cfg.contacts is not None:
         if cfg.contacts > curves.n:
             log(f"scenario: contacts = {cfg.contacts:,} is more than the {curves.n:,} customers; the list is all of them")
-    else:
-        k = default_contacts(curves, a)
-    lift = analyse_lift(curves, a, k)
-    glossary = Glossary.infer(data.frame, data.features).with_edits(cfg.glossary)
-    drivers = backtest = ab = None
-    if cfg.drivers and data.features:
-        from storytelling.drivers import ExplanationError, driver_model_for, explain_evaluation
-
-        try:
-            drivers = explain_evaluation(driver_model_for(data, ev), ev, glossary=glossary)
-            log("drivers: done")
-        except ExplanationError as exc:  # nothing true to say about drivers: the story goes without them
-            log(f"drivers: left out. {exc}")
-    if cfg.backtest_months and data.has_dates:
-        from storytelling.backtest import default_cutoffs, run_backtest, summarise_backtest
-
-        if table is not None:  # the stored scores of each month, counted in the database
-            from storytelling.warehouse import backtest_scores
-
-            scores = backtest_scores(table).only(table.months_with_outcomes()[-cfg.backtest_months:])
-            backtest = summarise_backtest(scores, a, use_value=curves.uses_value)
-            log(f"backtest: {len(scores.periods)} months")
-        elif cutoffs := default_cutoffs(data)[-cfg.backtest_months:]:
-            backtest = run_backtest(data, cutoffs=cutoffs, assumptions=a)
-            log(f"backtest: {len(cutoffs)} months")
-    if cfg.ab_results:
-        readout = read_test(*results_from_table(load_table(cfg.ab_results)), alpha=1 - cfg.ab_confidence,
-                            expected_ratio=cfg.ab_ratio, planned_total=cfg.ab_planned_total)
-        ab = ab_readout_for(lift, readout, cfg.ab_design)
-    return build_story(lift, title=cfg.title, audience=cfg.audience, backtest=backtest, drivers=drivers, ab=ab,
-                       keys=cfg.findings, full=cfg.findings is None and backtest is not None, glossary=glossary,
-                       data_name=name)
+        return min(cfg.contacts, curves.n)
+    return default_contacts(curves, cfg.assumptions())
 
 
 def _build(args) -> int:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from storytelling.backtest import BacktestResult, backtest_findings
-from storytelling.drivers import DriverResult, drivers_finding
+from storytelling import registry
+from storytelling.backtest import BacktestResult
+from storytelling.drivers import DriverResult
 from storytelling.glossary import Glossary
-from storytelling.lift import LiftResult, best_depth_finding, comparison_finding, lift_finding, population_finding
+from storytelling.lift import LiftResult
 from storytelling.story import EXECUTIVE, Finding, Story, fmt_count, fmt_date, fmt_money, fmt_pct
 
 DEFAULT_TITLE = "Keeping more customers with the churn model"
@@ -39,31 +40,20 @@ def assumption_texts(lift: LiftResult) -> dict[str, str]:
     return out
 
 
-#: Findings that support a headline one; a story shows them only when asked for (``full`` or ``keys``).
-SUPPORTING = ("backtest_timeline", "backtest_quality", "ab_plan")
-
-
 def available_findings(lift: LiftResult, *, backtest: BacktestResult | None = None,
                        drivers: DriverResult | None = None, ab_plan: Finding | None = None,
                        ab: Finding | None = None) -> list[Finding]:
-    """Every finding the session has, in the default story order."""
-    ev = lift.curves.evaluation
-    findings = [population_finding(ev, currency=lift.currency), lift_finding(lift), comparison_finding(lift),
-                best_depth_finding(lift)]
-    if backtest is not None:
-        findings += backtest_findings(backtest, currency=lift.currency)
-    if drivers is not None:
-        findings.append(drivers_finding(drivers))
-    if ab_plan is not None:
-        findings.append(ab_plan)
-    if ab is not None:
-        findings.append(ab)
-    return findings
+    """The findings of results computed elsewhere, in story order (each through its analysis's
+    own findings function in the registry; the A/B findings are given whole)."""
+    results = {"lift": lift, "backtest": backtest, "drivers": drivers}
+    found = [f for a in registry.analyses() if results.get(a.key) is not None for f in a.findings(results[a.key], lift)]
+    return found + [f for f in (ab_plan, ab) if f is not None]
 
 
 def headline_keys(findings: list[Finding]) -> list[str]:
     """The default story's choice: every finding but the supporting ones."""
-    return [f.key for f in findings if f.key not in SUPPORTING]
+    supporting = registry.supporting_keys()
+    return [f.key for f in findings if f.key not in supporting]
 
 
 def ab_readout_for(lift: LiftResult, readout, design: str = "picks") -> Finding:
@@ -93,12 +83,14 @@ def designs_for(lift: LiftResult, **plan_options) -> dict:
 
 
 def build_story(lift: LiftResult, *, title: str = DEFAULT_TITLE, audience: str = EXECUTIVE,
-                backtest: BacktestResult | None = None, drivers: DriverResult | None = None,
-                ab: Finding | None = None, ab_plan: Finding | None = None, full: bool = False,
-                keys: list[str] | None = None, glossary: Glossary | None = None, data_name: str = "") -> Story:
-    """The story; ``keys`` picks and orders findings (unknown keys are ignored), ``full`` adds the
-    supporting findings to the default choice."""
-    found = available_findings(lift, backtest=backtest, drivers=drivers, ab_plan=ab_plan, ab=ab)
+                findings: list[Finding] | None = None, backtest: BacktestResult | None = None,
+                drivers: DriverResult | None = None, ab: Finding | None = None, ab_plan: Finding | None = None,
+                full: bool = False, keys: list[str] | None = None, glossary: Glossary | None = None,
+                data_name: str = "") -> Story:
+    """The story of ``findings`` (by default those of the results given); ``keys`` picks and orders
+    findings (unknown keys are ignored), ``full`` adds the supporting findings to the default choice."""
+    found = findings if findings is not None else available_findings(lift, backtest=backtest, drivers=drivers,
+                                                                      ab_plan=ab_plan, ab=ab)
     if keys is None:
         keys = [f.key for f in found] if full else headline_keys(found)
     ev = lift.curves.evaluation

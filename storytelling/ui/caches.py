@@ -18,45 +18,21 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from storytelling.backtest import (
-    BacktestResult,
-    BacktestScores,
-    score_backtest,
-    summarise_backtest,
-)
-from storytelling.data import (
-    CustomerData,
-    HealthReport,
-    Roles,
-    health_report,
-    infer_roles,
-    load_table,
-    prepare,
-)
+from storytelling.data import CustomerData, HealthReport, Roles, health_report, infer_roles, load_table
 from storytelling.drivers import (
     CustomerExplainer,
     DriverModel,
-    DriverResult,
     as_driver_model,
-    driver_model_for,
-    explain_evaluation,
 )
 from storytelling.glossary import Glossary
-from storytelling.lift import Curves, build_curves
-from storytelling.model import Evaluation, evaluate_cached, model_input
+from storytelling.lift import Curves
+from storytelling.model import Evaluation, model_input
 from storytelling.modelfile import check_predicts, load_model_path, load_model_upload, model_columns
+from storytelling.registry import NotComputed
 from storytelling.sample import load_sample
-from storytelling.targeting import Assumptions
+from storytelling.source import SAMPLE_NAME, FileSource, Source, WarehouseSource  # noqa: F401  (SAMPLE_NAME: the sidebar's)
 from storytelling.ui.budget import BUDGET, per_dataset
-from storytelling.warehouse import (
-    SqlSource,
-    WarehouseTable,
-    backtest_scores,
-    evaluate_warehouse,
-    guess_roles,
-    read_warehouse,
-    warehouse_curves,
-)
+from storytelling.warehouse import SqlSource, guess_roles
 
 if TYPE_CHECKING:  # the context holds what these caches return; it is never imported at run time here
     from storytelling.ui.context import AppContext
@@ -73,20 +49,8 @@ def cached_raw(key: str, _raw: bytes | None, name: str | None, sheet: str | None
 
 
 @per_dataset(show_spinner=False, max_entries=6)
-def cached_prepared(key: str, roles_json: str, _raw: pd.DataFrame) -> CustomerData:
-    return prepare(_raw, Roles.from_dict(json.loads(roles_json)))
-
-
-@per_dataset(show_spinner="Training a baseline model on the older months…", max_entries=6)
-def cached_evaluation(key: str, roles_json: str, _data: CustomerData) -> Evaluation:
-    return evaluate_cached(_data)
-
-
-@per_dataset(show_spinner=False, max_entries=12)
-def cached_curves(key: str, roles_json: str, use_value: bool, _ev: Evaluation) -> Curves:
-    curves = build_curves(_ev, use_value=use_value)
-    curves.warm()
-    return curves
+def cached_file_source(key: str, roles_json: str, name: str, path: str | None, _raw: pd.DataFrame) -> FileSource:
+    return FileSource.read(_raw, Roles.from_dict(json.loads(roles_json)), name=name, path=path)
 
 
 @per_dataset(show_spinner=False, max_entries=4)
@@ -95,70 +59,90 @@ def cached_warehouse_roles(key: str, _source: SqlSource, _engine) -> Roles:
 
 
 @per_dataset(show_spinner="Asking the database for counts per score (the rows stay there)…", max_entries=4)
-def cached_warehouse(key: str, roles_json: str, _source: SqlSource, _engine) -> WarehouseTable:
-    return read_warehouse(_source, Roles.from_dict(json.loads(roles_json)), engine=_engine)
+def cached_warehouse_source(key: str, roles_json: str, _source: SqlSource, _engine) -> WarehouseSource:
+    return WarehouseSource.read(_source, Roles.from_dict(json.loads(roles_json)), engine=_engine)
 
 
-@per_dataset(show_spinner=False, max_entries=4)
-def cached_warehouse_evaluation(key: str, roles_json: str, _table: WarehouseTable, _data: CustomerData) -> Evaluation:
-    return evaluate_warehouse(_table, _data)
+@per_dataset(show_spinner="Training a baseline model on the older months…", max_entries=6)
+def cached_evaluation(key: str, roles_json: str, _source: Source) -> Evaluation:
+    return _source.evaluate()
 
 
-@per_dataset(show_spinner=False, max_entries=8)
-def cached_warehouse_curves(key: str, roles_json: str, use_value: bool, _table: WarehouseTable, _ev: Evaluation) -> Curves:
-    return warehouse_curves(_table, _ev, use_value=use_value)
+@per_dataset(show_spinner=False, max_entries=12)
+def cached_curves(key: str, roles_json: str, use_value: bool, _source: Source, _ev: Evaluation) -> Curves:
+    curves = _source.curves(_ev, use_value=use_value)
+    curves.warm()
+    return curves
 
 
-_BACKTEST_CACHE: OrderedDict[tuple, BacktestScores] = OrderedDict()
+class ResultStore:
+    """The analyses' steps, shared by every session and kept across reruns: the last
+    ``max_entries``, keyed by data set, roles and the step's own key; a data set's entries leave
+    with it (see :mod:`storytelling.ui.budget`).
 
-
-_BACKTEST_LOCK = threading.Lock()
-
-
-_BACKTEST_RUNNING: dict[tuple, threading.Lock] = {}
-
-
-def cached_backtest_scores(key: str, roles_json: str, cutoffs: tuple, horizon_days: int, window: str, window_months: int,
-                     data: CustomerData, progress=None) -> BacktestScores:
-    """Per-month training and scoring, cached across reruns and sessions (last 8 kept).
-
-    Not ``st.cache_resource``: that would record the progress bar's updates and replay them,
-    which Streamlit refuses for elements created outside the cached function.
+    Not ``st.cache_resource``: a step reports progress on the page that started it (Streamlit would
+    record and replay the progress bar), and the Overview asks only whether a step is stored.
+    A second session asking for a step being computed waits for it, then reads it.
     """
-    args = (key, roles_json, cutoffs, horizon_days, window, window_months)
-    with _BACKTEST_LOCK:
-        lock = _BACKTEST_RUNNING.setdefault(args, threading.Lock())
-    with lock:  # a second session asking for the same backtest waits for the first, then reads it
-        with _BACKTEST_LOCK:
-            if args in _BACKTEST_CACHE:
-                _BACKTEST_CACHE.move_to_end(args)
-                return _BACKTEST_CACHE[args]
-        scores = score_backtest(data, cutoffs=list(cutoffs), horizon_days=horizon_days, window=window,
-                                window_months=window_months, progress=progress)
-        BUDGET.used(key, f"backtest:{args}", lambda: _forget_backtest(args))
-        with _BACKTEST_LOCK:
-            _BACKTEST_CACHE[args] = scores
-            while len(_BACKTEST_CACHE) > 8:
-                _BACKTEST_CACHE.popitem(last=False)
-            _BACKTEST_RUNNING.pop(args, None)
-    return scores
+
+    def __init__(self, max_entries: int = 48):
+        self.max_entries = max_entries
+        self._stored: OrderedDict[tuple, object] = OrderedDict()
+        self._lock = threading.Lock()
+        self._running: dict[tuple, threading.Lock] = {}
+
+    def get(self, key: tuple) -> tuple[bool, object]:
+        with self._lock:
+            if key not in self._stored:
+                return False, None
+            self._stored.move_to_end(key)
+            return True, self._stored[key]
+
+    def compute(self, dataset_key: str, key: tuple, fn):
+        with self._lock:
+            lock = self._running.setdefault(key, threading.Lock())
+        try:
+            with lock:
+                found, value = self.get(key)
+                if found:
+                    return value
+                value = fn()
+                BUDGET.used(dataset_key, f"result:{key}", lambda: self.forget(key))
+                with self._lock:
+                    self._stored[key] = value
+                    while len(self._stored) > self.max_entries:
+                        self._stored.popitem(last=False)
+        finally:
+            with self._lock:
+                self._running.pop(key, None)
+        return value
+
+    def forget(self, key: tuple) -> None:
+        with self._lock:
+            self._stored.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._stored.clear()
 
 
-def _forget_backtest(args: tuple) -> None:
-    with _BACKTEST_LOCK:
-        _BACKTEST_CACHE.pop(args, None)
+RESULTS = ResultStore()
 
 
-@per_dataset(show_spinner=False, max_entries=32)
-def cached_backtest_summary(key: str, roles_json: str, cutoffs: tuple, horizon_days: int, window: str, window_months: int,
-                      assumptions: Assumptions, policy: str, threshold: float | None, use_value: bool,
-                      _scores: BacktestScores) -> BacktestResult:
-    return summarise_backtest(_scores, assumptions, policy=policy, threshold=threshold, use_value=use_value)
+def memo_for(dataset_key: str, roles_json: str, *, start: bool = True):
+    """The registry's memo for one data set: stored results are shared; with ``start`` False a slow
+    step that is not stored yet is not started (the Overview and Export never train)."""
 
+    def memo(key: tuple, fn, *, slow: bool = False):
+        full = (dataset_key, roles_json, *key)
+        if slow and not start:
+            found, value = RESULTS.get(full)
+            if not found:
+                raise NotComputed("not computed yet in this session: open its page.")
+            return value
+        return RESULTS.compute(dataset_key, full, fn)
 
-@per_dataset(show_spinner="Asking the database for each month's counts per score…", max_entries=4)
-def cached_warehouse_backtest(key: str, roles_json: str, _table: WarehouseTable) -> BacktestScores:
-    return backtest_scores(_table)
+    return memo
 
 
 @per_dataset(show_spinner=False, max_entries=6)
@@ -175,11 +159,6 @@ BASELINE, STAND_IN, UPLOADED, CONFIGURED = "baseline", "stand-in", "uploaded", "
 
 
 @per_dataset(show_spinner=False, max_entries=4)
-def cached_own_driver_model(key: str, roles_json: str, _data: CustomerData, _ev: Evaluation) -> DriverModel:
-    return driver_model_for(_data, _ev)
-
-
-@per_dataset(show_spinner=False, max_entries=4)
 def cached_file_model(key: str, roles_json: str, model_key: str, _raw: bytes | None, name: str, path: str | None,
                 allow_pickle: bool, _data: CustomerData, _ev: Evaluation) -> DriverModel:
     model = load_model_path(path, allow_pickle=allow_pickle) if path else load_model_upload(_raw, name)
@@ -193,12 +172,6 @@ def risk_for(ctx: AppContext, dm: DriverModel, frame: pd.DataFrame, X: pd.DataFr
     if dm.source in (BASELINE, STAND_IN) and "score" in frame:
         return frame["score"].to_numpy()
     return dm.predict(X)
-
-
-@per_dataset(show_spinner=False, max_entries=8)
-def cached_drivers(key: str, roles_json: str, model_key: str, glossary_json: str, _ctx: AppContext,
-             _dm: DriverModel) -> DriverResult:
-    return explain_evaluation(_dm, _ctx.evaluation, glossary=_ctx.glossary)
 
 
 @dataclass
@@ -241,15 +214,8 @@ def warm_sample() -> None:
 
     raw = cached_raw(SAMPLE_KEY, None, None, None)
     roles_json = json.dumps(infer_roles(raw).to_dict(), sort_keys=True)
-    data = cached_prepared(SAMPLE_KEY, roles_json, raw)
-    ev = cached_evaluation(SAMPLE_KEY, roles_json, data)
-    cached_glossary(SAMPLE_KEY, roles_json, data)
-    curves = cached_curves(SAMPLE_KEY, roles_json, bool(data.has_value), ev)
+    source = cached_file_source(SAMPLE_KEY, roles_json, SAMPLE_NAME, None, raw)
+    ev = cached_evaluation(SAMPLE_KEY, roles_json, source)
+    cached_glossary(SAMPLE_KEY, roles_json, source.data)
+    curves = cached_curves(SAMPLE_KEY, roles_json, bool(source.data.has_value), source, ev)
     gains_spec(curves)  # imports and themes Altair, and draws the lift page's first chart once for everyone
-
-
-
-def stored_backtest_scores(args: tuple) -> BacktestScores | None:
-    """The backtest's training for these arguments if it is cached (never computed here)."""
-    with _BACKTEST_LOCK:
-        return _BACKTEST_CACHE.get(args)

@@ -8,37 +8,25 @@ import json
 import pandas as pd
 import streamlit as st
 
-from storytelling.backtest import (
-    BacktestResult,
-    BacktestScores,
-    default_cutoffs,
-)
-from storytelling.data import (
-    HealthReport,
-    Roles,
-)
-from storytelling.drivers import (
-    DriverModel,
-    DriverResult,
-)
+from storytelling.analyses.drivers import own_key, own_model
+from storytelling.data import HealthReport, Roles
+from storytelling.drivers import DriverModel
+from storytelling.registry import Outcome, Run, run_all, run_one
+from storytelling.report import DEFAULT_TITLE, build_story
+from storytelling.story import Story
 from storytelling.ui.caches import (
     BASELINE,
     SAMPLE_KEY,
     STAND_IN,
     CustomerSet,
     cached_ab_counts,
-    cached_backtest_scores,
-    cached_backtest_summary,
     cached_customer_set,
-    cached_drivers,
     cached_file_model,
     cached_glossary,
     cached_health,
-    cached_own_driver_model,
-    cached_warehouse_backtest,
-    stored_backtest_scores,
+    memo_for,
 )
-from storytelling.ui.context import GLOSSARY_EDITS, AppContext, fingerprint, roles_of
+from storytelling.ui.context import GLOSSARY_EDITS, AppContext, Unready, fingerprint, roles_of
 from storytelling.ui.scenario import (
     BY_COUNT,
     BY_RISK,
@@ -51,62 +39,48 @@ from storytelling.ui.scenario import (
 )
 from storytelling.ui.settings import widget_values
 
-BACKTEST = "_story_backtest"
+CHOICES = "_story_choices"
 
 
-DRIVERS = "_story_drivers"
+def run_for(ctx: AppContext, *, start: bool = True, progress=None) -> Run:
+    """The registry's view of this session: its data, scenario, setup and the pages' choices;
+    with ``start`` False, slow steps not yet stored are not started."""
+    return Run(ctx.source, ctx.evaluation, current_result(ctx), session_config(ctx), ctx.glossary,
+               choices=_choices(ctx), memo=memo_for(ctx.dataset_key, roles_of(ctx), start=start), progress=progress)
 
 
-def _warehouse_months(ctx: AppContext, cutoffs: list) -> BacktestScores | None:
-    """The stored scores' months chosen, from one cached query over every month."""
-    return cached_warehouse_backtest(ctx.dataset_key, roles_of(ctx), ctx.warehouse).only(cutoffs)
+def _choices(ctx: AppContext) -> dict[str, dict]:
+    """The options each page last ran its analysis with, for this data set and roles."""
+    c = st.session_state.get(CHOICES)
+    return c["by_key"] if c and c["dataset"] == (ctx.dataset_key, roles_of(ctx)) else {}
+
+
+def analysis(ctx: AppContext, key: str, options: dict, *, progress=None) -> tuple:
+    """A page's analysis with the page's choices, (result, findings), cached across sessions; the
+    choices are remembered, so the Overview and Export show the same."""
+    ident = (ctx.dataset_key, roles_of(ctx))
+    c = st.session_state.get(CHOICES)
+    if not c or c["dataset"] != ident:
+        c = st.session_state[CHOICES] = {"dataset": ident, "by_key": {}}
+    c["by_key"][key] = options
+    return run_one(key, run_for(ctx, progress=progress), options)
+
+
+def story(ctx: AppContext, *, full: bool = False) -> tuple[Story, Outcome]:
+    """The whole story the registry can tell now, under the current assumptions, and what it left out
+    (``full``: with the supporting findings, for the Export page to choose from). Never trains."""
+    outcome = run_all(run_for(ctx, start=False))
+    return build_story(current_result(ctx), findings=outcome.findings, audience=ctx.audience, full=full,
+                       glossary=ctx.glossary, data_name=ctx.dataset_name), outcome
 
 
 def backtest_months(ctx: AppContext) -> list[pd.Timestamp]:
-    """Months that can be replayed: with a warehouse's stored scores, every month with outcomes;
-    otherwise months with enough earlier history to train on."""
-    return ctx.warehouse.months_with_outcomes() if ctx.warehouse is not None else default_cutoffs(ctx.data)
+    """Months that can be replayed: with stored scores, every month with outcomes; otherwise months
+    with enough earlier history to train on."""
+    return ctx.source.backtest_months()
 
 
-def _backtest_args(ctx: AppContext, cutoffs: list, horizon_days: int, window: str, window_months: int) -> tuple:
-    return (ctx.dataset_key, roles_of(ctx), tuple(pd.Timestamp(c) for c in cutoffs), horizon_days, window, window_months)
-
-
-def backtest(ctx: AppContext, *, cutoffs: list, window: str = "expanding", window_months: int = 12,
-             policy: str = "capacity", threshold: float | None = None, horizon_days: int = 30,
-             progress=None) -> BacktestResult:
-    """The backtest for the current data and assumptions, cached across reruns and sessions.
-
-    Training per month (slow) is cached separately from pricing the months (fast), so changing an
-    assumption re-prices without retraining. ``progress`` is only called when training runs.
-    The choices are remembered for the session, so the Overview can show the same backtest.
-    """
-    args = _backtest_args(ctx, cutoffs, horizon_days, window, window_months)
-    scores = (cached_backtest_scores(*args, ctx.data, progress) if ctx.warehouse is None else
-              _warehouse_months(ctx, cutoffs))
-    st.session_state[BACKTEST] = {"cutoffs": list(cutoffs), "window": window, "window_months": window_months,
-                                  "policy": policy, "threshold": threshold, "horizon_days": horizon_days}
-    return cached_backtest_summary(*args, ctx.assumptions, policy, threshold, ctx.curves.uses_value, scores)
-
-
-def last_backtest(ctx: AppContext) -> BacktestResult | None:
-    """The backtest last chosen in this session, priced under the current assumptions.
-
-    None when it was run on other data (or roles), or its training is no longer cached: the
-    Overview never starts a training run.
-    """
-    choice = st.session_state.get(BACKTEST)
-    if not choice:
-        return None
-    args = _backtest_args(ctx, choice["cutoffs"], choice["horizon_days"], choice["window"], choice["window_months"])
-    scores = stored_backtest_scores(args) if ctx.warehouse is None else _warehouse_months(ctx, choice["cutoffs"])
-    if scores is None:
-        return None
-    return cached_backtest_summary(*args, ctx.assumptions, choice["policy"], choice["threshold"], ctx.curves.uses_value,
-                             scores)
-
-
-def health(ctx: AppContext) -> HealthReport:
+def health(ctx: AppContext | Unready) -> HealthReport:
     """The Data page's health report (about 0.2 s on the sample), once per data set and roles."""
     roles = ctx.roles or Roles()
     return cached_health(ctx.dataset_key, json.dumps(roles.to_dict(), sort_keys=True), ctx.raw)
@@ -121,41 +95,16 @@ def set_glossary_edits(ctx: AppContext, edits: dict[str, dict]) -> None:
 def driver_model(ctx: AppContext, source: str, *, raw: bytes | None = None, name: str = "",
                  path: str | None = None, allow_pickle: bool = False) -> tuple[str, DriverModel]:
     """(a key naming the model, the model ready for the explainers), cached across sessions."""
-    rj = roles_of(ctx)
     if source in (BASELINE, STAND_IN):  # which of the two follows from the data (scores or not)
-        return source, cached_own_driver_model(ctx.dataset_key, rj, ctx.data, ctx.evaluation)
+        run = run_for(ctx)
+        return own_key(run), own_model(run)
     model_key = f"{source}:{fingerprint(raw) if raw else path}"
-    return model_key, cached_file_model(ctx.dataset_key, rj, model_key, raw, name, path, allow_pickle, ctx.data,
-                                  ctx.evaluation)
-
-
-def drivers(ctx: AppContext, model_key: str, dm: DriverModel) -> DriverResult:
-    """Global drivers on the evaluated month (SHAP cached on the model; sentences per glossary)."""
-    gj = _glossary_json(ctx)
-    result = cached_drivers(ctx.dataset_key, roles_of(ctx), model_key, gj, ctx, dm)
-    st.session_state[DRIVERS] = {"dataset": ctx.dataset_key, "roles": roles_of(ctx), "glossary": gj,
-                                 "result": result}
-    return result
-
-
-def _glossary_json(ctx: AppContext) -> str:
-    return json.dumps(ctx.glossary.to_frame().to_dict("records"), sort_keys=True)
-
-
-def last_drivers(ctx: AppContext) -> DriverResult | None:
-    """The drivers last shown in this session for this data, if still cached (never computed here)."""
-    choice = st.session_state.get(DRIVERS)
-    if not choice or (choice["dataset"], choice["roles"], choice["glossary"]) != (
-            ctx.dataset_key, roles_of(ctx), _glossary_json(ctx)):
-        return None
-    return choice["result"]
+    return model_key, cached_file_model(ctx.dataset_key, roles_of(ctx), model_key, raw, name, path, allow_pickle,
+                                        ctx.data, ctx.evaluation)
 
 
 def customer_set(ctx: AppContext, model_key: str, dm: DriverModel) -> CustomerSet:
     return cached_customer_set(ctx.dataset_key, roles_of(ctx), model_key, ctx, dm)
-
-
-AB = "_story_ab"
 
 
 def ab_results(raw: bytes | None, name: str | None, *, sample: bool) -> tuple[int, int, int, int] | None:
@@ -165,60 +114,17 @@ def ab_results(raw: bytes | None, name: str | None, *, sample: bool) -> tuple[in
     return cached_ab_counts(fingerprint(raw), raw, name)
 
 
-def ab_readout_finding(ctx: AppContext, readout, design_key: str):
-    """The readout in words, worth priced under the current scenario (page and Overview alike)."""
-    from storytelling.report import ab_readout_for
-
-    st.session_state[AB] = {"dataset": ctx.dataset_key, "readout": readout, "design": design_key}
-    return ab_readout_for(current_result(ctx), readout, design_key)
-
-
-AB_PLAN = "_story_ab_plan"
-
-
-def remember_ab_plan(ctx: AppContext, finding) -> None:
-    st.session_state[AB_PLAN] = {"dataset": ctx.dataset_key, "finding": finding}
-
-
-def last_ab_plan(ctx: AppContext):
-    """The A/B plan last shown in this session for this data (for the exports)."""
-    choice = st.session_state.get(AB_PLAN)
-    return choice["finding"] if choice and choice["dataset"] == ctx.dataset_key else None
-
-
-def last_ab(ctx: AppContext):
-    """The A/B readout last shown in this session for this data, re-priced now (or None)."""
-    from storytelling.report import ab_readout_for
-
-    choice = st.session_state.get(AB)
-    if not choice or choice["dataset"] != ctx.dataset_key:
-        return None
-    return ab_readout_for(current_result(ctx), choice["readout"], choice["design"])
-
-
-def session_story(ctx: AppContext, *, full: bool = False):
-    """The story from what this session has computed, under the current assumptions (``full``: with
-    the supporting findings, for the Export page to choose from)."""
-    from storytelling.report import build_story
-
-    return build_story(current_result(ctx), audience=ctx.audience, backtest=last_backtest(ctx),
-                       drivers=last_drivers(ctx), ab=last_ab(ctx), ab_plan=last_ab_plan(ctx), full=full,
-                       glossary=ctx.glossary, data_name=ctx.dataset_name)
-
-
-def session_config(ctx: AppContext, *, title: str, keys: list[str], brand_colour: str | None):
+def session_config(ctx: AppContext, *, title: str = DEFAULT_TITLE, keys: list[str] | None = None,
+                   brand_colour: str | None = None):
     """The session's whole setup as a :class:`~storytelling.config.StoryConfig`."""
     from storytelling.config import StoryConfig
 
     a = ctx.assumptions
     threshold = current_threshold()
     base = cached_glossary(ctx.dataset_key, roles_of(ctx), ctx.data)
-    sql = ctx.warehouse.source if ctx.warehouse is not None else None  # url: the secrets.toml connection name
     return StoryConfig(
-        title=title, audience=ctx.audience,
-        data_path=None if ctx.dataset_key == SAMPLE_KEY or sql else ctx.dataset_name,
-        data_sql=sql.url if sql else None, data_table=sql.table if sql else None,
-        data_query=sql.query if sql else None, data_name=ctx.dataset_name, roles=ctx.roles.to_dict(), value_per_saved=a.value_per_saved,
+        title=title, audience=ctx.audience, **ctx.source.config_fields(),
+        data_name=ctx.dataset_name, roles=ctx.roles.to_dict(), value_per_saved=a.value_per_saved,
         cost_per_contact=a.cost_per_contact, save_rate=a.save_rate, fixed_cost=a.fixed_cost, capacity=a.capacity,
         value_months=a.value_months if ctx.curves.uses_value else None,
         contacts=None if threshold is not None else current_contacts(ctx), threshold=threshold,

@@ -13,8 +13,8 @@ from storytelling.data import MAX_UPLOAD_BYTES, DataError, sheet_choices
 from storytelling.sqlguard import QUERY_SECONDS, check_seconds, harden
 from storytelling.story import AUDIENCES, EXECUTIVE
 from storytelling.targeting import Assumptions
-from storytelling.ui.caches import SAMPLE_KEY
-from storytelling.ui.context import CTX, FRESH, AppContext, attach_scenario, build_context, fingerprint
+from storytelling.ui.caches import SAMPLE_KEY, SAMPLE_NAME
+from storytelling.ui.context import CTX, FRESH, AppContext, Loaded, Unready, attach_scenario, fingerprint, load
 from storytelling.ui.scenario import BOUND
 from storytelling.ui.settings import AUDIENCE, CAPACITY, COST, DEFAULTS, FIXED, SAVE, USE_VALUE, VALUE, VALUE_MONTHS
 from storytelling.warehouse import SqlSource, db_error_text, engine_for, engine_options, tables
@@ -99,14 +99,14 @@ def _data_source() -> tuple[str, str, bytes | None, str | None, str | None, tupl
     if choice == WAREHOUSE:
         picked = _warehouse_source()
         if picked is None:
-            return SAMPLE_KEY, "Sample: Northwind Broadband", None, None, None, None
+            return SAMPLE_KEY, SAMPLE_NAME, None, None, None, None
         key, name, src, engine = picked
         st.caption("Counts are computed in the database; only the counts (a few thousand rows) and a sample leave it.")
         return key, name, None, None, None, (src, engine)
     if choice == "Sample data":
         st.caption("Northwind Broadband (synthetic): 20 monthly snapshots of its customers, the latest not yet "
                    "labelled.")
-        return SAMPLE_KEY, "Sample: Northwind Broadband", None, None, None, None
+        return SAMPLE_KEY, SAMPLE_NAME, None, None, None, None
     up = st.file_uploader(
         "Customer table (CSV, Excel or Parquet)", type=["csv", "txt", "tsv", "xlsx", "parquet"], key="upload",
         max_upload_size=MAX_UPLOAD_BYTES // (1024 * 1024),
@@ -114,7 +114,7 @@ def _data_source() -> tuple[str, str, bytes | None, str | None, str | None, tupl
     )
     if up is None:
         st.info("Upload a file to use your own customers; until then the sample is shown.")
-        return SAMPLE_KEY, "Sample: Northwind Broadband", None, None, None, None
+        return SAMPLE_KEY, SAMPLE_NAME, None, None, None, None
     raw = up.getvalue()
     sheet = None
     if up.name.lower().endswith((".xlsx", ".xlsm")):
@@ -152,22 +152,22 @@ def _assumptions(has_value: bool) -> tuple[Assumptions, bool]:
     return a, bool(use_value)
 
 
-def draw() -> AppContext:
+def draw() -> AppContext | Unready:
     """Draw the sidebar, load the data and return the page context."""
     with st.sidebar:
         key, name, raw, filename, sheet, sql = _data_source()
         audience = st.segmented_control("Audience", AUDIENCES, default=EXECUTIVE, key=AUDIENCE, required=True,
                                         help="Executive: customers, money and weeks. Data scientist: adds the "
                                              "model's figures and method notes.", **BOUND) or EXECUTIVE
-    ctx = build_context(dataset_key=key, dataset_name=name, raw_bytes=raw, filename=filename, sheet=sheet, sql=sql)
+    loaded = load(dataset_key=key, dataset_name=name, raw_bytes=raw, filename=filename, sheet=sheet, sql=sql)
     with st.sidebar:
-        a, use_value = _assumptions(ctx.data is not None and ctx.data.has_value)
-        if ctx.error:
+        a, use_value = _assumptions(isinstance(loaded, Loaded) and loaded.data.has_value)
+        if isinstance(loaded, Unready):
             st.error("This data can't be used yet. See the Data page.")
-    return attach_scenario(ctx, a, use_value=use_value, audience=audience)
+    return attach_scenario(loaded, a, use_value=use_value, audience=audience)
 
 
-def context() -> AppContext:
+def context() -> AppContext | Unready:
     """The context built by ``app.py`` for this run.
 
     When a page script runs without ``app.py`` before it (AppTest reruns only the page after

@@ -1,0 +1,37 @@
+"""A/B test readout: what the campaign test showed, priced under the scenario."""
+
+from __future__ import annotations
+
+from storytelling.abtest import read_test, results_from_table
+from storytelling.registry import Analysis, Run, register
+
+
+def _options(run: Run) -> dict | None:
+    cfg = run.config
+    if not cfg.ab_results:
+        return None
+    return {"file": cfg.ab_results, "confidence": cfg.ab_confidence, "ratio": cfg.ab_ratio,
+            "planned_total": cfg.ab_planned_total, "design": cfg.ab_design}
+
+
+def _compute(run: Run, o: dict):
+    from storytelling.data import load_table
+
+    counts = o.get("counts") or results_from_table(load_table(o["file"]))
+    return read_test(*counts, alpha=1 - o["confidence"], expected_ratio=o["ratio"],
+                     planned_total=o.get("planned_total")), o.get("design", "picks")
+
+
+def _findings(result, lift) -> list:
+    from storytelling.report import ab_readout_for
+
+    readout, design = result
+    return [ab_readout_for(lift, readout, design)]
+
+
+ANALYSIS = register(Analysis(
+    key="ab_readout", name="A/B test readout", order=50, page="app_pages/ab_test.py",
+    compute=_compute, findings=_findings, options=_options,
+    unasked="no campaign test results are named (story.toml's ab_results, or the A/B test page).",
+    invite="Read the campaign test's result on the A/B test page",
+))

@@ -1,0 +1,129 @@
+"""The registry of analyses: an analysis plugs in once and every view tells it.
+
+A toy analysis registered here (no other module touched) must appear in the CLI's story, the
+deck, the update note and the app's Overview; the built-in ones are found without being listed;
+what the data cannot support or nobody asked for is named, never dropped silently.
+"""
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pptx import Presentation
+from streamlit.testing.v1 import AppTest
+
+from storytelling import registry
+from storytelling.cli import build_story_from_config, main
+from storytelling.config import StoryConfig
+from storytelling.data import DataError
+from storytelling.export import to_markdown, to_pptx
+from storytelling.registry import Analysis, NotComputed, Run, register, run_all, run_one
+from storytelling.story import Fact, Finding, fmt_count
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _toy_findings(result: dict, lift) -> list[Finding]:
+    n = result["flagged"]
+    return [Finding(key="toy_flagged", title=f"Toy check: {fmt_count(n)} on the list hold the top score band",
+                    headline=f"{n} customers on the list have a risk of 50% or more.",
+                    facts={"flagged": Fact("flagged", n, "customers", fmt_count(n))})]
+
+
+def _toy_compute(run: Run, options: dict) -> dict:
+    scores = run.evaluation.frame["score"].to_numpy()
+    top = pd.Series(scores).sort_values(ascending=False, kind="stable").head(run.lift.contacts)
+    return {"flagged": int((top >= options["cut"]).sum())}
+
+
+@pytest.fixture()
+def toy():
+    a = register(Analysis(key="toy", name="Toy check", order=99, compute=_toy_compute, findings=_toy_findings,
+                          options=lambda run: {"cut": 0.5}))
+    yield a
+    registry.unregister("toy")
+
+
+def test_built_in_analyses_are_found_in_story_order():
+    keys = [a.key for a in registry.analyses()]
+    assert keys == ["lift", "backtest", "drivers", "ab_plan", "ab_readout"]
+    assert {"backtest_timeline", "backtest_quality", "ab_plan"} <= registry.supporting_keys()
+
+
+def test_a_toy_analysis_reaches_the_cli_the_deck_and_the_note(toy, tmp_path, capsys):
+    story = build_story_from_config(StoryConfig(drivers=False), log=lambda *_: None)
+    toy_f = next(f for f in story.findings if f.key == "toy_flagged")
+    # its figure, checked against a direct count over the sample's evaluated month
+    from storytelling.data import prepare
+    from storytelling.lift import analyse_lift, build_curves, default_contacts
+    from storytelling.model import evaluate_cached
+    from storytelling.sample import load_sample
+
+    ev = evaluate_cached(prepare(load_sample()))
+    curves = build_curves(ev)
+    k = analyse_lift(curves, StoryConfig().assumptions(), default_contacts(curves, StoryConfig().assumptions())).contacts
+    expected = int((ev.frame["score"].sort_values(ascending=False).head(k) >= 0.5).sum())
+    assert toy_f.fact("flagged").value == expected
+    deck = Presentation(io.BytesIO(to_pptx(story)))
+    texts = " ".join(sh.text_frame.text for s in deck.slides for sh in s.shapes if sh.has_text_frame)
+    assert toy_f.title in texts
+    assert toy_f.title in to_markdown(story)
+    # the command itself
+    assert main(["build", "--pptx", str(tmp_path / "d.pptx")]) == 0
+    deck = Presentation(str(tmp_path / "d.pptx"))
+    assert toy_f.title in " ".join(sh.text_frame.text for s in deck.slides for sh in s.shapes if sh.has_text_frame)
+
+
+def test_a_toy_analysis_reaches_the_overview(toy):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "Toy check" in text and "on the list hold the top score band" in text
+
+
+def _run(cfg: StoryConfig | None = None, **kw) -> Run:
+    from storytelling.glossary import Glossary
+    from storytelling.lift import analyse_lift
+    from storytelling.source import open_source
+
+    cfg = cfg or StoryConfig()
+    source = open_source()
+    ev = source.evaluate()
+    curves = source.curves(ev, use_value=True)
+    lift = analyse_lift(curves, cfg.assumptions(), 1000)
+    return Run(source, ev, lift, cfg, Glossary.infer(source.data.frame, source.data.features), **kw)
+
+
+def test_what_is_left_out_is_named_with_why():
+    def lookup_only(key, fn, *, slow=False):
+        if slow:
+            raise NotComputed("not computed yet in this session: open its page.")
+        return fn()
+
+    out = run_all(_run(StoryConfig(backtest_months=0), memo=lookup_only))
+    assert "backtest_months = 0" in out.left_out["backtest"]
+    assert "open its page" in out.left_out["drivers"]  # a slow step the view does not start
+    assert "A/B test page" in out.left_out["ab_plan"]
+    assert set(out.results) == {"lift"}
+
+
+def test_a_need_the_data_lacks_is_said_and_a_page_cannot_force_it():
+    from storytelling.glossary import Glossary
+    from storytelling.lift import analyse_lift
+    from storytelling.source import FileSource
+
+    rng = pd.Series(range(400))
+    df = pd.DataFrame({"left": (rng % 5 == 0).astype(int), "tenure": rng % 37, "plan": (rng % 3).astype(str)})
+    source = FileSource.read(df, name="undated")
+    ev = source.evaluate()
+    curves = source.curves(ev, use_value=False)
+    cfg = StoryConfig(backtest_months=6, value_months=None)
+    run = Run(source, ev, analyse_lift(curves, cfg.assumptions(), 50), cfg,
+              Glossary.infer(source.data.frame, source.data.features))
+    out = run_all(run)
+    assert out.cannot == {"backtest": "the data has no snapshot dates"}
+    assert "backtest" not in out.left_out and not any(f.key.startswith("backtest") for f in out.findings)
+    with pytest.raises(DataError, match="Backtest cannot be shown: the data has no snapshot dates"):
+        run_one("backtest", run, {"months": 3})
