@@ -93,7 +93,16 @@ def test_power_curves_rise_with_customers_and_effect():
     assert by_n["power"].is_monotonic_increasing and by_e["power"].is_monotonic_increasing
     assert (by_e["effect"] > 0).all()  # a drop is shown as a positive "fewer leavers"
     a, b = designs(churn_rate=0.03, contact_share=0.1, hit_rate=0.15, save_rate=0.3, customers_per_week=3000)
-    assert plan_finding(b).get_chart().to_dict()
+    spec = plan_finding(b).get_chart().to_dict()  # a valid Vega-Lite spec whose data is the plan's own curve
+    rows = [r for d in spec.get("datasets", {}).values() for r in d]
+    assert rows and any(abs(r.get("power", -1) - b.plan.power) < 0.02 for r in rows)
+    # at the planned size the two-proportion test reaches the planned power (statsmodels, independently)
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    es = proportion_effectsize(b.plan.baseline_rate, b.plan.target_rate)
+    got = NormalIndPower().power(es, nobs1=b.plan.n_control, alpha=0.05, ratio=b.plan.n_test / b.plan.n_control)
+    assert got == pytest.approx(0.8, abs=0.02)
 
 
 def wilson(c, n, z):

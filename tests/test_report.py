@@ -32,9 +32,16 @@ def test_select_reorders_without_recomputing(sample_lift_drivers):
 def test_designs_follow_the_lift_scenario(sample_lift_drivers):
     from storytelling.report import designs_for
 
+    from storytelling.sample import load_sample
+
     lift, _ = sample_lift_drivers
     d = designs_for(lift)
-    n = lift.curves.n
-    assert d["everyone"].baseline_rate == pytest.approx(lift.curves.evaluation.frame["churned"].mean())
-    assert d["picks"].baseline_rate == lift.point.hit_rate
-    assert d["picks"].eligible_per_week == pytest.approx(n * 7 / 30 * lift.contacts / n)
+    # counted from the raw sample: the evaluated month's customers and leavers, the list's leavers
+    raw = load_sample()
+    month = raw[raw["snapshot_date"] == raw.loc[raw["churned_next_30d"].notna(), "snapshot_date"].max()]
+    month = month[month["churned_next_30d"].notna()]
+    assert d["everyone"].baseline_rate == pytest.approx((month["churned_next_30d"] == 1).mean())
+    assert d["picks"].baseline_rate == pytest.approx(lift.point.churners_reached / lift.contacts)
+    # customers eligible per week: a month's customers spread over 30 days, the list's share of them
+    assert d["everyone"].eligible_per_week == pytest.approx(len(month) * 7 / 30)
+    assert d["picks"].eligible_per_week == pytest.approx(lift.contacts * 7 / 30)
