@@ -31,7 +31,6 @@ def test_select_reorders_without_recomputing(sample_lift_drivers):
 
 def test_designs_follow_the_lift_scenario(sample_lift_drivers):
     from storytelling.report import designs_for
-
     from storytelling.sample import load_sample
 
     lift, _ = sample_lift_drivers
