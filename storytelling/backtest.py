@@ -173,67 +173,83 @@ def summarise_backtest(scores: BacktestScores, assumptions: Assumptions, *, poli
                        threshold: float | None = None, use_value: bool = True, n_boot: int = 300,
                        level: float = 0.9, seed: int = 0) -> BacktestResult:
     """Price every month: contacts, leavers reached, customers kept, value, cost, net, ranges."""
-    a = assumptions
     q = [(1 - level) / 2, 1 - (1 - level) / 2]
     rows, boot_saved, boot_net = [], [], []
     for p in scores.periods:
-        f = p.frame
-        if p.curves is not None:  # counted in a warehouse
-            curve, rule = p.curves[use_value and True in p.curves]
-        else:
-            value = f["value"].to_numpy() if use_value and "value" in f else None
-            curve = TargetingCurve.from_scores(f["score"].to_numpy(), f["churned"].to_numpy(), value)
-        if policy == "threshold":
-            if threshold is None:
-                raise ValueError("a threshold policy needs a threshold")
-            k = curve.count_at_threshold(threshold)
-        else:
-            k = curve.recommended_count(a)  # the rule behind the story's recommended list, month by month
-        m = curve.outcome(k, a)
-        rnd = curve.random_outcome(k, a)
-        reached, vreached, _ = curve.bootstrap_samples(k, n_boot=n_boot, seed=seed)
-        net_s = curve.net_samples(k, a, reached, vreached)
-        boot_saved.append(a.save_rate * reached)
+        row, saved_s, net_s = _price_month(p, assumptions, policy=policy, threshold=threshold, use_value=use_value,
+                                           n_boot=n_boot, seed=seed, q=q)
+        rows.append(row)
+        boot_saved.append(saved_s)
         boot_net.append(net_s)
-        sq = None
-        if p.curves is not None:
-            sq = rule.outcome(k, a) if rule is not None else None
-        elif "status_quo" in f:
-            sq = TargetingCurve.from_rule(f["status_quo"].to_numpy(), f["churned"].to_numpy(), value,
-                                          seed=seed).outcome(k, a)
-        decile = curve.at_fraction(0.1)
-        rows.append({
-            "cutoff": p.cutoff,
-            "train_end": p.train_end if p.train_end is not None else pd.NaT,
-            "train_rows": p.train_rows,
-            "excluded_snapshots": len(p.excluded),
-            "excluded_months": ", ".join(f"{d:%b %Y}" for d in p.excluded),
-            "customers": curve.n,
-            "leavers": curve.total_churners,
-            "contacts": k,
-            "reached": m.churners_reached,
-            "status_quo_reached": sq.churners_reached if sq else np.nan,
-            "random_reached": rnd.churners_reached,
-            "saved": m.saved,
-            "saved_low": float(np.quantile(a.save_rate * reached, q[0])),
-            "saved_high": float(np.quantile(a.save_rate * reached, q[1])),
-            "value": m.value,
-            "cost": m.cost,
-            "net": m.net,
-            "net_low": float(np.quantile(net_s, q[0])),
-            "net_high": float(np.quantile(net_s, q[1])),
-            "status_quo_saved": sq.saved if sq else np.nan,
-            "status_quo_net": sq.net if sq else np.nan,
-            "random_saved": rnd.saved,
-            "random_net": rnd.net,
-            "auc": p.auc if p.auc is not None else roc_auc(f["churned"].to_numpy().astype(int), f["score"].to_numpy()),
-            "top_decile_lift": decile.lift,
-        })
     periods = pd.DataFrame(rows)
     # Cumulative totals; months are resampled independently, so a range of the running total
     # comes from summing the resamples month by month.
     cs = np.cumsum(np.vstack(boot_saved), axis=0)
     cn = np.cumsum(np.vstack(boot_net), axis=0)
+    return BacktestResult(periods, _cumulative(periods, cs, cn, q), _totals(periods, cs, cn, q), assumptions,
+                          scores.horizon_days, scores.mode, scores.window, policy, scores.leaky_features, level)
+
+
+def _month_curves(p: ScoredPeriod, use_value: bool, seed: int) -> tuple[TargetingCurve, TargetingCurve | None]:
+    """The month's model and today's-rule curves: counted in a warehouse, or sorted from its customers."""
+    if p.curves is not None:
+        return p.curves[use_value and True in p.curves]
+    f = p.frame
+    value = f["value"].to_numpy() if use_value and "value" in f else None
+    curve = TargetingCurve.from_scores(f["score"].to_numpy(), f["churned"].to_numpy(), value)
+    rule = (TargetingCurve.from_rule(f["status_quo"].to_numpy(), f["churned"].to_numpy(), value, seed=seed)
+            if "status_quo" in f else None)
+    return curve, rule
+
+
+def _price_month(p: ScoredPeriod, a: Assumptions, *, policy: str, threshold: float | None, use_value: bool,
+                 n_boot: int, seed: int, q: list[float]) -> tuple[dict, np.ndarray, np.ndarray]:
+    """One month's row, and its resampled customers kept and net value."""
+    curve, rule = _month_curves(p, use_value, seed)
+    if policy == "threshold":
+        if threshold is None:
+            raise ValueError("a threshold policy needs a threshold")
+        k = curve.count_at_threshold(threshold)
+    else:
+        k = curve.recommended_count(a)  # the rule behind the story's recommended list, month by month
+    m, rnd = curve.outcome(k, a), curve.random_outcome(k, a)
+    reached, vreached, _ = curve.bootstrap_samples(k, n_boot=n_boot, seed=seed)
+    net_s = curve.net_samples(k, a, reached, vreached)
+    sq = rule.outcome(k, a) if rule is not None else None
+    f = p.frame
+    auc = p.auc if p.auc is not None else roc_auc(f["churned"].to_numpy().astype(int), f["score"].to_numpy())
+    row = {
+        "cutoff": p.cutoff,
+        "train_end": p.train_end if p.train_end is not None else pd.NaT,
+        "train_rows": p.train_rows,
+        "excluded_snapshots": len(p.excluded),
+        "excluded_months": ", ".join(f"{d:%b %Y}" for d in p.excluded),
+        "customers": curve.n,
+        "leavers": curve.total_churners,
+        "contacts": k,
+        "reached": m.churners_reached,
+        "status_quo_reached": sq.churners_reached if sq else np.nan,
+        "random_reached": rnd.churners_reached,
+        "saved": m.saved,
+        "saved_low": float(np.quantile(a.save_rate * reached, q[0])),
+        "saved_high": float(np.quantile(a.save_rate * reached, q[1])),
+        "value": m.value,
+        "cost": m.cost,
+        "net": m.net,
+        "net_low": float(np.quantile(net_s, q[0])),
+        "net_high": float(np.quantile(net_s, q[1])),
+        "status_quo_saved": sq.saved if sq else np.nan,
+        "status_quo_net": sq.net if sq else np.nan,
+        "random_saved": rnd.saved,
+        "random_net": rnd.net,
+        "auc": auc,
+        "top_decile_lift": curve.at_fraction(0.1).lift,
+    }
+    return row, a.save_rate * reached, net_s
+
+
+def _cumulative(periods: pd.DataFrame, cs: np.ndarray, cn: np.ndarray, q: list[float]) -> pd.DataFrame:
+    """Running totals per policy (the model's with ranges from the summed resamples)."""
     cum = [pd.DataFrame({
         "cutoff": periods["cutoff"], "policy": charts.MODEL,
         "saved": periods["saved"].cumsum(), "net": periods["net"].cumsum(),
@@ -245,8 +261,14 @@ def summarise_backtest(scores: BacktestScores, assumptions: Assumptions, *, poli
         if periods[s_col].notna().all():
             cum.append(pd.DataFrame({"cutoff": periods["cutoff"], "policy": name,
                                      "saved": periods[s_col].cumsum(), "net": periods[n_col].cumsum()}))
-    cumulative = pd.concat(cum, ignore_index=True)
-    totals = {
+    return pd.concat(cum, ignore_index=True)
+
+
+def _totals(periods: pd.DataFrame, cs: np.ndarray, cn: np.ndarray, q: list[float]) -> dict:
+    def whole(col: str) -> float:  # a policy's total only when every month has it
+        return float(periods[col].sum()) if periods[col].notna().all() else math.nan
+
+    return {
         "saved": float(periods["saved"].sum()),
         "saved_low": float(np.quantile(cs[-1], q[0])),
         "saved_high": float(np.quantile(cs[-1], q[1])),
@@ -256,14 +278,12 @@ def summarise_backtest(scores: BacktestScores, assumptions: Assumptions, *, poli
         "cost": float(periods["cost"].sum()),
         "value": float(periods["value"].sum()),
         "contacts": float(periods["contacts"].sum()),
-        "status_quo_saved": float(periods["status_quo_saved"].sum()) if periods["status_quo_saved"].notna().all() else math.nan,
-        "status_quo_net": float(periods["status_quo_net"].sum()) if periods["status_quo_net"].notna().all() else math.nan,
+        "status_quo_saved": whole("status_quo_saved"),
+        "status_quo_net": whole("status_quo_net"),
         "random_saved": float(periods["random_saved"].sum()),
         "months": len(periods),
         "months_paid_off": int((periods["net"] > 0).sum()),
     }
-    return BacktestResult(periods, cumulative, totals, a, scores.horizon_days, scores.mode, scores.window,
-                          policy, scores.leaky_features, level)
 
 
 def run_backtest(data: CustomerData, *, cutoffs: list | None = None, horizon_days: int = 30,
@@ -347,10 +367,15 @@ def backtest_caveats(result: BacktestResult) -> list[str]:
 
 def backtest_findings(result: BacktestResult, *, currency: str = "$") -> list[Finding]:
     """Three findings: the total since the first month, month by month, and whether the edge held."""
+    caveats, method = backtest_caveats(result), _method_notes(result)
+    return [_total_finding(result, currency, caveats, method), _timeline_finding(result, currency, caveats, method),
+            _quality_finding(result, caveats, method)]
+
+
+def _method_notes(result: BacktestResult) -> list[str]:
     p, t, a = result.periods, result.totals, result.assumptions
     start, end = p["cutoff"].iloc[0], p["cutoff"].iloc[-1]
-    caveats = backtest_caveats(result)
-    method = [
+    return [
         f"Rolling origin over {t['months']} monthly cutoffs from {fmt_date(start)} to {fmt_date(end)} "
         f"({result.window} window). At each cutoff the model was trained only on months whose outcome was known "
         f"{result.horizon_days} days before it, then scored that month's customers."
@@ -362,6 +387,11 @@ def backtest_findings(result: BacktestResult, *, currency: str = "$") -> list[Fi
         f"Ranges: customers resampled within each month (scores fixed), months summed resample by resample; "
         f"the range holds the middle {result.level:.0%} of outcomes.",
     ]
+
+
+def _total_finding(result: BacktestResult, currency: str, caveats: list[str], method: list[str]) -> Finding:
+    p, t = result.periods, result.totals
+    start = p["cutoff"].iloc[0]
     extra_sq = t["saved"] - t["status_quo_saved"] if math.isfinite(t["status_quo_saved"]) else None
     f1 = facts(
         Fact("since", str(start.date()), "date", fmt_date(start)),
@@ -381,7 +411,7 @@ def backtest_findings(result: BacktestResult, *, currency: str = "$") -> list[Fi
     if extra_sq is not None:
         bullets.append(f"That is about {T['extra_vs_status_quo']} more customers than today's rule with the same calls, "
                        f"and {T['extra_vs_random']} more than calling at random.")
-    total = Finding(
+    return Finding(
         key="backtest_total",
         title=(f"Had we used the model since {T['since']}, we would have kept about {T['saved']} customers "
                f"({fmt_range(T['saved_low'], T['saved_high'])}), worth {T['net']} after campaign costs"),
@@ -393,6 +423,10 @@ def backtest_findings(result: BacktestResult, *, currency: str = "$") -> list[Fi
                    f"mean top-decile lift {p['top_decile_lift'].mean():.2f}."],
     )
 
+
+
+def _timeline_finding(result: BacktestResult, currency: str, caveats: list[str], method: list[str]) -> Finding:
+    p, t = result.periods, result.totals
     paid = t["months_paid_off"]
     best, worst = p.loc[p["net"].idxmax()], p.loc[p["net"].idxmin()]
     f2 = facts(
@@ -406,7 +440,7 @@ def backtest_findings(result: BacktestResult, *, currency: str = "$") -> list[Fi
     T2 = texts(f2)
     title2 = ("The model's list paid for itself in every one of the " + T2["months"] + " months" if paid == t["months"]
               else f"The model's list paid for itself in {T2['months_paid_off']} of {T2['months']} months")
-    timeline = Finding(
+    return Finding(
         key="backtest_timeline",
         title=title2,
         headline=f"Best month: {T2['best_month']} ({T2['best_net']}); weakest: {T2['worst_month']} ({T2['worst_net']}).",
@@ -415,6 +449,11 @@ def backtest_findings(result: BacktestResult, *, currency: str = "$") -> list[Fi
         facts=f2, caveats=caveats, notes=method,
     )
 
+
+
+def _quality_finding(result: BacktestResult, caveats: list[str], method: list[str]) -> Finding:
+    p = result.periods
+    end = p["cutoff"].iloc[-1]
     lifts = p["top_decile_lift"]
     drifts = drift_months(result)
     f3 = facts(
@@ -428,7 +467,7 @@ def backtest_findings(result: BacktestResult, *, currency: str = "$") -> list[Fi
         title3 = f"The model's edge dipped in {fmt_date(drifts[0][0])}; check what changed that month"
     else:
         title3 = f"The model's edge held steady: its top tenth was {fmt_range(T3['lift_low'], T3['lift_high'])} better than random"
-    quality = Finding(
+    return Finding(
         key="backtest_quality",
         title=title3,
         headline=(f"Among the tenth of customers the model rated riskiest, leavers were {fmt_range(T3['lift_low'], T3['lift_high'])} "
@@ -438,4 +477,3 @@ def backtest_findings(result: BacktestResult, *, currency: str = "$") -> list[Fi
         facts=f3, caveats=caveats, notes=method,
         technical=["Monthly AUC: " + ", ".join(f"{c:%b %y} {v:.2f}" for c, v in zip(p["cutoff"], p["auc"]))],
     )
-    return [total, timeline, quality]
