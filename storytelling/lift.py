@@ -324,23 +324,56 @@ def _method_notes(result: LiftResult) -> list[str]:
 
 def lift_finding(result: LiftResult) -> Finding:
     """The headline what-if: calling the top k."""
-    p, m, r, cur = result.point, result.model, result.ranges, result.currency
-    k = result.contacts
+    p, k, cur = result.point, result.contacts, result.currency
     pe = _period(result)
-    hit_txt, per = per_n(p.hit_rate)
-    sq = result.status_quo
+    per = per_n(p.hit_rate)[1]
+    f = _lift_facts(result)
+    T = texts(f)
+    left = f"{_were(T['hit_per'])} about to leave" if pe.dated else "left"
+    headline = (
+        f"Of every {per} customers we call, {T['hit_per']} {left}; we reach {T['share_reached']} in 10 of "
+        f"all leavers, {versus_random(p.lift, T['lift'])}."
+    )
+    technical = [
+        f"Precision at {fmt_exact(k)}: {p.hit_rate:.1%}; recall: {p.share_of_churners_reached:.1%}; lift: {p.lift:.2f}; "
+        f"score threshold: {p.threshold:.3f}." if k else "No customers contacted.",
+        f"{'Hold-out month ' + pe.label if pe.dated else 'Cross-fitted scores, whole file'}: "
+        f"{fmt_exact(result.curves.n)} customers, "
+        f"{fmt_exact(result.curves.model.total_churners)} leavers (base rate {result.curves.model.base_rate:.2%}); "
+        f"AUC {result.curves.evaluation.auc:.3f}.",
+    ]
+    return Finding(
+        key="lift",
+        title=_lift_title(result),
+        headline=headline,
+        bullets=_lift_bullets(result, f),
+        chart=lambda: charts.compare_chart(compare_data(result), cur, per=" per month" if pe.dated else ""),
+        facts=f,
+        caveats=_common_caveats(result),
+        notes=_method_notes(result),
+        technical=technical,
+    )
+
+
+def _lift_title(result: LiftResult) -> str:
+    k, m, sq, pe = result.contacts, result.model, result.status_quo, _period(result)
     extra_sq = m.saved - sq.saved if sq else None
     if sq is not None and extra_sq is not None and extra_sq > 0.5:
-        title = (f"Calling the top {fmt_count(k)} customers keeps about {fmt_count(extra_sq)} more "
-                 f"{'each month ' if pe.dated else ''}than today's rule")
-    elif sq is not None:
-        title = f"Calling the model's top {fmt_count(k)} customers keeps about as many as today's rule"
-    elif pe.dated:
-        title = f"Calling the top {fmt_count(k)} customers keeps about {fmt_count(m.saved)} customers a month"
-    else:
-        title = (f"Calling the top {fmt_count(k)} of this file's {fmt_count(result.curves.n)} customers keeps about "
-                 f"{fmt_count(m.saved)} who would have left")
-    f = facts(
+        return (f"Calling the top {fmt_count(k)} customers keeps about {fmt_count(extra_sq)} more "
+                f"{'each month ' if pe.dated else ''}than today's rule")
+    if sq is not None:
+        return f"Calling the model's top {fmt_count(k)} customers keeps about as many as today's rule"
+    if pe.dated:
+        return f"Calling the top {fmt_count(k)} customers keeps about {fmt_count(m.saved)} customers a month"
+    return (f"Calling the top {fmt_count(k)} of this file's {fmt_count(result.curves.n)} customers keeps about "
+            f"{fmt_count(m.saved)} who would have left")
+
+
+def _lift_facts(result: LiftResult) -> dict[str, Fact]:
+    p, m, r, cur, k, sq = result.point, result.model, result.ranges, result.currency, result.contacts, result.status_quo
+    hit_txt, per = per_n(p.hit_rate)
+    extra_sq = m.saved - sq.saved if sq else None
+    return facts(
         Fact("contacts", k, "customers", fmt_exact(k)),  # a list size is a decision: said exactly
         Fact("reached", p.churners_reached, "customers", fmt_count(p.churners_reached)),
         Fact("hit_rate", p.hit_rate, "share", fmt_pct(p.hit_rate)),
@@ -360,12 +393,13 @@ def lift_finding(result: LiftResult) -> Finding:
         Fact("status_quo_saved", sq.saved if sq else None, "customers", fmt_count(sq.saved) if sq else "n/a"),
         Fact("extra_vs_status_quo", extra_sq, "customers", fmt_count(extra_sq) if extra_sq is not None else "n/a"),
     )
+
+
+def _lift_bullets(result: LiftResult, f: dict[str, Fact]) -> list[str]:
+    """The list's worth and its range, what if the offer keeps half as many, and today's rule; adds the
+    half-as-good and break-even figures to ``f``."""
+    m, k, cur, sq, pe = result.model, result.contacts, result.currency, result.status_quo, _period(result)
     T = texts(f)
-    left = f"{_were(T['hit_per'])} about to leave" if pe.dated else "left"
-    headline = (
-        f"Of every {per} customers we call, {T['hit_per']} {left}; we reach {T['share_reached']} in 10 of "
-        f"all leavers, {versus_random(p.lift, T['lift'])}."
-    )
     bullets = [
         f"Customers kept: about {T['saved']}{pe.per} ({fmt_range(T['saved_low'], T['saved_high'])}; "
         f"{pe.range_meaning}).",
@@ -388,25 +422,7 @@ def lift_finding(result: LiftResult) -> Finding:
         bullets.append(
             f"Same number of calls with today's rule keeps about {T['status_quo_saved']}; calling at random, about {T['random_saved']}."
         )
-    technical = [
-        f"Precision at {fmt_exact(k)}: {p.hit_rate:.1%}; recall: {p.share_of_churners_reached:.1%}; lift: {p.lift:.2f}; "
-        f"score threshold: {p.threshold:.3f}." if k else "No customers contacted.",
-        f"{'Hold-out month ' + pe.label if pe.dated else 'Cross-fitted scores, whole file'}: "
-        f"{fmt_exact(result.curves.n)} customers, "
-        f"{fmt_exact(result.curves.model.total_churners)} leavers (base rate {result.curves.model.base_rate:.2%}); "
-        f"AUC {result.curves.evaluation.auc:.3f}.",
-    ]
-    return Finding(
-        key="lift",
-        title=title,
-        headline=headline,
-        bullets=bullets,
-        chart=lambda: charts.compare_chart(compare_data(result), cur, per=" per month" if pe.dated else ""),
-        facts=f,
-        caveats=_common_caveats(result),
-        notes=_method_notes(result),
-        technical=technical,
-    )
+    return bullets
 
 
 def break_even_save_rate(result: LiftResult) -> float:
@@ -429,6 +445,34 @@ def compare_data(result: LiftResult) -> pd.DataFrame:
 
 def best_depth_finding(result: LiftResult) -> Finding:
     """Where the net value peaks, within marketing's capacity."""
+    cap, cur, per = result.assumptions.capacity, result.currency, _period(result).per
+    f, unlimited, capped, almost = _best_depth_facts(result)
+    T = texts(f)
+    free_list = (T["unlimited_contacts"] if almost else f"about {T['unlimited_contacts']} customers") if capped else ""
+    title, headline = _best_depth_words(result, T, capped, free_list)
+    return Finding(
+        key="best_depth",
+        title=title,
+        headline=headline,
+        bullets=_best_depth_bullets(result, f, capped, free_list),
+        chart=lambda: charts.net_value_chart(net_data(result, extra=(unlimited,)), result.best, result.contacts,
+                                             _net_labels(T, capped), cur, capacity=cap,
+                                             unlimited_best=unlimited if capped else None,
+                                             per=" per month" if per else ""),
+        facts=f,
+        caveats=["The best size moves with the assumptions: a higher cost per contact makes it shorter, a "
+                 "more valuable customer or a stronger offer makes it longer."],
+        notes=_method_notes(result),
+        next_steps=[_best_depth_step(result, T, capped)],
+        technical=[f"Net value maximised over k = 0..{fmt_exact(min(cap, result.curves.n) if cap else result.curves.n)} "
+                   f"on {'the hold-out month' if per else 'the cross-fitted scores'}; marginal hit rate at the best depth "
+                   f"{_marginal_hit(result):.1%} vs break-even {_break_even(result):.1%}."],
+    )
+
+
+def _best_depth_facts(result: LiftResult) -> tuple[dict[str, Fact], int, bool, bool]:
+    """The facts, the most profitable size without marketing's limit, whether the limit binds, and
+    whether that size is most customers."""
     a, cur, b = result.assumptions, result.currency, result.best_outcome
     cap = a.capacity
     f = facts(
@@ -439,24 +483,24 @@ def best_depth_finding(result: LiftResult) -> Finding:
         Fact("current_net", result.model.net, cur, fmt_money(result.model.net, cur)),
         Fact("capacity", cap, "customers", fmt_exact(cap) if cap is not None else "no limit"),
     )
-    T = texts(f)
-    within = f" within marketing's capacity of {T['capacity']}" if cap is not None else ""
     unlimited = result.curves.model.best_count(replace(a, capacity=None))
     capped = cap is not None and unlimited > cap
     if capped:
         free = result.curves.model.outcome(unlimited, a)
         f["unlimited_contacts"] = Fact("unlimited_contacts", unlimited, "customers", fmt_count(unlimited))
         f["unlimited_net"] = Fact("unlimited_net", free.net, cur, fmt_money(free.net, cur))
-        T = texts(f)
-    per = _period(result).per
     n = result.curves.n
     almost = capped and unlimited >= 0.8 * n
     if almost:
         f["unlimited_contacts"] = Fact("unlimited_contacts", unlimited, "customers",
                                        f"{'almost everyone' if unlimited >= 0.9 * n else 'most customers'} "
                                        f"({fmt_count(unlimited)} of {fmt_count(n)})")
-        T = texts(f)
-    free_list = (T["unlimited_contacts"] if almost else f"about {T['unlimited_contacts']} customers") if capped else ""
+    return f, unlimited, capped, almost
+
+
+def _best_depth_words(result: LiftResult, T: dict[str, str], capped: bool, free_list: str) -> tuple[str, str]:
+    cap, per, n = result.assumptions.capacity, _period(result).per, result.curves.n
+    within = f" within marketing's capacity of {T['capacity']}" if cap is not None else ""
     if result.best == 0:
         title = "At these assumptions no list size pays for itself"
         headline = (f"Every list size costs more than the customers it keeps are worth{within}. "
@@ -476,6 +520,13 @@ def best_depth_finding(result: LiftResult) -> Finding:
                  f"{T['best_net']}{per} after costs")
         headline = (f"The most profitable list is longer than marketing's limit of {T['capacity']}: without the limit "
                     f"it would be {free_list}, making {T['unlimited_net']}.")
+    return title, headline
+
+
+def _best_depth_bullets(result: LiftResult, f: dict[str, Fact], capped: bool, free_list: str) -> list[str]:
+    """Today's list against the best; adds the gain of the best list to ``f`` when it matters."""
+    cap, cur, per, b = result.assumptions.capacity, result.currency, _period(result).per, result.best_outcome
+    T = texts(f)
     bullets = [f"Your current list of {T['current_contacts']} nets {T['current_net']}{per}."]
     if capped and result.best < cap:
         bullets.append(f"Without marketing's limit, calling {free_list} would make {T['unlimited_net']}{per}.")
@@ -487,6 +538,13 @@ def best_depth_finding(result: LiftResult) -> Finding:
                        f"{per}.")
     elif result.contacts > (cap or math.inf):
         bullets.append(f"Your current list is longer than marketing's capacity of {T['capacity']}.")
+    return bullets
+
+
+def _best_depth_step(result: LiftResult, T: dict[str, str], capped: bool) -> str:
+    a, cur, per = result.assumptions, result.currency, _period(result).per
+    cap = a.capacity
+    within = f" within marketing's capacity of {T['capacity']}" if cap is not None else ""
     whom = "" if per else " still with us"
     why = (f"all of marketing's capacity of {T['capacity']}" if capped and result.best == cap else
            f"the most profitable size{within}")
@@ -500,24 +558,7 @@ def best_depth_finding(result: LiftResult) -> Finding:
                 f"({fmt_money(a.cost(result.best), cur)} in calls).")
     else:
         step = "Do not start calling at these assumptions: rework the offer or its cost first, then look again."
-    return Finding(
-        key="best_depth",
-        title=title,
-        headline=headline,
-        bullets=bullets,
-        chart=lambda: charts.net_value_chart(net_data(result, extra=(unlimited,)), result.best, result.contacts,
-                                             _net_labels(T, capped), cur, capacity=cap,
-                                             unlimited_best=unlimited if capped else None,
-                                             per=" per month" if per else ""),
-        facts=f,
-        caveats=["The best size moves with the assumptions: a higher cost per contact makes it shorter, a "
-                 "more valuable customer or a stronger offer makes it longer."],
-        notes=_method_notes(result),
-        next_steps=[step],
-        technical=[f"Net value maximised over k = 0..{fmt_exact(min(cap, result.curves.n) if cap else result.curves.n)} "
-                   f"on {'the hold-out month' if per else 'the cross-fitted scores'}; marginal hit rate at the best depth "
-                   f"{_marginal_hit(result):.1%} vs break-even {_break_even(result):.1%}."],
-    )
+    return step
 
 
 def _net_labels(T: dict[str, str], capped: bool) -> dict[str, str]:
