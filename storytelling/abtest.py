@@ -440,7 +440,6 @@ def readout_finding(r: Readout, *, customers_per_month: float | None = None, val
     """The test read in words. ``customers_per_month`` (with ``value_per_kept``) prices the effect
     for the customers the campaign would reach each period (``per``: ' a month', or '' when the
     data has no dates), with the range's both ends, harm included."""
-    kept_per_100 = -r.difference * 100
     f = facts(
         Fact("control_rate", r.control_rate, "share", fmt_pct(r.control_rate)),
         Fact("test_rate", r.test_rate, "share", fmt_pct(r.test_rate)),
@@ -462,38 +461,11 @@ def readout_finding(r: Readout, *, customers_per_month: float | None = None, val
         bullets[1] = (f"The usual range, {signed_points(r.ci_low, r.ci_high)}, is not reliable at these counts: "
                       "the exact test disagrees with it.")
     if customers_per_month and value_per_kept is not None and not r.srm and not r.too_small:
-        kept = kept_per_100 / 100 * customers_per_month
-        worth = kept * value_per_kept - cost_per_month
-        lo_k, hi_k = -r.ci_high * customers_per_month, -r.ci_low * customers_per_month  # signed: negative = harm
-        lo_net, hi_net = lo_k * value_per_kept - cost_per_month, hi_k * value_per_kept - cost_per_month
-        f["kept_per_month"] = Fact("kept_per_month", kept, "customers", fmt_count(kept))
-        f["net_per_month"] = Fact("net_per_month", worth, currency, fmt_money(worth, currency))
-        lo_text, hi_text = fmt_money_range(lo_net, hi_net, currency)  # rounded outward: the range never narrows
-        f["net_low"] = Fact("net_low", lo_net, currency, lo_text)
-        f["net_high"] = Fact("net_high", hi_net, currency, hi_text)
-        effect = (f"keeps about {f['kept_per_month'].text} of them" if kept >= 0.5 else
-                  f"loses about {fmt_count(-kept)} more of them" if kept <= -0.5 else "keeps none of them")
-        bullets.append(
-            f"At this effect, running the campaign for {fmt_count(customers_per_month)} customers{per} {effect} "
-            f"(anywhere from {_kept_text(lo_k)} to {_kept_text(hi_k)}), worth {f['net_per_month'].text}{per} after "
-            f"campaign costs (from {f['net_low'].text} to {f['net_high'].text}) at the current assumptions.")
-    if r.srm:
-        title = "The test's groups are unbalanced: fix the split before reading the result"
-    elif r.significant and r.difference < 0:
-        title = f"The campaign kept customers: churn fell from {f['control_rate'].text} to {f['test_rate'].text}"
-    elif r.significant:
-        title = f"The campaign made more customers leave: churn rose from {f['control_rate'].text} to {f['test_rate'].text}"
-    else:
-        title = "The test shows no clear effect of the campaign yet"
-    groups = pd.DataFrame({"group": ["Comparison group", "Test group"], "rate": [r.control_rate, r.test_rate],
-                           "customers": [r.control_n, r.test_n]})
-    bounds = [_wilson(r.control_churned, r.control_n, r.alpha), _wilson(r.test_churned, r.test_n, r.alpha)]
-    groups["low"], groups["high"] = [b[0] for b in bounds], [b[1] for b in bounds]
-    groups["label"] = groups["rate"].map(fmt_pct)
+        bullets.append(_priced(r, f, customers_per_month, value_per_kept, cost_per_month, currency, per))
     return Finding(
         key="ab_readout",
-        title=title,
-        chart=lambda: charts.ab_result_chart(groups),
+        title=_readout_title(r, f),
+        chart=lambda: charts.ab_result_chart(_groups(r)),
         next_steps=[_next_step(r)],
         headline=r.verdict,
         bullets=bullets,
@@ -509,6 +481,50 @@ def readout_finding(r: Readout, *, customers_per_month: float | None = None, val
                    + f"; called a clear result only when the range excludes zero; sample-ratio p-value "
                    f"{r.srm_p_value:.3f}."],
     )
+
+
+
+
+def _priced(r: Readout, f: dict[str, Fact], customers_per_month: float, value_per_kept: float,
+            cost_per_month: float, currency: str, per: str) -> str:
+    """The effect for the customers the campaign reaches each period, in customers and money, with the
+    range's both ends (harm included); adds those figures to ``f``."""
+    kept_per_100 = -r.difference * 100
+    kept = kept_per_100 / 100 * customers_per_month
+    worth = kept * value_per_kept - cost_per_month
+    lo_k, hi_k = -r.ci_high * customers_per_month, -r.ci_low * customers_per_month  # signed: negative = harm
+    lo_net, hi_net = lo_k * value_per_kept - cost_per_month, hi_k * value_per_kept - cost_per_month
+    f["kept_per_month"] = Fact("kept_per_month", kept, "customers", fmt_count(kept))
+    f["net_per_month"] = Fact("net_per_month", worth, currency, fmt_money(worth, currency))
+    lo_text, hi_text = fmt_money_range(lo_net, hi_net, currency)  # rounded outward: the range never narrows
+    f["net_low"] = Fact("net_low", lo_net, currency, lo_text)
+    f["net_high"] = Fact("net_high", hi_net, currency, hi_text)
+    effect = (f"keeps about {f['kept_per_month'].text} of them" if kept >= 0.5 else
+              f"loses about {fmt_count(-kept)} more of them" if kept <= -0.5 else "keeps none of them")
+    return (
+        f"At this effect, running the campaign for {fmt_count(customers_per_month)} customers{per} {effect} "
+        f"(anywhere from {_kept_text(lo_k)} to {_kept_text(hi_k)}), worth {f['net_per_month'].text}{per} after "
+        f"campaign costs (from {f['net_low'].text} to {f['net_high'].text}) at the current assumptions.")
+
+
+def _readout_title(r: Readout, f: dict[str, Fact]) -> str:
+    if r.srm:
+        return "The test's groups are unbalanced: fix the split before reading the result"
+    if r.significant and r.difference < 0:
+        return f"The campaign kept customers: churn fell from {f['control_rate'].text} to {f['test_rate'].text}"
+    if r.significant:
+        return f"The campaign made more customers leave: churn rose from {f['control_rate'].text} to {f['test_rate'].text}"
+    return "The test shows no clear effect of the campaign yet"
+
+
+def _groups(r: Readout) -> pd.DataFrame:
+    """Each group's churn with its own range, for the chart."""
+    groups = pd.DataFrame({"group": ["Comparison group", "Test group"], "rate": [r.control_rate, r.test_rate],
+                           "customers": [r.control_n, r.test_n]})
+    bounds = [_wilson(r.control_churned, r.control_n, r.alpha), _wilson(r.test_churned, r.test_n, r.alpha)]
+    groups["low"], groups["high"] = [b[0] for b in bounds], [b[1] for b in bounds]
+    groups["label"] = groups["rate"].map(fmt_pct)
+    return groups
 
 
 def _wilson(count: int, n: int, alpha: float) -> tuple[float, float]:
