@@ -326,61 +326,15 @@ def bands(term: Term, values: pd.Series, risk: np.ndarray, churned: np.ndarray |
     y = pd.Series(np.nan if churned is None else np.asarray(churned, dtype=float), index=r.index)
     n = len(v)
     missing = v.isna().to_numpy()
-    key = pd.Series(np.empty(n, dtype=object))
-    labels: dict[str, tuple[str, int]] = {}  # key -> (who, order)
     name = term.name
     if term.kind == "flag" or pd.api.types.is_bool_dtype(v):
-        b = v.astype("boolean")
-        key[:] = np.where(b.fillna(False).to_numpy(), "yes", "no")
-        labels = {"yes": (f"with {name}", 1), "no": (f"without {name}", 0)}
+        keys, labels = _flag_bands(v, name)
     elif term.kind == "category" or not pd.api.types.is_numeric_dtype(v):
-        s = v.astype("string")
-        counts = s.value_counts()
-        small = set(counts[(counts < max(30, 0.01 * n))].index)
-        key[:] = np.where(s.isin(small).fillna(False).to_numpy(), "other", s.fillna("").to_numpy())
-        for i, cat in enumerate(counts.index):
-            if cat not in small:
-                labels[str(cat)] = (f"whose {name} is {cat}", i)
-        if small:
-            labels["other"] = (f"whose {name} is something else", len(counts))
+        keys, labels = _category_bands(v, name)
     else:
-        x = v.to_numpy(dtype=float)
-        ok = x[~missing]
-        uniq, cnt = np.unique(ok, return_counts=True)
-        if len(uniq) <= 8 and np.all(uniq == np.round(uniq)):
-            groups = [[u] for u in uniq]
-            share = list(cnt / max(len(ok), 1))
-            while len(groups) > 2 and share[-1] < MIN_BAND_SHARE:  # fold a thin top tail: "3 or more"
-                top_g, top_s = groups.pop(), share.pop()
-                groups[-1] = groups[-1] + top_g
-                share[-1] = share[-1] + top_s
-            while len(groups) > 2 and share[0] < MIN_BAND_SHARE:  # and a thin bottom one: "1 or fewer"
-                low_g, low_s = groups.pop(0), share.pop(0)
-                groups[0] = low_g + groups[0]
-                share[0] = share[0] + low_s
-            edges = [g[0] for g in groups[1:]]
-            texts_ = []
-            for i, g in enumerate(groups):
-                if len(g) == 1:
-                    texts_.append(term.number(g[0]))
-                elif i == len(groups) - 1:
-                    texts_.append(f"{term.number(g[0])} or more")
-                else:
-                    texts_.append(f"{term.number(g[-1])} or fewer")
-        else:
-            qs = np.nanquantile(ok, [0.2, 0.4, 0.6, 0.8]) if len(ok) else []
-            edges = sorted({_nice(q) for q in qs if uniq[0] < _nice(q) <= uniq[-1]})
-            texts_ = []
-            for i in range(len(edges) + 1):
-                if i == 0:
-                    texts_.append(f"under {term.number(edges[0])}" if edges else "any")
-                elif i == len(edges):
-                    texts_.append(f"{term.number(edges[-1])} or more")
-                else:
-                    texts_.append(_range_text(term, edges[i - 1], edges[i]))
-        idx = np.searchsorted(np.asarray(edges, dtype=float), x, side="right")
-        key[:] = [texts_[i] for i in np.clip(idx, 0, len(texts_) - 1)]
-        labels = {t: (f"whose {name} is {t}", i) for i, t in enumerate(texts_)}
+        keys, labels = _number_bands(v, term, missing)
+    key = pd.Series(np.empty(n, dtype=object))
+    key[:] = keys
     if missing.any() and term.kind != "flag":
         key[missing] = "not recorded"
         labels["not recorded"] = (f"whose {name} is not recorded", len(labels) + 1)
@@ -394,6 +348,74 @@ def bands(term: Term, values: pd.Series, risk: np.ndarray, churned: np.ndarray |
         g["leavers"] = np.nan
     return g.sort_values("order").reset_index(drop=True)[
         ["band", "who", "customers", "share", "risk", "left", "leavers", "known", "order"]]
+
+
+Labels = dict[str, tuple[str, int]]  # band key -> (who, order)
+
+
+def _flag_bands(v: pd.Series, name: str) -> tuple[np.ndarray, Labels]:
+    b = v.astype("boolean")
+    return (np.where(b.fillna(False).to_numpy(), "yes", "no"),
+            {"yes": (f"with {name}", 1), "no": (f"without {name}", 0)})
+
+
+def _category_bands(v: pd.Series, name: str) -> tuple[np.ndarray, Labels]:
+    """One band per category; categories with fewer than 30 customers (or 1%) together as 'other'."""
+    s = v.astype("string")
+    counts = s.value_counts()
+    small = set(counts[(counts < max(30, 0.01 * len(v)))].index)
+    keys = np.where(s.isin(small).fillna(False).to_numpy(), "other", s.fillna("").to_numpy())
+    labels = {str(cat): (f"whose {name} is {cat}", i) for i, cat in enumerate(counts.index) if cat not in small}
+    if small:
+        labels["other"] = (f"whose {name} is something else", len(counts))
+    return keys, labels
+
+
+def _number_bands(v: pd.Series, term: Term, missing: np.ndarray) -> tuple[list[str], Labels]:
+    """A few whole numbers: one band each (thin ends folded); otherwise five bands at round quantiles."""
+    x = v.to_numpy(dtype=float)
+    ok = x[~missing]
+    uniq, cnt = np.unique(ok, return_counts=True)
+    if len(uniq) <= 8 and np.all(uniq == np.round(uniq)):
+        edges, texts_ = _count_bands(uniq, cnt, len(ok), term)
+    else:
+        qs = np.nanquantile(ok, [0.2, 0.4, 0.6, 0.8]) if len(ok) else []
+        edges = sorted({_nice(q) for q in qs if uniq[0] < _nice(q) <= uniq[-1]})
+        texts_ = []
+        for i in range(len(edges) + 1):
+            if i == 0:
+                texts_.append(f"under {term.number(edges[0])}" if edges else "any")
+            elif i == len(edges):
+                texts_.append(f"{term.number(edges[-1])} or more")
+            else:
+                texts_.append(_range_text(term, edges[i - 1], edges[i]))
+    idx = np.searchsorted(np.asarray(edges, dtype=float), x, side="right")
+    keys = [texts_[i] for i in np.clip(idx, 0, len(texts_) - 1)]
+    return keys, {t: (f"whose {term.name} is {t}", i) for i, t in enumerate(texts_)}
+
+
+def _count_bands(uniq: np.ndarray, cnt: np.ndarray, n_ok: int, term: Term) -> tuple[list, list[str]]:
+    """Edges and texts for a few whole numbers: a thin top tail folds into '3 or more', a thin
+    bottom one into '1 or fewer'."""
+    groups = [[u] for u in uniq]
+    share = list(cnt / max(n_ok, 1))
+    while len(groups) > 2 and share[-1] < MIN_BAND_SHARE:
+        top_g, top_s = groups.pop(), share.pop()
+        groups[-1] = groups[-1] + top_g
+        share[-1] = share[-1] + top_s
+    while len(groups) > 2 and share[0] < MIN_BAND_SHARE:
+        low_g, low_s = groups.pop(0), share.pop(0)
+        groups[0] = low_g + groups[0]
+        share[0] = share[0] + low_s
+    texts_ = []
+    for i, g in enumerate(groups):
+        if len(g) == 1:
+            texts_.append(term.number(g[0]))
+        elif i == len(groups) - 1:
+            texts_.append(f"{term.number(g[0])} or more")
+        else:
+            texts_.append(f"{term.number(g[-1])} or fewer")
+    return [g[0] for g in groups[1:]], texts_
 
 
 def likelihood_text(hi: float, lo: float) -> str:
