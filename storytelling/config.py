@@ -183,7 +183,29 @@ def parse_config(text: str, *, base: Path | None = None, trusted: bool = False, 
     """A :class:`StoryConfig` from TOML text; relative paths are taken from ``base``."""
     doc = read_toml(text, name=name)
     cfg = StoryConfig()
-    story, data, a, sc = (_table(doc, k) for k in ("story", "data", "assumptions", "scenario"))
+
+    def path(v):
+        return str(base / v) if v and base is not None and not Path(v).expanduser().is_absolute() else v
+
+    story = _table(doc, "story")
+    _story_section(cfg, story)
+    cfg.template = path(_str(story, "story", "template"))
+    _data_section(cfg, _table(doc, "data"), path)
+    roles = _table(doc, "roles")
+    if roles:
+        cfg.roles = _roles(roles)
+    _assumptions_section(cfg, _table(doc, "assumptions"), _table(doc, "scenario"))
+    gl = _table(doc, "glossary")
+    for col, term in gl.items():
+        if not isinstance(term, dict) or not all(isinstance(term.get(k, ""), str) for k in ("name", "unit")):
+            raise DataError(f"glossary.{_shown(col)} must be a table with a name and a unit in quotes.")
+        cfg.glossary[str(col)] = {"name": str(term.get("name", ""))[:80], "unit": str(term.get("unit", ""))[:20]}
+    _ab_section(cfg, _table(doc, "ab"), path)
+    cfg.model = model_config(doc, base=base, trusted=trusted)
+    return cfg
+
+
+def _story_section(cfg: StoryConfig, story: dict) -> None:
     cfg.title = _str(story, "story", "title", cfg.title)[:200]
     cfg.audience = _str(story, "story", "audience", cfg.audience)
     if cfg.audience not in AUDIENCES:
@@ -199,10 +221,8 @@ def parse_config(text: str, *, base: Path | None = None, trusted: bool = False, 
     if cfg.brand_colour and not is_hex_colour(cfg.brand_colour):
         raise DataError(f"story.brand_colour must look like #0072B2 (got {cfg.brand_colour!r}).")
 
-    def path(v):
-        return str(base / v) if v and base is not None and not Path(v).expanduser().is_absolute() else v
 
-    cfg.template = path(_str(story, "story", "template"))
+def _data_section(cfg: StoryConfig, data: dict, path) -> None:
     cfg.data_path = path(_str(data, "data", "path"))
     cfg.data_sheet = _str(data, "data", "sheet")
     cfg.data_name = _str(data, "data", "name", "")
@@ -215,9 +235,9 @@ def parse_config(text: str, *, base: Path | None = None, trusted: bool = False, 
         cfg.query_seconds = check_seconds(data["query_seconds"], "data.query_seconds in the config")
     if cfg.data_sql and cfg.data_path:
         raise DataError("[data] names both a file (path) and a database (sql); keep one.")
-    roles = _table(doc, "roles")
-    if roles:
-        cfg.roles = _roles(roles)
+
+
+def _assumptions_section(cfg: StoryConfig, a: dict, sc: dict) -> None:
     cfg.value_per_saved = _num(a, "assumptions", "value_per_saved", cfg.value_per_saved)
     cfg.cost_per_contact = _num(a, "assumptions", "cost_per_contact", cfg.cost_per_contact)
     cfg.save_rate = _num(a, "assumptions", "save_rate", cfg.save_rate)
@@ -231,12 +251,9 @@ def parse_config(text: str, *, base: Path | None = None, trusted: bool = False, 
     cfg.threshold = _num(sc, "scenario", "threshold", None, lo=0, hi=1, inside=True)
     if cfg.contacts is not None and cfg.threshold is not None:
         raise DataError("[scenario] sets both contacts and threshold; keep one (a list size, or a risk threshold).")
-    gl = _table(doc, "glossary")
-    for col, term in gl.items():
-        if not isinstance(term, dict) or not all(isinstance(term.get(k, ""), str) for k in ("name", "unit")):
-            raise DataError(f"glossary.{_shown(col)} must be a table with a name and a unit in quotes.")
-        cfg.glossary[str(col)] = {"name": str(term.get("name", ""))[:80], "unit": str(term.get("unit", ""))[:20]}
-    ab = _table(doc, "ab")
+
+
+def _ab_section(cfg: StoryConfig, ab: dict, path) -> None:
     cfg.ab_results = path(_str(ab, "ab", "results"))
     cfg.ab_design = _str(ab, "ab", "design", "picks")
     if cfg.ab_design not in ("picks", "everyone"):
@@ -244,8 +261,6 @@ def parse_config(text: str, *, base: Path | None = None, trusted: bool = False, 
     cfg.ab_test_share = _num(ab, "ab", "test_share", 0.5, lo=0.01, hi=0.99)
     cfg.ab_planned_total = _num(ab, "ab", "planned_total", None, lo=1, integer=True)
     cfg.ab_confidence = _num(ab, "ab", "confidence", 0.95, lo=0.5, hi=0.999)
-    cfg.model = model_config(doc, base=base, trusted=trusted)
-    return cfg
 
 
 def load_config(path: str | Path) -> StoryConfig:
