@@ -63,10 +63,11 @@ def progress(i: int, n: int, label: str) -> None:
 
 
 try:
-    result, findings = analysis(ctx, "backtest", {
-        "cutoffs": [str(c.date()) for c in chosen], "window": window, "window_months": window_months,
-        "policy": "threshold" if policy == "Risk threshold" else "capacity", "threshold": threshold,
-        "horizon_days": 30}, progress=progress)
+    with st.spinner("Replaying the months…"):
+        result, findings = analysis(ctx, "backtest", {
+            "cutoffs": [pd.Timestamp(c).isoformat() for c in chosen], "window": window,
+            "window_months": window_months, "policy": "threshold" if policy == "Risk threshold" else "capacity",
+            "threshold": threshold, "horizon_days": 30}, progress=progress)
 except DataError as exc:
     bar.empty()
     render.error(str(exc))

@@ -24,9 +24,11 @@ for i, f in enumerate(told.findings):
         render.finding(f, ctx.audience, compact=i > 0, level=4)
         if f.key == "drivers":  # said wherever drivers appear
             st.caption(f"⚠️ {md_escape(f.caveats[0])}")
-for a in registry.analyses():  # what the story lacks and where to add it (not what the data cannot support)
-    if a.key in outcome.left_out and a.page and a.invite:
+linked = set()  # what the story lacks and where to add it (not what the data cannot support), one link a page
+for a in registry.analyses():
+    if (a.key in outcome.left_out or a.key in outcome.failed) and a.page and a.invite and a.page not in linked:
         st.page_link(a.page, label=a.invite, icon=":material/add_circle:")
+        linked.add(a.page)
 st.page_link("app_pages/retention_lift.py", label="Explore list sizes on the Retention lift page",
              icon=":material/trending_up:")
 for c in ev.notes:

@@ -22,9 +22,10 @@ if TYPE_CHECKING:  # imported lazily: `storytelling serve` should not load panda
 def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, log=print) -> Story:
     """Everything the app would show for this config, as a Story (no Streamlit): the source the
     config names, the scenario, and every analysis of the registry the data and config allow."""
+    from storytelling.data import DataError
     from storytelling.glossary import Glossary
     from storytelling.lift import analyse_lift
-    from storytelling.registry import Run, analyses, run_all
+    from storytelling.registry import Run, analyses, get, run_all
     from storytelling.report import build_story
     from storytelling.source import open_source
 
@@ -41,14 +42,17 @@ def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, l
     lift = analyse_lift(curves, cfg.assumptions(), scenario_contacts(cfg, curves, log))
     glossary = Glossary.infer(source.data.frame, source.data.features).with_edits(cfg.glossary)
     outcome = run_all(Run(source, ev, lift, cfg, glossary))
+    if outcome.failed:  # the config asked for something that cannot be done: say what, build nothing
+        raise DataError(" ".join(f"{get(k).name}: {why}" for k, why in outcome.failed.items()))
     for a in analyses():
         if a.key in outcome.results:
             log(f"{a.key}: {a.summary(outcome.results[a.key])}")
-    for key, why in {**outcome.cannot, **outcome.left_out}.items():
+    for key, why in outcome.missing().items():
         log(f"{key}: left out. {why}")
+    # a story that replays the past shows its supporting findings too (the month-by-month view)
+    full = cfg.findings is None and any(a.supporting and a.key in outcome.results for a in analyses())
     return build_story(lift, findings=outcome.findings, title=cfg.title, audience=cfg.audience, keys=cfg.findings,
-                       full=cfg.findings is None and "backtest" in outcome.results, glossary=glossary,
-                       data_name=source.name)
+                       full=full, glossary=glossary, data_name=source.name)
 
 
 def scenario_contacts(cfg: StoryConfig, curves, log=print) -> int:

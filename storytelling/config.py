@@ -75,6 +75,7 @@ class StoryConfig:
     brand_colour: str | None = None
     template: str | None = None
     model: ModelConfig = field(default_factory=ModelConfig)
+    analyses: dict[str, dict[str, Any]] = field(default_factory=dict)  # [analyses.<key>]: an analysis's own options
 
     @property
     def ab_ratio(self) -> float:
@@ -202,7 +203,22 @@ def parse_config(text: str, *, base: Path | None = None, trusted: bool = False, 
         cfg.glossary[str(col)] = {"name": str(term.get("name", ""))[:80], "unit": str(term.get("unit", ""))[:20]}
     _ab_section(cfg, _table(doc, "ab"), path)
     cfg.model = model_config(doc, base=base, trusted=trusted)
+    cfg.analyses = _analyses_section(_table(doc, "analyses"))
     return cfg
+
+
+def _analyses_section(t: dict) -> dict[str, dict[str, Any]]:
+    """[analyses.<key>] tables: options an analysis reads itself (numbers, text, true/false, lists of them)."""
+    scalar = (str, int, float, bool)
+    out = {}
+    for key, opts in t.items():
+        ok = isinstance(opts, dict) and all(
+            isinstance(v, scalar) or (isinstance(v, list) and all(isinstance(x, scalar) for x in v))
+            for v in opts.values())
+        if not ok:
+            raise DataError(f"analyses.{_shown(key)} must be a table of numbers, text, true/false or lists of them.")
+        out[str(key)] = dict(opts)
+    return out
 
 
 def _story_section(cfg: StoryConfig, story: dict) -> None:
@@ -335,4 +351,6 @@ def to_toml(cfg: StoryConfig) -> str:
     out += _section("ab", {"results": cfg.ab_results, "design": cfg.ab_design, "test_share": cfg.ab_test_share,
                            "planned_total": cfg.ab_planned_total, "confidence": cfg.ab_confidence})
     out += _section("model", {"path": cfg.model.path})
+    for key, opts in cfg.analyses.items():
+        out += _section(f"analyses.{_key(key)}", opts)
     return "\n".join(out).rstrip() + "\n"

@@ -12,7 +12,6 @@ the CLI call :func:`run_all` for the whole story; a page calls :func:`run_one` f
 from __future__ import annotations
 
 import importlib
-import json
 import pkgutil
 import threading
 from collections.abc import Callable
@@ -40,6 +39,16 @@ NEEDS: dict[str, tuple[Callable[[Run], bool], str]] = {
 
 class NotComputed(LookupError):
     """A slow step that this view does not start (the Overview never trains); its page does."""
+
+
+class LeftOut(DataError):
+    """The analysis has nothing true to say on this data (said instead of a finding), as opposed to
+    a problem with what it was asked for (a :class:`DataError`, which fails a nightly build)."""
+
+
+def register_need(name: str, check: Callable[[Run], bool], why: str) -> None:
+    """A new kind of need: ``check(run)`` says whether the data has it, ``why`` says what is missing."""
+    NEEDS[name] = (check, why)
 
 
 def direct(key: tuple, fn: Callable[[], Any], *, slow: bool = False) -> Any:
@@ -125,12 +134,6 @@ def supporting_keys() -> set[str]:
     return {k for a in analyses() for k in a.supporting}
 
 
-def options_key(options: dict) -> str:
-    """The options as a cache key: entries starting with '_' (objects such as a loaded model) are
-    named by their companions and left out."""
-    return json.dumps({k: v for k, v in options.items() if not k.startswith("_")}, sort_keys=True, default=str)
-
-
 @dataclass
 class Outcome:
     """What the registry could say: results and findings by analysis, and what was left out, why."""
@@ -139,6 +142,11 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
     left_out: dict[str, str] = field(default_factory=dict)  # analysis key -> why, in words
     cannot: dict[str, str] = field(default_factory=dict)  # analysis key -> what the data lacks for it
+    failed: dict[str, str] = field(default_factory=dict)  # analysis key -> the problem with what it was asked
+
+    def missing(self) -> dict[str, str]:
+        """Every analysis not in the story and why (what the data lacks first)."""
+        return {**self.cannot, **self.failed, **self.left_out}
 
 
 def missing_need(analysis: Analysis, run: Run) -> str | None:
@@ -161,24 +169,40 @@ def run_one(analysis: Analysis | str, run: Run, options: dict | None = None) -> 
     return result, (a.findings(result, run.lift) if result is not None else [])
 
 
-def run_all(run: Run) -> Outcome:
-    """Every analysis the data and the setup allow, in story order; the rest named with why."""
+def run_all(run: Run, *, contain: Callable[[Analysis, Exception], str] | None = None) -> Outcome:
+    """Every analysis the data and the setup allow, in story order; the rest named with why.
+
+    ``contain`` (the app's): an unexpected error in one analysis is reported by it and that
+    analysis left out, so one broken analysis never hides the others; without it (the CLI), it
+    propagates.
+    """
     out = Outcome()
     for a in analyses():
-        if (why := missing_need(a, run)) is not None:
-            out.cannot[a.key] = why
-            continue
-        options = run.choices.get(a.key) or a.options(run)
-        if options is None:
-            out.left_out[a.key] = a.unasked
-            continue
         try:
-            result = a.compute(run, options)
-        except (NotComputed, DataError) as exc:
-            out.left_out[a.key] = str(exc)
-            continue
-        if result is None:
-            continue
-        out.results[a.key] = result
-        out.findings += a.findings(result, run.lift)
+            _run_into(out, a, run)
+        except Exception as exc:
+            if contain is None:
+                raise
+            out.failed[a.key] = contain(a, exc)
     return out
+
+
+def _run_into(out: Outcome, a: Analysis, run: Run) -> None:
+    if (why := missing_need(a, run)) is not None:
+        out.cannot[a.key] = why
+        return
+    options = run.choices.get(a.key) or a.options(run)
+    if options is None:
+        out.left_out[a.key] = a.unasked
+        return
+    try:
+        result = a.compute(run, options)
+    except (NotComputed, LeftOut) as exc:
+        out.left_out[a.key] = str(exc)
+        return
+    except DataError as exc:
+        out.failed[a.key] = str(exc)
+        return
+    if result is not None:
+        out.findings += a.findings(result, run.lift)
+        out.results[a.key] = result

@@ -140,8 +140,12 @@ class WarehouseSource:
     def read(cls, sql: SqlSource, roles: Roles | None = None, *, engine=None, name: str = "") -> WarehouseSource:
         from storytelling.warehouse import read_warehouse
 
-        table = read_warehouse(sql, roles, engine=engine)
-        return cls(name=name or sql.name, table=table, data=prepare(table.sample, table.roles))
+        return cls.of(read_warehouse(sql, roles, engine=engine), name=name or sql.name)
+
+    @classmethod
+    def of(cls, table: WarehouseTable, *, name: str = "") -> WarehouseSource:
+        """The source of a table already read (its sample prepared as a file's rows are)."""
+        return cls(name=name or table.source.name, table=table, data=prepare(table.sample, table.roles))
 
     @property
     def roles(self) -> Roles:

@@ -89,7 +89,7 @@ def score_numbers(col: str, odd: Iterable[Any]) -> None:
 
 def score_complete(col: str, missing: int, *, where: str = "") -> None:
     if missing:
-        raise DataError(f"The score column '{col}' is empty for {missing:,} customer(s){where}. Score every customer, "
+        raise DataError(f"The score column '{col}' is empty in {missing:,} row(s){where}. Score every customer, "
                         "or remove (filter out) the unscored rows.")
 
 

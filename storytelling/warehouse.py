@@ -455,7 +455,7 @@ def _month_dates(months: pd.DataFrame, col: str) -> pd.DataFrame:
         raise validate.too_many_dates(col, MAX_DATES)
     months["snapshot_date"] = read_dates(months["date_value"].astype(str))
     bad = months["snapshot_date"].isna()
-    validate.dates_readable(col, int(months.loc[bad, "customers"].sum()), months.loc[bad, "date_value"])
+    validate.dates_readable(col, int(months.loc[bad, "customers"].sum()), months.loc[bad, "date_value"].dropna())
     return months.sort_values("snapshot_date").reset_index(drop=True)
 
 

@@ -49,7 +49,7 @@ EXPECTED = {
     "label_all_missing.csv": "is empty: no row says",
     "scores_above_one.csv": "between 0 and 1",
     "scores_negative.csv": "between 0 and 1",
-    "scores_nan.csv": "is empty for",
+    "scores_nan.csv": "is empty in",
     "scores_text.csv": "not numbers",
     "dates_unparseable.csv": "not dates we can read",
     "dates_future.csv": "in the future",

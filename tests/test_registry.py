@@ -39,8 +39,9 @@ def _toy_compute(run: Run, options: dict) -> dict:
 
 @pytest.fixture()
 def toy():
+    # its own option comes from story.toml's [analyses.toy] table: no other module knows it
     a = register(Analysis(key="toy", name="Toy check", order=99, compute=_toy_compute, findings=_toy_findings,
-                          options=lambda run: {"cut": 0.5}))
+                          options=lambda run: {"cut": run.config.analyses.get("toy", {}).get("cut", 0.5)}))
     yield a
     registry.unregister("toy")
 
@@ -69,10 +70,14 @@ def test_a_toy_analysis_reaches_the_cli_the_deck_and_the_note(toy, tmp_path, cap
     texts = " ".join(sh.text_frame.text for s in deck.slides for sh in s.shapes if sh.has_text_frame)
     assert toy_f.title in texts
     assert toy_f.title in to_markdown(story)
-    # the command itself
-    assert main(["build", "--pptx", str(tmp_path / "d.pptx")]) == 0
+    # the command itself, with the analysis's own option in story.toml
+    cfg = tmp_path / "story.toml"
+    cfg.write_text("[story]\ndrivers = false\n\n[analyses.toy]\ncut = 0.2\n")
+    assert main(["build", "--config", str(cfg), "--pptx", str(tmp_path / "d.pptx")]) == 0
     deck = Presentation(str(tmp_path / "d.pptx"))
-    assert toy_f.title in " ".join(sh.text_frame.text for s in deck.slides for sh in s.shapes if sh.has_text_frame)
+    text = " ".join(sh.text_frame.text for s in deck.slides for sh in s.shapes if sh.has_text_frame)
+    lower = int((ev.frame["score"].sort_values(ascending=False).head(k) >= 0.2).sum())
+    assert lower > expected and f"Toy check: {fmt_count(lower)} on the list" in text
 
 
 def test_a_toy_analysis_reaches_the_overview(toy):
@@ -127,3 +132,76 @@ def test_a_need_the_data_lacks_is_said_and_a_page_cannot_force_it():
     assert "backtest" not in out.left_out and not any(f.key.startswith("backtest") for f in out.findings)
     with pytest.raises(DataError, match="Backtest cannot be shown: the data has no snapshot dates"):
         run_one("backtest", run, {"months": 3})
+
+
+def test_a_config_asking_for_the_impossible_fails_the_build(tmp_path, capsys):
+    bad = tmp_path / "ab.csv"
+    bad.write_text("who,what\n1,2\n")
+    cfg = tmp_path / "story.toml"
+    cfg.write_text(f"[story]\ndrivers = false\n\n[ab]\nresults = \"{bad}\"\n")
+    assert main(["build", "--config", str(cfg), "--md", str(tmp_path / "n.md")]) == 2
+    assert "A/B test readout:" in capsys.readouterr().err and not (tmp_path / "n.md").exists()
+
+
+def test_a_broken_analysis_leaves_the_rest_of_the_overview(monkeypatch):
+    monkeypatch.delenv("STORYTELLING_RAISE_ERRORS", raising=False)
+
+    def broken(run, options):
+        raise ZeroDivisionError("a bug in a new analysis")
+
+    register(Analysis(key="broken", name="Broken", order=5, compute=broken, findings=_toy_findings,
+                      options=lambda run: {}))
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.run()
+        assert not at.exception
+        assert any("customers left within a month" in m.value for m in at.markdown)  # the story is still told
+    finally:
+        registry.unregister("broken")
+
+
+def test_the_result_store_computes_each_step_once_even_after_a_failure():
+    import threading
+    import time
+
+    from storytelling.ui.caches import ResultStore
+
+    store, running, most, calls = ResultStore(max_entries=2), [0], [0], []
+    gate = threading.Event()
+
+    def step(fail: bool):
+        def fn():
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+            calls.append(fail)
+            time.sleep(0.2)
+            running[0] -= 1
+            if fail:
+                raise RuntimeError("stopped")
+            return 42
+        return fn
+
+    results = []
+
+    def ask(fail: bool):
+        gate.wait()
+        try:
+            results.append(store.compute("d", ("k",), step(fail)))
+        except RuntimeError:
+            results.append("failed")
+
+    first = threading.Thread(target=ask, args=(True,))
+    first.start()
+    gate.set()
+    time.sleep(0.05)  # the first is computing (and will fail); two more arrive, one of them late
+    others = [threading.Thread(target=ask, args=(False,)) for _ in range(2)]
+    others[0].start()
+    time.sleep(0.3)
+    others[1].start()
+    for t in [first, *others]:
+        t.join()
+    assert most[0] == 1  # never two computations of one step at once
+    assert sorted(map(str, results)) == ["42", "42", "failed"] and calls == [True, False]
+    for i in range(3):  # the oldest entries leave first
+        store.compute("d", (i,), lambda i=i: i)
+    assert store.get((0,))[0] is False and store.get((2,)) == (True, 2)

@@ -88,7 +88,7 @@ def test_each_message_names_the_column_and_the_fix():
         "few outcomes": ("Only 30 rows", "at least 50"),
         "missing column": ("'gone'", "Pick one of the table's columns"),
         "bad dates": ("400 value(s)", "'Aug-ish'"),
-        "missing score": ("5 customer(s)", "Score every customer"),
+        "missing score": ("5 row(s)", "Score every customer"),
     }
     for how, words in checks.items():
         df, roles = spoil(how)

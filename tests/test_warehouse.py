@@ -211,7 +211,7 @@ def test_bad_roles_and_values(duck, lite):
         read_warehouse(src, Roles(**{**roles.to_dict(), "label": "monthly_charge", "value": None}))
     with pytest.raises(DataError, match="only one outcome"):
         read_warehouse(SqlSource(duck, query="SELECT * FROM scores WHERE churned = 1 OR churned IS NULL"))
-    with pytest.raises(DataError, match="is empty for 1 customer"):
+    with pytest.raises(DataError, match="is empty in 1 row"):
         read_warehouse(SqlSource(duck, query="SELECT * REPLACE (CASE WHEN customer_id = 5 THEN NULL ELSE "
                                              "churn_score END AS churn_score) FROM scores"))
     with pytest.raises(DataError, match="not dates"):

@@ -24,7 +24,7 @@ def _compute(run: Run, o: dict):
     if not cutoffs:
         raise DataError("No month has enough earlier history (3 months with known outcomes) to replay. "
                         "Load more months.")
-    steps = (tuple(str(c.date()) for c in cutoffs), o["horizon_days"], o["window"], o["window_months"])
+    steps = (tuple(c.isoformat() for c in cutoffs), o["horizon_days"], o["window"], o["window_months"])
     scores = run.memo(("backtest scores", *steps), lambda: run.source.backtest_scores(
         cutoffs, horizon_days=o["horizon_days"], window=o["window"], window_months=o["window_months"],
         progress=run.progress), slow=True)

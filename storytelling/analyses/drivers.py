@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 from storytelling.drivers import ExplanationError, driver_model_for, drivers_finding, explain_evaluation
-from storytelling.errors import DataError
-from storytelling.registry import Analysis, Run, register
+from storytelling.registry import Analysis, LeftOut, Run, register
 
 
 def _options(run: Run) -> dict | None:
@@ -32,7 +31,7 @@ def _compute(run: Run, o: dict):
         try:
             return explain_evaluation(dm, run.evaluation, glossary=run.glossary)
         except ExplanationError as exc:  # nothing true to say about drivers: the story goes without them
-            raise DataError(str(exc)) from None
+            raise LeftOut(str(exc)) from None
 
     return run.memo(("drivers", o["model"], names), explain, slow=True)
 

@@ -32,7 +32,7 @@ from storytelling.registry import NotComputed
 from storytelling.sample import load_sample
 from storytelling.source import SAMPLE_NAME, FileSource, Source, WarehouseSource  # noqa: F401  (SAMPLE_NAME: the sidebar's)
 from storytelling.ui.budget import BUDGET, per_dataset
-from storytelling.warehouse import SqlSource, guess_roles
+from storytelling.warehouse import SqlSource, WarehouseTable, guess_roles, read_warehouse
 
 if TYPE_CHECKING:  # the context holds what these caches return; it is never imported at run time here
     from storytelling.ui.context import AppContext
@@ -59,11 +59,16 @@ def cached_warehouse_roles(key: str, _source: SqlSource, _engine) -> Roles:
 
 
 @per_dataset(show_spinner="Asking the database for counts per score (the rows stay there)…", max_entries=4)
-def cached_warehouse_source(key: str, roles_json: str, _source: SqlSource, _engine) -> WarehouseSource:
-    return WarehouseSource.read(_source, Roles.from_dict(json.loads(roles_json)), engine=_engine)
+def cached_warehouse_table(key: str, roles_json: str, _source: SqlSource, _engine) -> WarehouseTable:
+    return read_warehouse(_source, Roles.from_dict(json.loads(roles_json)), engine=_engine)
 
 
-@per_dataset(show_spinner="Training a baseline model on the older months…", max_entries=6)
+@per_dataset(show_spinner=False, max_entries=4)
+def cached_warehouse_source(key: str, roles_json: str, name: str, _table: WarehouseTable) -> WarehouseSource:
+    return WarehouseSource.of(_table, name=name)
+
+
+@per_dataset(show_spinner="Scoring the customers (training a model where the data has no scores)…", max_entries=6)
 def cached_evaluation(key: str, roles_json: str, _source: Source) -> Evaluation:
     return _source.evaluate()
 
@@ -82,14 +87,14 @@ class ResultStore:
 
     Not ``st.cache_resource``: a step reports progress on the page that started it (Streamlit would
     record and replay the progress bar), and the Overview asks only whether a step is stored.
-    A second session asking for a step being computed waits for it, then reads it.
+    A session asking for a step another is computing waits for it, then reads it.
     """
 
-    def __init__(self, max_entries: int = 48):
+    def __init__(self, max_entries: int):
         self.max_entries = max_entries
         self._stored: OrderedDict[tuple, object] = OrderedDict()
         self._lock = threading.Lock()
-        self._running: dict[tuple, threading.Lock] = {}
+        self._running: dict[tuple, list] = {}  # key -> [its lock, sessions asking for it]
 
     def get(self, key: tuple) -> tuple[bool, object]:
         with self._lock:
@@ -100,9 +105,10 @@ class ResultStore:
 
     def compute(self, dataset_key: str, key: tuple, fn):
         with self._lock:
-            lock = self._running.setdefault(key, threading.Lock())
+            entry = self._running.setdefault(key, [threading.Lock(), 0])
+            entry[1] += 1
         try:
-            with lock:
+            with entry[0]:
                 found, value = self.get(key)
                 if found:
                     return value
@@ -112,10 +118,12 @@ class ResultStore:
                     self._stored[key] = value
                     while len(self._stored) > self.max_entries:
                         self._stored.popitem(last=False)
+                return value
         finally:
-            with self._lock:
-                self._running.pop(key, None)
-        return value
+            with self._lock:  # the last session asking drops the lock (never while another waits on it)
+                entry[1] -= 1
+                if entry[1] == 0 and self._running.get(key) is entry:
+                    del self._running[key]
 
     def forget(self, key: tuple) -> None:
         with self._lock:
@@ -126,7 +134,8 @@ class ResultStore:
             self._stored.clear()
 
 
-RESULTS = ResultStore()
+RESULTS = ResultStore(max_entries=12)  # slow steps: a backtest's training, a driver model, SHAP values
+PRICED = ResultStore(max_entries=64)  # fast steps that depend on the assumptions (a backtest priced)
 
 
 def memo_for(dataset_key: str, roles_json: str, *, start: bool = True):
@@ -135,12 +144,13 @@ def memo_for(dataset_key: str, roles_json: str, *, start: bool = True):
 
     def memo(key: tuple, fn, *, slow: bool = False):
         full = (dataset_key, roles_json, *key)
+        store = RESULTS if slow else PRICED
         if slow and not start:
-            found, value = RESULTS.get(full)
+            found, value = store.get(full)
             if not found:
                 raise NotComputed("not computed yet in this session: open its page.")
             return value
-        return RESULTS.compute(dataset_key, full, fn)
+        return store.compute(dataset_key, full, fn)
 
     return memo
 

@@ -30,6 +30,7 @@ from storytelling.ui.caches import (
     cached_raw,
     cached_warehouse_roles,
     cached_warehouse_source,
+    cached_warehouse_table,
 )
 from storytelling.warehouse import SqlSource
 
@@ -124,8 +125,9 @@ def load(*, dataset_key: str, dataset_name: str, raw_bytes: bytes | None, filena
         else:
             roles = _roles(dataset_key, lambda: cached_warehouse_roles(dataset_key, *sql))
             rj = json.dumps(roles.to_dict(), sort_keys=True)
-            source = cached_warehouse_source(dataset_key, rj, *sql)
-            raw = source.rows
+            table = cached_warehouse_table(dataset_key, rj, *sql)
+            raw = table.sample  # shown on the Data page even when its rows do not pass the checks
+            source = cached_warehouse_source(dataset_key, rj, dataset_name, table)
         ev = cached_evaluation(dataset_key, rj, source)
         BUDGET.weigh(dataset_key, lambda: frame_bytes(None if sql else raw, source.data.frame, ev.frame, ev.current))
         edits = st.session_state.get(GLOSSARY_EDITS, {}).get(dataset_key, {})

@@ -45,6 +45,15 @@ def error_id() -> str:
     return uuid.uuid4().hex[:8]
 
 
+def log_error(exc: BaseException) -> str:
+    """Log a fault with its traceback under a new error id, and return the id (tests: re-raised)."""
+    eid = error_id()
+    log.error("storytelling error id %s", eid, exc_info=exc)
+    if os.environ.get(RAISE_ENV):
+        raise exc
+    return eid
+
+
 @contextlib.contextmanager
 def page_guard() -> Iterator[None]:
     """Run a page: data problems as messages, faults as an error id (details in the server log)."""

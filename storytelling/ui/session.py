@@ -58,20 +58,28 @@ def _choices(ctx: AppContext) -> dict[str, dict]:
 def analysis(ctx: AppContext, key: str, options: dict, *, progress=None) -> tuple:
     """A page's analysis with the page's choices, (result, findings), cached across sessions; the
     choices are remembered, so the Overview and Export show the same."""
+    done = run_one(key, run_for(ctx, progress=progress), options)  # a failed try keeps the last good choice
     ident = (ctx.dataset_key, roles_of(ctx))
     c = st.session_state.get(CHOICES)
     if not c or c["dataset"] != ident:
         c = st.session_state[CHOICES] = {"dataset": ident, "by_key": {}}
     c["by_key"][key] = options
-    return run_one(key, run_for(ctx, progress=progress), options)
+    return done
 
 
 def story(ctx: AppContext, *, full: bool = False) -> tuple[Story, Outcome]:
     """The whole story the registry can tell now, under the current assumptions, and what it left out
     (``full``: with the supporting findings, for the Export page to choose from). Never trains."""
-    outcome = run_all(run_for(ctx, start=False))
+    outcome = run_all(run_for(ctx, start=False), contain=_contained)
     return build_story(current_result(ctx), findings=outcome.findings, audience=ctx.audience, full=full,
                        glossary=ctx.glossary, data_name=ctx.dataset_name), outcome
+
+
+def _contained(analysis, exc: Exception) -> str:
+    """An analysis that broke: logged with an id; the story goes on without it."""
+    from storytelling.ui.guard import log_error
+
+    return f"it could not be computed (error {log_error(exc)}); the rest of the story is not affected."
 
 
 def backtest_months(ctx: AppContext) -> list[pd.Timestamp]:

@@ -144,3 +144,26 @@ def test_a_bad_time_limit_in_secrets_is_refused(warehouse_db):
     at.switch_page("app_pages/retention_lift.py").run()
     assert not at.exception
     assert any("between 1 and 3600" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_a_warehouse_sample_that_fails_its_checks_can_be_fixed_on_the_data_page(tmp_path):
+    """The table is read, but its rows repeat customers within a month: the Data page says so and
+    still shows the table's columns and the roles form, so the user can choose another id column."""
+    import duckdb
+
+    frame = scored_table(n=2_000)
+    frame["account"] = frame["customer_id"] % 50  # repeats within every month
+    path = tmp_path / "dup.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.register("frame", frame)
+        con.execute("CREATE TABLE scores AS SELECT * FROM frame")
+    at = AppTest.from_file(APP, default_timeout=120)  # a connection of its own (caches are keyed by its name)
+    at.secrets["connections"] = {"dup": {"url": f"duckdb:///{path}"}}
+    at.session_state["source"] = "Warehouse"
+    at.switch_page("app_pages/data.py").run()
+    key = next(w.key for w in at.selectbox if (w.key or "").startswith("role_id@"))
+    at.selectbox(key=key).set_value("account")
+    at.button[0].click().run()  # Apply
+    assert not at.exception
+    assert any("repeat the same customer" in e.value for e in at.error)
+    assert at.selectbox(key=key).value == "account" and "account" in at.selectbox(key=key).options
