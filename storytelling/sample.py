@@ -118,50 +118,12 @@ def generate(spec: SampleSpec | None = None) -> tuple[pd.DataFrame, pd.DataFrame
         on_list = (np.nan_to_num(contract_end_days, nan=999) <= 60) | (tickets >= 3)
         season = 0.22 * np.cos(2 * np.pi * (date.month - 1) / 12)
         rise_shock = 0.45 if spec.price_change_month <= m < spec.price_change_month + 4 else 0.0
-        logit = (
-            -3.85
-            + CONTRACT_EFFECT[pop["contract"]]
-            - 0.42 * np.log1p(pop["tenure"] / 3.0)
-            + 0.33 * np.minimum(tickets, 8)
-            - 2.1 * usage_trend
-            + 0.55 * np.minimum(failed, 4)
-            + 0.012 * (charge - 50.0)
-            + AGE_EFFECT[pop["age_band"]]
-            + REGION_EFFECT[pop["region"]]
-            + PAYMENT_EFFECT[pop["payment"]]
-            + np.where((pop["term"] > 0) & (pop["months_left"] <= 2), 0.8, 0.0)
-            + np.where(pop["plan"] > 0, rise_shock, 0.0)
-            + 0.25 * pop["discount"]  # discounts go to customers already at risk
-            + season
-            + pop["frailty"]
-        )
+        logit = _churn_logit(pop, tickets, usage_trend, failed, charge, season, rise_shock)
         p = 1.0 / (1.0 + np.exp(-logit))
         churned = rng.random(n) < p
         label = churned.astype(float) if m < len(dates) - 1 else np.full(n, np.nan)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "customer_id": pd.Series(pop["customer_id"]).map("C{:06d}".format),
-                    "snapshot_date": date,
-                    "contract": CONTRACTS[pop["contract"]],
-                    "plan": PLANS[pop["plan"]],
-                    "region": REGIONS[pop["region"]],
-                    "age_band": AGE_BANDS[pop["age_band"]],
-                    "payment_method": PAYMENTS[pop["payment"]],
-                    "tenure_months": pop["tenure"].astype("int16"),
-                    "monthly_charge": charge.astype("float32"),
-                    "support_tickets_90d": tickets.astype("int8"),
-                    "usage_trend_pct": np.round(usage_trend * 100).astype("int16"),
-                    "failed_payments_90d": failed.astype("int8"),
-                    "has_discount": pop["discount"],
-                    "contract_end_days": np.round(contract_end_days).astype("float32"),
-                    "on_retention_list": on_list,
-                    "churned_next_30d": label.astype("float32"),
-                }
-            )
-            .sample(frac=1.0, random_state=int(rng.integers(1 << 30)))
-            .reset_index(drop=True)
-        )
+        frames.append(_snapshot(rng, pop, date, charge=charge, tickets=tickets, usage_trend=usage_trend, failed=failed,
+                                contract_end_days=contract_end_days, on_list=on_list, label=label))
         # Move to the next month: leavers go, the rest age, new customers join.
         stay = ~churned
         pop = _take(pop, stay)
@@ -181,6 +143,52 @@ def generate(spec: SampleSpec | None = None) -> tuple[pd.DataFrame, pd.DataFrame
     for col in ("contract", "plan", "region", "age_band", "payment_method"):
         panel[col] = panel[col].astype("category")
     return panel, _ab_results(rng, spec)
+
+
+def _churn_logit(pop: dict, tickets: np.ndarray, usage_trend: np.ndarray, failed: np.ndarray, charge: np.ndarray,
+                 season: float, rise_shock: float) -> np.ndarray:
+    """Each customer's log-odds of leaving this month: the sample's known drivers."""
+    return (
+        -3.85
+        + CONTRACT_EFFECT[pop["contract"]]
+        - 0.42 * np.log1p(pop["tenure"] / 3.0)
+        + 0.33 * np.minimum(tickets, 8)
+        - 2.1 * usage_trend
+        + 0.55 * np.minimum(failed, 4)
+        + 0.012 * (charge - 50.0)
+        + AGE_EFFECT[pop["age_band"]]
+        + REGION_EFFECT[pop["region"]]
+        + PAYMENT_EFFECT[pop["payment"]]
+        + np.where((pop["term"] > 0) & (pop["months_left"] <= 2), 0.8, 0.0)
+        + np.where(pop["plan"] > 0, rise_shock, 0.0)
+        + 0.25 * pop["discount"]  # discounts go to customers already at risk
+        + season
+        + pop["frailty"]
+    )
+
+
+def _snapshot(rng: np.random.Generator, pop: dict, date, *, charge, tickets, usage_trend, failed, contract_end_days,
+              on_list, label) -> pd.DataFrame:
+    """One monthly snapshot as the data team would export it (rows shuffled)."""
+    frame = pd.DataFrame({
+        "customer_id": pd.Series(pop["customer_id"]).map("C{:06d}".format),
+        "snapshot_date": date,
+        "contract": CONTRACTS[pop["contract"]],
+        "plan": PLANS[pop["plan"]],
+        "region": REGIONS[pop["region"]],
+        "age_band": AGE_BANDS[pop["age_band"]],
+        "payment_method": PAYMENTS[pop["payment"]],
+        "tenure_months": pop["tenure"].astype("int16"),
+        "monthly_charge": charge.astype("float32"),
+        "support_tickets_90d": tickets.astype("int8"),
+        "usage_trend_pct": np.round(usage_trend * 100).astype("int16"),
+        "failed_payments_90d": failed.astype("int8"),
+        "has_discount": pop["discount"],
+        "contract_end_days": np.round(contract_end_days).astype("float32"),
+        "on_retention_list": on_list,
+        "churned_next_30d": label.astype("float32"),
+    })
+    return frame.sample(frac=1.0, random_state=int(rng.integers(1 << 30))).reset_index(drop=True)
 
 
 def _ab_results(rng: np.random.Generator, spec: SampleSpec) -> pd.DataFrame:
