@@ -30,7 +30,7 @@ from storytelling.ui.sidebar import context
 ctx = context()
 st.title("Retention lift")
 if not ctx.ready:
-    render.error(ctx.error or "No data loaded.")
+    render.error(ctx.error)
     st.stop()
 ev = ctx.evaluation
 pe = ev.period
@@ -38,8 +38,8 @@ st.caption(md_escape(f"If marketing had called the customers the model flags amo
                      f"of {pe.label}: who we reach, what it costs, what it is worth."))
 
 
-@guard.fragment
-def what_if() -> None:
+def choose_contacts() -> int:
+    """The list size, by count or by a risk threshold (with a warning beyond marketing's capacity)."""
     curve = ctx.curves.model
     policy = st.segmented_control("Choose the list by", [BY_COUNT, BY_RISK], default=BY_COUNT, key=POLICY,
                                   required=True, **BOUND)
@@ -56,8 +56,11 @@ def what_if() -> None:
         st.warning(f"This list of {contacts:,} customers is longer than marketing's capacity of {cap:,}"
                    f"{' a month' if pe.dated else ''}: the calls beyond it cannot be made as planned.",
                    icon=":material/warning:")
-    result = current_result(ctx, contacts)
-    main = lift_finding(result)
+    return contacts
+
+
+def headline(main) -> None:
+    """The finding's title, headline and five figures, then its bullets and caveats."""
     T = texts(main.facts)
     st.markdown(f"### {md_escape(main.title)}")
     st.markdown(f"**{md_escape(main.headline)}**")
@@ -72,7 +75,10 @@ def what_if() -> None:
     st.markdown(render.bullets_md(main.bullets_for(ctx.audience)))
     for c in main.caveats:
         st.caption(f"⚠️ {md_escape(c)}")
-    st.page_link("app_pages/ab_test.py", label="Plan the A/B test that confirms these figures", icon=":material/science:")
+
+
+def downloads(contacts: int) -> None:
+    """The contact list for the call centre, as Excel and CSV (built only when clicked)."""
     names = {c: ctx.glossary.name(c) for c in ctx.data.features}
     whose = ("today's customers" if ev.current is not None and pe.dated else
              "the customers the file does not mark as gone" if not pe.dated else f"the customers of {pe.label}")
@@ -83,17 +89,19 @@ def what_if() -> None:
                        help=f"The top {contacts:,} of {whose} by risk, for the call centre.", on_click="ignore")
     c2.download_button("Contact list (CSV)", lambda: to_csv_bytes(contact_list(ev, contacts, names=names)),
                        "contact-list.csv", mime="text/csv", icon=":material/download:", disabled=contacts == 0, on_click="ignore")
-    st.caption("Share this scenario: the page address holds the list size and the assumptions.")
 
+
+def views(result, main, contacts: int) -> None:
+    """The comparison, the best list size, who gets contacted, or the customers kept."""
     rule = " vs today's rule" if ctx.curves.status_quo is not None else ""
-    views = [f"Model{rule} vs random", "Best list size", "Who gets contacted", "Customers kept"]
-    view = st.segmented_control("Show", views, default=views[0], key="view", required=True,
+    names = [f"Model{rule} vs random", "Best list size", "Who gets contacted", "Customers kept"]
+    view = st.segmented_control("Show", names, default=names[0], key="view", required=True,
                                 label_visibility="collapsed", **BOUND)
-    if view == views[0]:
+    if view == names[0]:
         render.finding(comparison_finding(result), ctx.audience, level=4)
-    elif view == views[1]:
+    elif view == names[1]:
         render.finding(best_depth_finding(result), ctx.audience, level=4)
-    elif view == views[2]:
+    elif view == names[2]:
         seg_cols = segment_columns(ev, ctx.data.features)
         if seg_cols and contacts > 0:
             col = st.selectbox("Compare by", seg_cols, format_func=lambda c: ctx.glossary.name(c).capitalize(),
@@ -105,5 +113,18 @@ def what_if() -> None:
         render.draw_chart(main.get_chart())
         if ctx.audience != EXECUTIVE and main.notes:
             st.markdown(render.bullets_md(main.notes))
+
+
+@guard.fragment
+def what_if() -> None:
+    contacts = choose_contacts()
+    result = current_result(ctx, contacts)
+    main = lift_finding(result)
+    headline(main)
+    st.page_link("app_pages/ab_test.py", label="Plan the A/B test that confirms these figures", icon=":material/science:")
+    downloads(contacts)
+    st.caption("Share this scenario: the page address holds the list size and the assumptions.")
+    views(result, main, contacts)
+
 
 what_if()
