@@ -113,3 +113,18 @@ def test_no_import_circles():
     """Not even through an import inside a function (ui/state.py <-> sidebar <-> scenario was one)."""
     assert _circles({"state": {"scenario"}, "scenario": {"state"}, "page": {"state"}}) == ["state -> scenario -> state"]
     assert _circles(_import_graph()) == []
+
+
+MAX_FUNCTION_LINES = 60
+
+
+def test_functions_fit_on_a_screen():
+    """Every function in the core and the pages reads in one sitting (docstring included)."""
+    long = []
+    for path in [*ROOT.joinpath("storytelling").rglob("*.py"), *ROOT.joinpath("app_pages").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)")
+    assert long == []
