@@ -4,12 +4,11 @@ import time
 
 import streamlit as st
 
-from storytelling import registry
 from storytelling.config import parse_config, to_toml
 from storytelling.data import DataError
 from storytelling.export import to_html, to_markdown, to_pptx
 from storytelling.report import DEFAULT_TITLE, headline_keys, select
-from storytelling.story import AUDIENCES, join_words, md_escape
+from storytelling.story import AUDIENCES, md_escape
 from storytelling.ui import render
 from storytelling.ui.context import CTX
 from storytelling.ui.session import apply_config, session_config
@@ -45,10 +44,8 @@ audience = c2.selectbox("Audience", AUDIENCES, index=AUDIENCES.index(ctx.audienc
 chosen = st.multiselect("Findings, in the order you pick them", list(titles), default=default,
                         format_func=lambda k: titles.get(k, k), key="export_findings")
 chosen = [k for k in chosen if k in titles]
-missing = [a.name for a in registry.analyses() if a.key in outcome.left_out and a.page]
-if missing:
-    pages = "their pages" if len(missing) > 1 else "its page"
-    st.caption(md_escape(f"Not in the story yet: {join_words(missing)}. Open {pages} to add them."))
+for name, why in everything.left_out.items():  # named in the deck's appendix too
+    st.caption(md_escape(f"Not in this story: {name}. {why[0].upper() + why[1:]}"))
 c1, c2 = st.columns([1, 3])
 brand = c1.color_picker("Brand colour", "#0072B2", key="export_brand")
 template = c2.file_uploader("Company template (.pptx, optional)", type=["pptx"], key="export_template")

@@ -1,4 +1,4 @@
-"""Overview: the whole story the registry can tell now, in a few headline findings."""
+"""Overview: the whole story, from the data and the setup alone; each part appears as it is ready."""
 
 import streamlit as st
 
@@ -18,17 +18,32 @@ if not ctx.ready:
 ev = ctx.evaluation
 st.caption(md_escape(f"{ctx.dataset_name} · measured on the customers of {ev.period.label} · {ctx.audience} view"))
 
-told, outcome = story(ctx)
-for i, f in enumerate(told.findings):
+supporting = registry.supporting_keys()
+drawn = []
+
+
+def show(findings) -> None:
+    """Draw the headline findings of one analysis as soon as it is done."""
+    for f in findings:
+        if f.key in supporting:
+            continue
+        with st.container(border=True):
+            render.finding(f, ctx.audience, compact=bool(drawn), level=4)
+            if f.key == "drivers":  # said wherever drivers appear
+                st.caption(f"⚠️ {md_escape(f.caveats[0])}")
+        drawn.append(f.key)
+
+
+told, outcome = story(ctx, show=show)
+if told.next_steps:
     with st.container(border=True):
-        render.finding(f, ctx.audience, compact=i > 0, level=4)
-        if f.key == "drivers":  # said wherever drivers appear
-            st.caption(f"⚠️ {md_escape(f.caveats[0])}")
-linked = set()  # what the story lacks and where to add it (not what the data cannot support), one link a page
-for a in registry.analyses():
-    if (a.key in outcome.left_out or a.key in outcome.failed) and a.page and a.invite and a.page not in linked:
+        st.markdown("#### What happens next")
+        st.markdown(render.bullets_md(told.next_steps[:3]))
+for key, why in outcome.missing().items():  # never dropped silently
+    a = registry.get(key)
+    st.caption(md_escape(f"Not in this story: {a.name}. {why[0].upper() + why[1:]}"))
+    if a.page and key not in outcome.cannot and a.invite:
         st.page_link(a.page, label=a.invite, icon=":material/add_circle:")
-        linked.add(a.page)
 st.page_link("app_pages/retention_lift.py", label="Explore list sizes on the Retention lift page",
              icon=":material/trending_up:")
 for c in ev.notes:

@@ -381,14 +381,17 @@ def plan_finding(design: Design, other: Design | None = None) -> Finding:
     T = texts(f)
     split = "half and half" if p.ratio == 1 else f"{fmt_pct(p.ratio / (1 + p.ratio))} in the test group"
     per_week = p.eligible_per_week or design.eligible_per_week
+    # the label's horizon (30 days) is known only for dated data; a file without dates does not say it
+    wait = "4 weeks" if design.eligible_per_week is not None else "as long as the churn column looks ahead"
     bullets = [
         f"Without the campaign {T['baseline_rate']} of these customers leave{' within a month' if per_week else ''}; "
         f"we expect {T['target_rate']} with it.",
         f"Split {split}: {T['n_test']} customers in the test group, {T['n_control']} left alone as the comparison.",
         f"Enrolling takes {T['weeks']} at {fmt_count(per_week, people=False)} eligible customers a week, then "
-        "about 4 more weeks until we know who left." if per_week else
-        "How long enrolling takes depends on how many customers become eligible each week, which a file "
-        "without dates cannot tell; then allow about 4 more weeks to see who left.",
+        + ("about 4 more weeks until we know who left." if wait[0].isdigit() else f"wait {wait} to see who left.")
+        if per_week else
+        "How long enrolling takes depends on how many customers become eligible, which a file without dates "
+        f"cannot tell; then wait {wait} to see who left.",
         f"Planned so that {T['power']} of tests like this would show the effect if it is real, and a campaign with "
         f"no effect would look like a success only {fmt_pct(p.alpha)} of the time.",
     ]
@@ -404,7 +407,7 @@ def plan_finding(design: Design, other: Design | None = None) -> Finding:
         chart=lambda: charts.power_chart(by_n, by_effect, p.n_control, p.power),
         next_steps=[f"Run the A/B test: {T['n_test']} customers in the test group and {T['n_control']} in the "
                     "comparison group, " + (f"{T['weeks']} of enrolment plus " if p.weeks else "then ")
-                    + "4 weeks to see who left."],
+                    + f"{'wait ' if not wait[0].isdigit() else ''}{wait} to see who left."],
         headline=f"{design.name}: {T['n_test']} in the test group and {T['n_control']} in the comparison group.",
         bullets=bullets,
         facts=f,

@@ -19,14 +19,15 @@ if TYPE_CHECKING:  # imported lazily: `storytelling serve` should not load panda
     from storytelling.story import Story
 
 
-def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, log=print) -> Story:
+def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, log=print, full: bool = False) -> Story:
     """Everything the app would show for this config, as a Story (no Streamlit): the source the
-    config names, the scenario, and every analysis of the registry the data and config allow."""
+    config names, the scenario, and every analysis of the registry the data and config allow; what
+    cannot be built is logged and named in the story (``full``: with the supporting findings)."""
     from storytelling.data import DataError
     from storytelling.glossary import Glossary
     from storytelling.lift import analyse_lift
     from storytelling.registry import Run, analyses, get, run_all
-    from storytelling.report import build_story
+    from storytelling.report import build_story, left_out_names
     from storytelling.source import open_source
 
     source = open_source(path=data_path or cfg.data_path, sheet=cfg.data_sheet,
@@ -49,10 +50,8 @@ def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, l
             log(f"{a.key}: {a.summary(outcome.results[a.key])}")
     for key, why in outcome.missing().items():
         log(f"{key}: left out. {why}")
-    # a story that replays the past shows its supporting findings too (the month-by-month view)
-    full = cfg.findings is None and any(a.supporting and a.key in outcome.results for a in analyses())
     return build_story(lift, findings=outcome.findings, title=cfg.title, audience=cfg.audience, keys=cfg.findings,
-                       full=full, glossary=glossary, data_name=source.name)
+                       full=full, glossary=glossary, data_name=source.name, left_out=left_out_names(outcome))
 
 
 def scenario_contacts(cfg: StoryConfig, curves, log=print) -> int:

@@ -65,13 +65,16 @@ class StoryConfig:
     threshold: float | None = None  # contact everyone at or above this risk (0-1) instead of a count
     glossary: dict[str, dict[str, str]] = field(default_factory=dict)
     findings: list[str] | None = None  # None: the default story
-    backtest_months: int = 0  # the CLI replays the latest N months (0: no backtest)
+    backtest_months: int = 12  # replay the latest N months when the data has dates (0: no backtest)
     drivers: bool = True
     ab_results: str | None = None
     ab_design: str = "picks"
     ab_test_share: float = 0.5  # the planned share of customers in the test group (0.9 for a 90/10 split)
     ab_planned_total: int | None = None  # customers the test planned to enrol (warns when stopped early)
     ab_confidence: float = 0.95
+    ab_power: float = 0.8  # the chance the planned test catches the expected effect
+    ab_sided: str = "two-sided"  # or "one-sided": only a drop in churn counts
+    ab_counts: list[int] | None = None  # the test's result as counts: comparison customers, leavers, test customers, leavers
     brand_colour: str | None = None
     template: str | None = None
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -231,7 +234,7 @@ def _story_section(cfg: StoryConfig, story: dict) -> None:
         if not isinstance(findings, list) or not all(isinstance(x, str) for x in findings):
             raise DataError("story.findings must be a list of finding names in quotes.")
         cfg.findings = list(findings)
-    cfg.backtest_months = _num(story, "story", "backtest_months", 0, lo=0, hi=36, integer=True)
+    cfg.backtest_months = _num(story, "story", "backtest_months", cfg.backtest_months, lo=0, hi=36, integer=True)
     cfg.drivers = _bool(story, "story", "drivers", True)
     cfg.brand_colour = _str(story, "story", "brand_colour")
     if cfg.brand_colour and not is_hex_colour(cfg.brand_colour):
@@ -277,6 +280,20 @@ def _ab_section(cfg: StoryConfig, ab: dict, path) -> None:
     cfg.ab_test_share = _num(ab, "ab", "test_share", 0.5, lo=0.01, hi=0.99)
     cfg.ab_planned_total = _num(ab, "ab", "planned_total", None, lo=1, integer=True)
     cfg.ab_confidence = _num(ab, "ab", "confidence", 0.95, lo=0.5, hi=0.999)
+    cfg.ab_power = _num(ab, "ab", "power", 0.8, lo=0.5, hi=0.99)
+    cfg.ab_sided = _str(ab, "ab", "sided", "two-sided")
+    if cfg.ab_sided not in ("two-sided", "one-sided"):
+        raise DataError("ab.sided must be 'two-sided' or 'one-sided'.")
+    counts = ab.get("counts")
+    if counts is not None:
+        ok = (isinstance(counts, list) and len(counts) == 4 and all(isinstance(c, int) and c >= 0 for c in counts)
+              and counts[0] >= counts[1] and counts[2] >= counts[3] and counts[0] > 0 and counts[2] > 0)
+        if not ok:
+            raise DataError("ab.counts must be four whole numbers: comparison customers, of whom left, test "
+                            "customers, of whom left (for example [2000, 300, 2000, 250]).")
+        cfg.ab_counts = list(counts)
+    if cfg.ab_counts and cfg.ab_results:
+        raise DataError("[ab] names both a results file (results) and counts; keep one.")
 
 
 def load_config(path: str | Path) -> StoryConfig:
@@ -349,7 +366,8 @@ def to_toml(cfg: StoryConfig) -> str:
     for col, term in cfg.glossary.items():
         out += _section(f"glossary.{_key(col)}", term)
     out += _section("ab", {"results": cfg.ab_results, "design": cfg.ab_design, "test_share": cfg.ab_test_share,
-                           "planned_total": cfg.ab_planned_total, "confidence": cfg.ab_confidence})
+                           "planned_total": cfg.ab_planned_total, "confidence": cfg.ab_confidence,
+                           "power": cfg.ab_power, "sided": cfg.ab_sided, "counts": cfg.ab_counts})
     out += _section("model", {"path": cfg.model.path})
     for key, opts in cfg.analyses.items():
         out += _section(f"analyses.{_key(key)}", opts)

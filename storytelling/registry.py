@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -177,14 +177,26 @@ def run_all(run: Run, *, contain: Callable[[Analysis, Exception], str] | None = 
     propagates.
     """
     out = Outcome()
+    for _ in run_each(run, out, contain=contain):
+        pass
+    return out
+
+
+def run_each(run: Run, out: Outcome, *, contain: Callable[[Analysis, Exception], str] | None = None,
+             before: Callable[[Analysis], Any] | None = None) -> Iterator[Analysis]:
+    """:func:`run_all` one analysis at a time, filling ``out``: yields each analysis once it is done,
+    so a page can show its findings while the next computes. ``before(analysis)`` is called first
+    (a page starts a progress bar there)."""
     for a in analyses():
+        if before is not None:
+            before(a)
         try:
             _run_into(out, a, run)
         except Exception as exc:
             if contain is None:
                 raise
             out.failed[a.key] = contain(a, exc)
-    return out
+        yield a
 
 
 def _run_into(out: Outcome, a: Analysis, run: Run) -> None:

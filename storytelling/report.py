@@ -50,6 +50,11 @@ def available_findings(lift: LiftResult, *, backtest: BacktestResult | None = No
     return found + [f for f in (ab_plan, ab) if f is not None]
 
 
+def left_out_names(outcome: registry.Outcome, *, skip: tuple[str, ...] = ()) -> dict[str, str]:
+    """What the story lacks, by analysis name, with why (``skip``: reasons a reader need not see)."""
+    return {registry.get(k).name: why for k, why in outcome.missing().items() if k not in skip}
+
+
 def headline_keys(findings: list[Finding]) -> list[str]:
     """The default story's choice: every finding but the supporting ones."""
     supporting = registry.supporting_keys()
@@ -86,7 +91,7 @@ def build_story(lift: LiftResult, *, title: str = DEFAULT_TITLE, audience: str =
                 findings: list[Finding] | None = None, backtest: BacktestResult | None = None,
                 drivers: DriverResult | None = None, ab: Finding | None = None, ab_plan: Finding | None = None,
                 full: bool = False, keys: list[str] | None = None, glossary: Glossary | None = None,
-                data_name: str = "") -> Story:
+                data_name: str = "", left_out: dict[str, str] | None = None) -> Story:
     """The story of ``findings`` (by default those of the results given); ``keys`` picks and orders
     findings (unknown keys are ignored), ``full`` adds the supporting findings to the default choice."""
     found = findings if findings is not None else available_findings(lift, backtest=backtest, drivers=drivers,
@@ -101,7 +106,7 @@ def build_story(lift: LiftResult, *, title: str = DEFAULT_TITLE, audience: str =
                   subtitle=(f"Measured on the customers of {ev.period.label}" if ev.period.dated else
                             f"Measured on all {fmt_count(lift.curves.n, people=False)} customers in the file"),
                   period=_period(lift), data_name=data_name,
-                  glossary=gl)
+                  glossary=gl, left_out=dict(left_out or {}))
     return select(story, keys)
 
 

@@ -66,6 +66,9 @@ class Source(Protocol):
     def config_fields(self) -> dict[str, Any]:
         """How ``story.toml`` names this source (``data_path`` or ``data_sql``/``data_table``/``data_query``)."""
 
+    def campaign_results(self) -> tuple[int, int, int, int] | None:
+        """The campaign test that comes with the data (the sample ships one), as counts; else None."""
+
 
 @dataclass
 class FileSource:
@@ -75,6 +78,7 @@ class FileSource:
     raw: pd.DataFrame
     data: CustomerData
     path: str | None = None  # where the nightly build reads it again (None: the sample, or an upload)
+    sample: bool = False  # the embedded sample (which comes with a campaign test)
 
     @classmethod
     def read(cls, raw: pd.DataFrame, roles: Roles | None = None, *, name: str = "", path: str | None = None,
@@ -123,6 +127,14 @@ class FileSource:
 
     def config_fields(self) -> dict[str, Any]:
         return {"data_path": self.path}
+
+    def campaign_results(self) -> tuple[int, int, int, int] | None:
+        if not self.sample:
+            return None
+        from storytelling.abtest import results_from_table
+        from storytelling.sample import load_sample_ab
+
+        return results_from_table(load_sample_ab())
 
 
 @dataclass
@@ -195,6 +207,9 @@ class WarehouseSource:
         sql = self.table.source  # in the app, url is the secrets.toml connection's name
         return {"data_sql": self.connection or sql.url, "data_table": sql.table, "data_query": sql.query}
 
+    def campaign_results(self) -> None:
+        return None
+
 
 def open_source(*, path: str | None = None, sheet: str | None = None, sql: str | None = None,
                 table: str | None = None, query: str | None = None, query_seconds: float | None = None,
@@ -217,4 +232,6 @@ def open_source(*, path: str | None = None, sheet: str | None = None, sql: str |
     raw = load_table(path, sheet=sheet) if path else load_sample()
     from pathlib import Path
 
-    return FileSource.read(raw, given, name=name or (Path(path).name if path else SAMPLE_NAME), path=path)
+    src = FileSource.read(raw, given, name=name or (Path(path).name if path else SAMPLE_NAME), path=path)
+    src.sample = not path
+    return src

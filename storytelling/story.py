@@ -299,6 +299,7 @@ class Story:
     data_name: str = ""
     glossary: dict[str, str] = field(default_factory=dict)  # column -> name used in sentences
     next_steps: list[str] = field(default_factory=list)
+    left_out: dict[str, str] = field(default_factory=dict)  # analysis name -> why it is not in the story
 
     def messages(self, n: int) -> list[Finding]:
         """The first ``n`` messages: the findings after the context-setting population figure."""

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from storytelling.abtest import plan_finding, plan_test
-from storytelling.registry import Analysis, Run, register
+from storytelling.errors import DataError
+from storytelling.registry import Analysis, LeftOut, Run, register
+
+
+def _options(run: Run) -> dict:
+    """From story.toml's [ab]: who enters, confidence, power, split and direction; the churn with and
+    without the campaign and the weekly customers follow from the scenario."""
+    cfg = run.config
+    return {"design": cfg.ab_design, "confidence": cfg.ab_confidence, "power": cfg.ab_power, "ratio": cfg.ab_ratio,
+            "sided": cfg.ab_sided}
 
 
 def designs(run: Run, o: dict) -> dict:
@@ -14,20 +23,39 @@ def designs(run: Run, o: dict) -> dict:
                        alternative=o["sided"])
 
 
+def testable(run: Run) -> str | None:
+    """Why the scenario leaves nothing to test, or None."""
+    lift, a = run.lift, run.lift.assumptions
+    if a.save_rate >= 1:
+        return ("the assumptions say the offer keeps every contacted leaver (100%), so nobody on the list would "
+                "leave: there is nothing left to test. Set the share the offer keeps to what past campaigns showed.")
+    if lift.contacts == 0 or lift.point.hit_rate <= 0 or a.save_rate <= 0:
+        return ("the scenario calls nobody (or the offer keeps nobody), so there is no effect to test. Set a list "
+                "size and the share the offer keeps.")
+    return None
+
+
 def _compute(run: Run, o: dict):
     """The chosen design with its plan (``base``, ``target``, ``per_week`` as set on the page; by
     default the scenario's), and the other design for comparison."""
+    if (why := testable(run)) is not None:
+        raise LeftOut(f"No test to plan: {why}")
     options = designs(run, o)
     d = options[o["design"]]
-    d.plan = plan_test(o.get("base", d.baseline_rate), o.get("target", d.target_rate), alpha=1 - o["confidence"],
-                       power=o["power"], ratio=o["ratio"], alternative=o["sided"],
-                       eligible_per_week=o.get("per_week", d.eligible_per_week) or None)
+    try:
+        d.plan = plan_test(o.get("base", d.baseline_rate), o.get("target", d.target_rate),
+                           alpha=1 - o["confidence"], power=o["power"], ratio=o["ratio"], alternative=o["sided"],
+                           eligible_per_week=o.get("per_week", d.eligible_per_week) or None)
+    except DataError as exc:
+        if "base" in o:  # the page's own numbers: said on the page
+            raise
+        raise LeftOut(f"No test to plan: {exc}") from None
     return d, options["everyone" if o["design"] == "picks" else "picks"]
 
 
 ANALYSIS = register(Analysis(
     key="ab_plan", name="A/B test plan", order=40, page="app_pages/ab_test.py",
-    compute=_compute, findings=lambda result, lift: [plan_finding(*result)],
-    options=lambda run: None, unasked="plan the test on the A/B test page.", supporting=("ab_plan",),
+    compute=_compute, findings=lambda result, lift: [plan_finding(*result)], options=_options,
     invite="Plan the A/B test that confirms the figures on the A/B test page",
+    summary=lambda result: f"{result[0].plan.total:,} customers",
 ))

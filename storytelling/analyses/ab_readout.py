@@ -7,11 +7,15 @@ from storytelling.registry import Analysis, Run, register
 
 
 def _options(run: Run) -> dict | None:
+    """From story.toml's [ab]: the results file or counts; else the test that comes with the data."""
     cfg = run.config
-    if not cfg.ab_results:
+    found = {"file": cfg.ab_results} if cfg.ab_results else {"counts": cfg.ab_counts} if cfg.ab_counts else None
+    if found is None and (counts := run.source.campaign_results()) is not None:
+        found = {"counts": list(counts)}
+    if found is None:
         return None
-    return {"file": cfg.ab_results, "confidence": cfg.ab_confidence, "ratio": cfg.ab_ratio,
-            "planned_total": cfg.ab_planned_total, "design": cfg.ab_design}
+    return {**found, "confidence": cfg.ab_confidence, "ratio": cfg.ab_ratio, "planned_total": cfg.ab_planned_total,
+            "design": cfg.ab_design}
 
 
 def _compute(run: Run, o: dict):

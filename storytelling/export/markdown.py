@@ -25,4 +25,6 @@ def to_markdown(story: Story) -> str:
     caveats = [f.caveats[0] for f in found if f.caveats]
     if caveats:
         lines += ["", f"_Caveat: {_esc(caveats[0])}_"]
+    if story.left_out:
+        lines += ["", "_Not in this update: " + _esc(", ".join(story.left_out)) + "._"]
     return "\n".join(lines) + "\n"

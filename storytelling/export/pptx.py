@@ -162,14 +162,18 @@ def _appendix_slide(prs, story: Story, brand: RGBColor) -> None:
     left_rows = list(story.assumptions.items())
     _table(slide, [("Assumption", "Value")] + left_rows, MARGIN, Inches(1.9), Inches(5.6))
     box = slide.shapes.add_textbox(MARGIN, Inches(5.4), Inches(5.6), Inches(1.4))
+    missing = [f"{k}: {v}" for k, v in story.left_out.items()]
     _text(box.text_frame, [("Data", 14, True, INK)] +
-          [(x, 12, False, INK) for x in (story.data_name, story.period) if x])
+          [(x, 12, False, INK) for x in (story.data_name, story.period) if x] +
+          ([("Not in this deck: " + ", ".join(story.left_out) + " (why: in the notes).", 12, False, INK)]
+           if missing else []))
     gl = list(story.glossary.items())[:16]
     if gl:
         _table(slide, [("Column in the data", "Name in this deck")] + gl, Inches(6.7), Inches(1.9), Inches(6.0),
                size=10 if len(gl) > 10 else 12)
     _notes(slide, ["Assumptions agreed with marketing; every figure in the deck follows them.",
-                   *(f"{k}: {v}" for k, v in story.assumptions.items()), "", story.period])
+                   *(f"{k}: {v}" for k, v in story.assumptions.items()), "", story.period,
+                   *(["", "Not in this deck:"] + [f"- {m}" for m in missing] if missing else [])])
 
 
 def _table(slide, rows: list[tuple[str, str]], left, top, width, size: int = 12) -> None:

@@ -50,7 +50,9 @@ def cached_raw(key: str, _raw: bytes | None, name: str | None, sheet: str | None
 
 @per_dataset(show_spinner=False, max_entries=6)
 def cached_file_source(key: str, roles_json: str, name: str, path: str | None, _raw: pd.DataFrame) -> FileSource:
-    return FileSource.read(_raw, Roles.from_dict(json.loads(roles_json)), name=name, path=path)
+    source = FileSource.read(_raw, Roles.from_dict(json.loads(roles_json)), name=name, path=path)
+    source.sample = key == SAMPLE_KEY
+    return source
 
 
 @per_dataset(show_spinner=False, max_entries=4)
@@ -229,3 +231,18 @@ def warm_sample() -> None:
     cached_glossary(SAMPLE_KEY, roles_json, source.data)
     curves = cached_curves(SAMPLE_KEY, roles_json, bool(source.data.has_value), source, ev)
     gains_spec(curves)  # imports and themes Altair, and draws the lift page's first chart once for everyone
+    _warm_story(source, ev, curves, roles_json)
+
+
+def _warm_story(source: Source, ev: Evaluation, curves: Curves, roles_json: str) -> None:
+    """The slow steps of the sample's default story (the backtest's training, the drivers), stored
+    where the first visitor's Overview looks for them (it waits for a step still being computed)."""
+    from storytelling.config import StoryConfig
+    from storytelling.lift import analyse_lift, default_contacts
+    from storytelling.registry import Run, run_all
+
+    cfg = StoryConfig()
+    a = cfg.assumptions()
+    lift = analyse_lift(curves, a, default_contacts(curves, a))
+    glossary = cached_glossary(SAMPLE_KEY, roles_json, source.data)
+    run_all(Run(source, ev, lift, cfg, glossary, memo=memo_for(SAMPLE_KEY, roles_json)))

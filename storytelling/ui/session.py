@@ -11,8 +11,8 @@ import streamlit as st
 from storytelling.analyses.drivers import own_key, own_model
 from storytelling.data import HealthReport, Roles
 from storytelling.drivers import DriverModel
-from storytelling.registry import Outcome, Run, run_all, run_one
-from storytelling.report import DEFAULT_TITLE, build_story
+from storytelling.registry import Outcome, Run, run_each, run_one
+from storytelling.report import DEFAULT_TITLE, build_story, left_out_names
 from storytelling.story import Story
 from storytelling.ui.caches import (
     BASELINE,
@@ -67,12 +67,26 @@ def analysis(ctx: AppContext, key: str, options: dict, *, progress=None) -> tupl
     return done
 
 
-def story(ctx: AppContext, *, full: bool = False) -> tuple[Story, Outcome]:
-    """The whole story the registry can tell now, under the current assumptions, and what it left out
-    (``full``: with the supporting findings, for the Export page to choose from). Never trains."""
-    outcome = run_all(run_for(ctx, start=False), contain=_contained)
-    return build_story(current_result(ctx), findings=outcome.findings, audience=ctx.audience, full=full,
-                       glossary=ctx.glossary, data_name=ctx.dataset_name), outcome
+def story(ctx: AppContext, *, full: bool = False, show=None) -> tuple[Story, Outcome]:
+    """The whole story from the data and the setup alone, never from which pages were visited: every
+    analysis the data allows, computed on demand (a progress line while it works) and shared by
+    sessions, and what it left out with why. ``show(findings)`` gets each analysis's findings as soon
+    as they are ready (``full``: with the supporting findings, for the Export page to choose from)."""
+    status = st.empty()
+
+    def progress(i: int, n: int, label: str) -> None:
+        status.progress(i / n, text=f"Replaying the past months: {label} ({i + 1} of {n})" if i < n else "Done")
+
+    out, shown = Outcome(), 0
+    run = run_for(ctx, progress=progress)
+    for _ in run_each(run, out, contain=_contained, before=lambda a: status.caption(f"Working out: {a.name}…")):
+        if show is not None and len(out.findings) > shown:
+            show(out.findings[shown:])
+        shown = len(out.findings)
+    status.empty()
+    told = build_story(current_result(ctx), findings=out.findings, audience=ctx.audience, full=full,
+                       glossary=ctx.glossary, data_name=ctx.dataset_name, left_out=left_out_names(out))
+    return told, out
 
 
 def _contained(analysis, exc: Exception) -> str:
@@ -136,9 +150,22 @@ def session_config(ctx: AppContext, *, title: str = DEFAULT_TITLE, keys: list[st
         cost_per_contact=a.cost_per_contact, save_rate=a.save_rate, fixed_cost=a.fixed_cost, capacity=a.capacity,
         value_months=a.value_months if ctx.curves.uses_value else None,
         contacts=None if threshold is not None else current_contacts(ctx), threshold=threshold,
-        glossary=ctx.glossary.edits(base), findings=keys, brand_colour=brand_colour,
-        ab_design=st.session_state.get("ab_design", "picks"), ab_confidence=st.session_state.get("ab_conf", 0.95),
-        ab_test_share=st.session_state.get("ab_split", 50) / 100)
+        glossary=ctx.glossary.edits(base), findings=keys, brand_colour=brand_colour, **_chosen(ctx))
+
+
+def _chosen(ctx: AppContext) -> dict:
+    """What the pages chose that the nightly build needs to tell the same story: the months replayed,
+    the A/B test's settings, and its result when it is not the one that comes with the data."""
+    ss, choices = st.session_state, _choices(ctx)
+    out = {"ab_design": ss.get("ab_design", "picks"), "ab_confidence": ss.get("ab_conf", 0.95),
+           "ab_test_share": ss.get("ab_split", 50) / 100, "ab_power": ss.get("ab_power", 0.8),
+           "ab_sided": ss.get("ab_sided", "two-sided")}
+    if "backtest" in choices and choices["backtest"].get("cutoffs"):
+        out["backtest_months"] = len(choices["backtest"]["cutoffs"])
+    counts = choices.get("ab_readout", {}).get("counts")
+    if counts and tuple(counts) != ctx.source.campaign_results():
+        out["ab_counts"] = [int(c) for c in counts]
+    return out
 
 
 def apply_config(cfg, ctx: AppContext) -> list[str]:
