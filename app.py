@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from storytelling.ui import sidebar
+from storytelling.ui import render, sidebar
 from storytelling.ui.budget import keep_memory_in_check
 from storytelling.ui.guard import page_guard
 
-st.set_page_config(page_title="Churn story", page_icon=":material/insights:", layout="wide")
+st.set_page_config(page_title="Churn story", page_icon=render.app_icon(), layout="wide")
 keep_memory_in_check()  # once per server: idle data sets leave the caches, freed memory goes back
 
 pages = [

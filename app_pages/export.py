@@ -1,4 +1,4 @@
-"""Export: the story as a deck, a one-page report and an update note; the setup as story.toml."""
+"""Export: the story as a deck, a printable report and an update note; the setup as story.toml."""
 
 import time
 
@@ -33,7 +33,7 @@ def _load_config() -> None:
 
 ctx = context()
 render.page_header(ctx, "Export", "The same story as the pages, ready for the exec meeting: an editable deck with "
-                   "speaker notes, a one-page report to print or mail, and a short update note for chat.")
+                   "speaker notes, a printable report to print or mail, and a short update note for chat.")
 
 everything, outcome = whole_story(ctx, full=True)
 titles = {f.key: f.title for f in everything.findings}
@@ -80,7 +80,7 @@ if files and files["signature"] == signature:
     c1, c2, c3 = st.columns(3)
     c1.download_button("Deck (.pptx)", files["pptx"], "churn-story.pptx", icon=":material/slideshow:",
                        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", on_click="ignore")
-    c2.download_button("One-page report (.html)", files["html"], "churn-story.html", mime="text/html",
+    c2.download_button("Printable report (.html)", files["html"], "churn-story.html", mime="text/html",
                        icon=":material/article:", on_click="ignore")
     c3.download_button("Update note (.md)", files["md"], "churn-update.md", mime="text/markdown",
                        icon=":material/chat:", on_click="ignore")

@@ -1,4 +1,4 @@
-"""Renderers of a :class:`~storytelling.story.Story`: deck, one-page report, update note.
+"""Renderers of a :class:`~storytelling.story.Story`: deck, printable report, update note.
 
 They only lay out what the findings say; no number is computed here. Each renderer is imported on
 first use, so a page that only needs ``export.tables`` does not load python-pptx.

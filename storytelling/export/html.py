@@ -1,4 +1,4 @@
-"""A one-page, self-contained, printable report (no network: pictures are inline)."""
+"""A self-contained, printable report (no network: pictures are inline); compact when printed."""
 
 from __future__ import annotations
 
@@ -29,10 +29,17 @@ table { border-collapse: collapse; font-size: 14px; margin: 6px 0 16px; }
 td, th { border-bottom: 1px solid #d0d7de; padding: 4px 14px 4px 0; text-align: left; vertical-align: top; }
 .appendix { font-size: 14px; }
 @media print {
-  @page { size: A4; margin: 14mm; }
+  @page { size: A4; margin: 12mm; }
+  body { font-size: 10pt; line-height: 1.3; }
   main { padding: 0; max-width: none; }
-  section { break-inside: avoid; }
-  .next { break-inside: avoid; }
+  header { margin-bottom: 10px; padding-bottom: 6px; }
+  h1 { font-size: 18pt; }
+  section { break-inside: avoid; margin: 0 0 10px; }
+  section h2 { font-size: 12.5pt; }
+  .next { break-inside: avoid; margin-bottom: 12px; padding: 6px 12px; }
+  img { max-width: 105mm; margin: 4px 0; }
+  ul { margin: 2px 0 4px 16px; }
+  table { font-size: 9pt; }
 }
 """
 

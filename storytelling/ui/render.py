@@ -57,3 +57,17 @@ def page_header(ctx, title: str, caption: str | None = None) -> None:
 
 def error(message: str) -> None:
     st.error(md_escape(message), icon=":material/error:")
+
+
+def app_icon():
+    """The page icon, drawn here (a Material icon as page icon is fetched from a font server:
+    an offline install would log network errors on every visit)."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    d = ImageDraw.Draw(img)
+    d.rounded_rectangle((0, 0, 63, 63), radius=14, fill=(0, 114, 178, 255))
+    for i, h in enumerate((18, 30, 42)):  # three rising bars
+        x = 12 + i * 15
+        d.rectangle((x, 52 - h, x + 9, 52), fill=(255, 255, 255, 255))
+    return img

@@ -40,7 +40,7 @@ def test_walk_every_page(server, page):
     page.goto(server, timeout=TIMEOUT)
     wait_ready(page)
     expect(page.get_by_text("The churn story")).to_be_visible(timeout=TIMEOUT)
-    expect(page.get_by_text(re.compile(r"left within a month"))).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile(r"left within a month")).first).to_be_visible(timeout=TIMEOUT)
     no_exception(page)
     shot(page, "overview")
 
@@ -57,20 +57,20 @@ def test_walk_every_page(server, page):
     shot(page, "retention_lift")
 
     page.get_by_role("link", name="Backtest").first.click()
-    expect(page.get_by_text(re.compile("Had we used the model since"))).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile("Had we used the model since")).first).to_be_visible(timeout=TIMEOUT)
     wait_ready(page)
     no_exception(page)
     shot(page, "backtest", height=3400)
 
     page.get_by_role("link", name="Drivers").first.click()
-    expect(page.get_by_text(re.compile("say most about who leaves"))).to_be_visible(timeout=TIMEOUT)
-    expect(page.get_by_text(re.compile(r"risk of leaving within a month at"))).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile("say most about who leaves")).first).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile(r"risk of leaving within a month at")).first).to_be_visible(timeout=TIMEOUT)
     wait_ready(page)
     no_exception(page)
     shot(page, "drivers", height=3400)
 
     page.get_by_role("link", name="A/B test").first.click()
-    expect(page.get_by_text(re.compile("A fair test needs"))).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile("A fair test needs")).first).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text(re.compile("No clear effect yet|The campaign worked|The campaign backfired")).first
            ).to_be_visible(timeout=TIMEOUT)
     wait_ready(page)
@@ -112,7 +112,7 @@ def test_slider_moves_the_numbers_and_the_link(server, page):
 def test_shared_link_opens_the_same_scenario(server, page):
     page.goto(server + "/retention_lift?contacts=3000&audience=Data+scientist", timeout=TIMEOUT)
     wait_ready(page)
-    expect(page.get_by_text(re.compile(r"Calling the top 3,000 customers"))).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile(r"Calling the top 3,000 customers")).first).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text(re.compile(r"AUC")).first).to_be_visible(timeout=TIMEOUT)
     no_exception(page)
     shot(page, "retention_lift_data_scientist")
@@ -148,7 +148,7 @@ def test_upload_a_csv_with_renamed_columns(server, page, tmp_path):
     page.goto(server + "/retention_lift", timeout=TIMEOUT)
     wait_ready(page)
     _upload(page, path)
-    expect(page.get_by_text(re.compile("Calling the top"))).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile("Calling the top")).first).to_be_visible(timeout=TIMEOUT)
     no_exception(page)
     shot(page, "upload_csv")
 
@@ -214,7 +214,7 @@ def test_an_undated_table_in_the_browser(server, page, tmp_path):
     wait_ready(page)
     expect(page.get_by_text("Health report")).to_be_visible(timeout=TIMEOUT)
     _upload(page, path)
-    expect(page.get_by_text(re.compile("'rownames' numbers the rows"))).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile("'rownames' numbers the rows")).first).to_be_visible(timeout=TIMEOUT)
     wait_ready(page)
     chips = page.locator("[data-testid='stMultiSelect'] [data-tag]")
     expect(chips).to_have_count(len(infer_roles(df).features), timeout=TIMEOUT)
@@ -226,3 +226,19 @@ def test_an_undated_table_in_the_browser(server, page, tmp_path):
     assert page.get_by_text("Kept / month").count() == 0
     no_exception(page)
     shot(page, "lift_undated")
+
+
+def test_nothing_is_fetched_from_the_network(server, page):
+    """An offline install works quietly: every request the app makes goes to its own server."""
+    from urllib.parse import urlparse
+
+    outside = []
+    page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).hostname not in
+            ("127.0.0.1", "localhost", None) and not r.url.startswith(("data:", "blob:")) else None)
+    page.goto(server, timeout=TIMEOUT)
+    wait_ready(page)
+    expect(page.get_by_text(re.compile(r"left within a month")).first).to_be_visible(timeout=TIMEOUT)
+    for name in ("Retention lift", "Export"):
+        page.get_by_role("link", name=name).first.click()
+        wait_ready(page)
+    assert outside == []
