@@ -7,7 +7,7 @@ import streamlit as st
 from storytelling.config import parse_config, to_toml
 from storytelling.data import DataError
 from storytelling.export import to_html, to_markdown, to_pptx
-from storytelling.report import DEFAULT_TITLE, headline_keys, select
+from storytelling.report import DEFAULT_TITLE, finding_name, headline_keys, select
 from storytelling.story import AUDIENCES, md_escape
 from storytelling.ui import render
 from storytelling.ui.context import CTX
@@ -42,7 +42,8 @@ c1, c2 = st.columns([3, 1])
 title = c1.text_input("Title", DEFAULT_TITLE, key="export_title", max_chars=200)
 audience = c2.selectbox("Audience", AUDIENCES, index=AUDIENCES.index(ctx.audience), key="export_audience")
 chosen = st.multiselect("Findings, in the order you pick them", list(titles), default=default,
-                        format_func=lambda k: titles.get(k, k), key="export_findings")
+                        format_func=lambda k: finding_name(k, titles.get(k, k)), key="export_findings",
+                        help="Short names here; the deck's outline below shows each slide's title.")
 chosen = [k for k in chosen if k in titles]
 for name, why in everything.left_out.items():  # named in the deck's appendix too
     st.caption(md_escape(f"Not in this story: {name}. {why[0].upper() + why[1:]}"))

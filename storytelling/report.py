@@ -40,6 +40,19 @@ def assumption_texts(lift: LiftResult) -> dict[str, str]:
     return out
 
 
+#: Short names for choosing findings (the titles are whole sentences); others show their title's start.
+FINDING_NAMES = {
+    "population": "Who left", "lift": "The list's worth", "comparison": "Model vs today's rule",
+    "best_depth": "Best list size", "backtest_total": "Backtest: total", "backtest_timeline": "Backtest: by month",
+    "backtest_quality": "Backtest: the model's edge", "drivers": "Why customers leave", "ab_plan": "A/B test plan",
+    "ab_readout": "A/B test result",
+}
+
+
+def finding_name(key: str, title: str) -> str:
+    return FINDING_NAMES.get(key) or (title if len(title) <= 40 else title[:39].rstrip() + "…")
+
+
 def available_findings(lift: LiftResult, *, backtest: BacktestResult | None = None,
                        drivers: DriverResult | None = None, ab_plan: Finding | None = None,
                        ab: Finding | None = None) -> list[Finding]:

@@ -44,3 +44,16 @@ def test_designs_follow_the_lift_scenario(sample_lift_drivers):
     # customers eligible per week: a month's customers spread over 30 days, the list's share of them
     assert d["everyone"].eligible_per_week == pytest.approx(len(month) * 7 / 30)
     assert d["picks"].eligible_per_week == pytest.approx(lift.contacts * 7 / 30)
+
+
+def test_every_finding_has_a_short_name_for_the_export_page():
+    """The Export page's chooser shows short names (whole-sentence titles hid the fifth chip on)."""
+    import json
+
+    from storytelling.report import finding_name
+    from tests.data.make_golden import GOLDEN
+
+    keys = json.loads(GOLDEN.read_text())["findings"]
+    names = [finding_name(k, v["title"]) for k, v in keys.items()]
+    assert all(len(n) <= 30 for n in names) and len(set(names)) == len(names), names
+    assert finding_name("toy", "A very long title that goes on and on about many things") .endswith("…")
