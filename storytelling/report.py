@@ -131,7 +131,9 @@ def select(story: Story, keys: list[str], *, title: str | None = None, audience:
     test = next((f for f in found if f.key == "ab_readout"), None)
     # a real test overrides the replay: unless it shows the campaign works, the ask is the test's
     replay_ask = test is None or test.fact("worked").value
-    steps = [s for f in found if replay_ask or f.key != "best_depth" for s in f.next_steps]
+    # ... and once a test has run, its readout says what to do next, not the plan for running one
+    steps = [s for f in found if (replay_ask or f.key != "best_depth") and not (test and f.key == "ab_plan")
+             for s in f.next_steps]
     if not any(f.key in ("ab_plan", "ab_readout") for f in found):
         steps.append(AB_NEXT)
     return replace(story, findings=found, next_steps=steps, title=title or story.title,

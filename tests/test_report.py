@@ -57,3 +57,17 @@ def test_every_finding_has_a_short_name_for_the_export_page():
     names = [finding_name(k, v["title"]) for k, v in keys.items()]
     assert all(len(n) <= 30 for n in names) and len(set(names)) == len(names), names
     assert finding_name("toy", "A very long title that goes on and on about many things") .endswith("…")
+
+
+def test_a_test_that_has_run_replaces_the_plan_in_what_happens_next(sample_lift_drivers):
+    from storytelling.abtest import designs, plan_finding
+    from storytelling.report import build_story
+
+    lift, drivers = sample_lift_drivers
+    a, b = designs(churn_rate=0.03, contact_share=0.1, hit_rate=0.15, save_rate=0.3, customers_per_week=3000)
+    plan = plan_finding(b, a)
+    before = build_story(lift, drivers=drivers, ab_plan=plan)
+    assert any(s.startswith("Run the A/B test") for s in before.next_steps)
+    after = build_story(lift, drivers=drivers, ab_plan=plan, ab=readout_finding(read_test(2000, 300, 2000, 290)))
+    assert not any(s.startswith("Run the A/B test") for s in after.next_steps)
+    assert any("larger test" in s for s in after.next_steps)  # the readout's own step: no clear effect yet
