@@ -46,25 +46,37 @@ test_share = c1.slider("Customers in the test group (%)", 10, 90, 50, step=5, ke
 ratio = test_share / (100 - test_share)
 options = designs_for(lift, alpha=1 - confidence, power=power, ratio=ratio, alternative=sided)
 d = options[design_key]
-base = c2.number_input("Churn without the campaign (%)", 0.1, 99.0, round(d.baseline_rate * 100, 2), step=0.1,
-                       key=f"ab_base_{design_key}", persist_state="session")
+
+
+def prefilled(key: str, default: float) -> bool:
+    """A number prefilled from the scenario follows the scenario until the user edits it; True once edited."""
+    ss, was = st.session_state, st.session_state.get(f"{key}__default")
+    if key not in ss or ss[key] == was:
+        ss[key] = default
+    ss[f"{key}__default"] = default
+    return ss[key] != default
+
+
+edited = prefilled(f"ab_base_{design_key}", round(d.baseline_rate * 100, 2))
+base = c2.number_input("Churn without the campaign (%)", 0.1, 99.0, step=0.1, key=f"ab_base_{design_key}")
 mode = c3.segmented_control("Effect as", ["Churn with it", "Relative drop"], default="Churn with it",
                             key="ab_effect_mode", required=True, persist_state="session")
 if mode == "Relative drop":
-    drop = c3.number_input("Relative drop (%)", 0.1, 99.0, round((1 - d.target_rate / d.baseline_rate) * 100, 1),
-                           step=1.0, key=f"ab_drop_{design_key}", persist_state="session")
+    edited |= prefilled(f"ab_drop_{design_key}", round((1 - d.target_rate / d.baseline_rate) * 100, 1))
+    drop = c3.number_input("Relative drop (%)", 0.1, 99.0, step=1.0, key=f"ab_drop_{design_key}")
     target = base / 100 * (1 - drop / 100)
 else:
-    target = c3.number_input("Churn with the campaign (%)", 0.01, 99.0, round(d.target_rate * 100, 2), step=0.1,
-                             key=f"ab_target_{design_key}", persist_state="session") / 100
-per_week = c4.number_input("Eligible customers per week", 0, 10_000_000, int(round(d.eligible_per_week or 0)),
-                           key=f"ab_week_{design_key}", persist_state="session",
+    edited |= prefilled(f"ab_target_{design_key}", round(d.target_rate * 100, 2))
+    target = c3.number_input("Churn with the campaign (%)", 0.01, 99.0, step=0.1, key=f"ab_target_{design_key}") / 100
+edited |= prefilled(f"ab_week_{design_key}", int(round(d.eligible_per_week or 0)))
+per_week = c4.number_input("Eligible customers per week", 0, 10_000_000, key=f"ab_week_{design_key}",
                            help=None if d.eligible_per_week else "The data has no dates, so it cannot tell how many "
                            "customers become eligible each week; enter it to see the weeks (0: not known).")
 asked = {"design": design_key, "confidence": confidence, "power": power, "ratio": ratio, "sided": sided}
 try:
-    (d, _), (plan_f,) = analysis(ctx, "ab_plan", {**asked, "base": base / 100, "target": target,
-                                                  "per_week": per_week})
+    # the scenario's own rates unless the user typed others (so the Overview and the nightly build agree)
+    mine = {"base": base / 100, "target": target, "per_week": per_week} if edited else {}
+    (d, _), (plan_f,) = analysis(ctx, "ab_plan", {**asked, **mine})
 except DataError as exc:
     render.error(str(exc))
     st.stop()
@@ -78,7 +90,7 @@ st.markdown("### Read the result")
 entry = st.segmented_control("Results", ["Upload per-customer results", "Enter counts"],
                              default="Upload per-customer results", key="ab_entry", required=True,
                              persist_state="session")
-counts = None
+counts, real = None, True
 if entry == "Upload per-customer results":
     up = st.file_uploader("One row per customer: group (control / test) and churned (yes / no)",
                           type=["csv", "txt", "xlsx", "parquet"], key="ab_upload")
@@ -94,18 +106,25 @@ else:
     st.caption("Prefilled with what the planned test would show if the expected effect came true.")
     c1, c2, c3, c4 = st.columns(4)
     big = 100_000_000
-    counts = (c1.number_input("Comparison group: customers", 1, big, plan.n_control, key="ab_cn"),
-              c2.number_input("… of whom left", 0, big, round(plan.n_control * plan.baseline_rate), key="ab_cc"),
-              c3.number_input("Test group: customers", 1, big, plan.n_test, key="ab_tn"),
-              c4.number_input("… of whom left", 0, big, round(plan.n_test * plan.target_rate), key="ab_tc"))
+    expected = (plan.n_control, round(plan.n_control * plan.baseline_rate), plan.n_test,
+                round(plan.n_test * plan.target_rate))
+    counts = (c1.number_input("Comparison group: customers", 1, big, expected[0], key="ab_cn"),
+              c2.number_input("… of whom left", 0, big, expected[1], key="ab_cc"),
+              c3.number_input("Test group: customers", 1, big, expected[2], key="ab_tn"),
+              c4.number_input("… of whom left", 0, big, expected[3], key="ab_tc"))
+    real = tuple(counts) != expected  # the prefilled counts illustrate the plan: never told as a result
 if counts is None:
     st.stop()
 try:
     _, (result,) = analysis(ctx, "ab_readout", {"counts": [int(c) for c in counts], "confidence": confidence,
-                                                "ratio": ratio, "planned_total": plan.total, "design": design_key})
+                                                "ratio": ratio, "planned_total": plan.total, "design": design_key},
+                            remember=real)
 except DataError as exc:
     render.error(str(exc))
     st.stop()
+if not real:
+    st.caption("An illustration: these are the counts the plan expects. Enter the test's real counts to tell its "
+               "result in the story.")
 render.finding(result, ctx.audience, level=4, caveats=False)
 for w in result.caveats:
     st.warning(md_escape(w), icon=":material/warning:")

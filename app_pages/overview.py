@@ -19,22 +19,33 @@ ev = ctx.evaluation
 st.caption(md_escape(f"{ctx.dataset_name} · measured on the customers of {ev.period.label} · {ctx.audience} view"))
 
 supporting = registry.supporting_keys()
-drawn = []
+drawn, plans = [], []
 
 
 def show(findings) -> None:
-    """Draw the headline findings of one analysis as soon as it is done."""
+    """Draw the headline findings of one analysis as soon as it is done (a test's plan waits: once
+    the test has run, its readout is the story)."""
     for f in findings:
         if f.key in supporting:
             continue
-        with st.container(border=True):
-            render.finding(f, ctx.audience, compact=bool(drawn), level=4)
-            if f.key == "drivers":  # said wherever drivers appear
-                st.caption(f"⚠️ {md_escape(f.caveats[0])}")
-        drawn.append(f.key)
+        if f.key == "ab_plan":
+            plans.append(f)
+            continue
+        draw(f)
+
+
+def draw(f) -> None:
+    with st.container(border=True):
+        render.finding(f, ctx.audience, compact=bool(drawn), level=4)
+        if f.key == "drivers":  # said wherever drivers appear
+            st.caption(f"⚠️ {md_escape(f.caveats[0])}")
+    drawn.append(f.key)
 
 
 told, outcome = story(ctx, show=show)
+if "ab_readout" not in outcome.results:
+    for f in plans:
+        draw(f)
 if told.next_steps:
     with st.container(border=True):
         st.markdown("#### What happens next")

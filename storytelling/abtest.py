@@ -382,9 +382,10 @@ def plan_finding(design: Design, other: Design | None = None) -> Finding:
     split = "half and half" if p.ratio == 1 else f"{fmt_pct(p.ratio / (1 + p.ratio))} in the test group"
     per_week = p.eligible_per_week or design.eligible_per_week
     # the label's horizon (30 days) is known only for dated data; a file without dates does not say it
-    wait = "4 weeks" if design.eligible_per_week is not None else "as long as the churn column looks ahead"
+    dated = design.eligible_per_week is not None
+    wait = "4 weeks" if dated else "as long as the churn column looks ahead"
     bullets = [
-        f"Without the campaign {T['baseline_rate']} of these customers leave{' within a month' if per_week else ''}; "
+        f"Without the campaign {T['baseline_rate']} of these customers leave{' within a month' if dated else ''}; "
         f"we expect {T['target_rate']} with it.",
         f"Split {split}: {T['n_test']} customers in the test group, {T['n_control']} left alone as the comparison.",
         f"Enrolling takes {T['weeks']} at {fmt_count(per_week, people=False)} eligible customers a week, then "
@@ -406,8 +407,8 @@ def plan_finding(design: Design, other: Design | None = None) -> Finding:
         title=f"A fair test needs {T['total']} customers" + (f", {T['weeks']} of enrolment" if p.weeks else ""),
         chart=lambda: charts.power_chart(by_n, by_effect, p.n_control, p.power),
         next_steps=[f"Run the A/B test: {T['n_test']} customers in the test group and {T['n_control']} in the "
-                    "comparison group, " + (f"{T['weeks']} of enrolment plus " if p.weeks else "then ")
-                    + f"{'wait ' if not wait[0].isdigit() else ''}{wait} to see who left."],
+                    "comparison group, " + (f"{T['weeks']} of enrolment, then " if p.weeks else "then ")
+                    + ("4 weeks" if dated else f"wait {wait}") + " to see who left."],
         headline=f"{design.name}: {T['n_test']} in the test group and {T['n_control']} in the comparison group.",
         bullets=bullets,
         facts=f,

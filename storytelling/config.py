@@ -234,7 +234,7 @@ def _story_section(cfg: StoryConfig, story: dict) -> None:
         if not isinstance(findings, list) or not all(isinstance(x, str) for x in findings):
             raise DataError("story.findings must be a list of finding names in quotes.")
         cfg.findings = list(findings)
-    cfg.backtest_months = _num(story, "story", "backtest_months", cfg.backtest_months, lo=0, hi=36, integer=True)
+    cfg.backtest_months = _num(story, "story", "backtest_months", cfg.backtest_months, lo=0, hi=240, integer=True)
     cfg.drivers = _bool(story, "story", "drivers", True)
     cfg.brand_colour = _str(story, "story", "brand_colour")
     if cfg.brand_colour and not is_hex_colour(cfg.brand_colour):

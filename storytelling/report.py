@@ -69,8 +69,11 @@ def left_out_names(outcome: registry.Outcome, *, skip: tuple[str, ...] = ()) -> 
 
 
 def headline_keys(findings: list[Finding]) -> list[str]:
-    """The default story's choice: every finding but the supporting ones."""
+    """The default story's choice: every finding but the supporting ones (and the plan for a test
+    once the test has run: its readout is what matters then)."""
     supporting = registry.supporting_keys()
+    if any(f.key == "ab_readout" for f in findings):
+        supporting = supporting | {"ab_plan"}
     return [f.key for f in findings if f.key not in supporting]
 
 

@@ -10,6 +10,7 @@ which kind of source they hold.
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -129,12 +130,7 @@ class FileSource:
         return {"data_path": self.path}
 
     def campaign_results(self) -> tuple[int, int, int, int] | None:
-        if not self.sample:
-            return None
-        from storytelling.abtest import results_from_table
-        from storytelling.sample import load_sample_ab
-
-        return results_from_table(load_sample_ab())
+        return _sample_campaign() if self.sample else None
 
 
 @dataclass
@@ -209,6 +205,15 @@ class WarehouseSource:
 
     def campaign_results(self) -> None:
         return None
+
+
+@functools.cache
+def _sample_campaign() -> tuple[int, int, int, int]:
+    """The sample's campaign test as counts (read once per process)."""
+    from storytelling.abtest import results_from_table
+    from storytelling.sample import load_sample_ab
+
+    return results_from_table(load_sample_ab())
 
 
 def open_source(*, path: str | None = None, sheet: str | None = None, sql: str | None = None,

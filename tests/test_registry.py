@@ -206,3 +206,34 @@ def test_the_result_store_computes_each_step_once_even_after_a_failure():
     for i in range(3):  # the oldest entries leave first
         store.compute("d", (i,), lambda i=i: i)
     assert store.get((0,))[0] is False and store.get((2,)) == (True, 2)
+
+
+def test_a_dated_table_too_short_to_replay_builds_and_names_the_backtest(tmp_path, capsys):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    n = 400
+    df = pd.DataFrame({"customer_id": np.tile(np.arange(n), 2), "snapshot_date": np.repeat(["2026-08-01", "2026-09-01"], n),
+                       "churned": rng.random(2 * n) < 0.2, "tenure": rng.integers(1, 60, 2 * n),
+                       "plan": rng.choice(["a", "b"], 2 * n)})
+    path = tmp_path / "short.csv"
+    df.to_csv(path, index=False)
+    assert main(["build", "--data", str(path), "--md", str(tmp_path / "n.md")]) == 0
+    err = capsys.readouterr().err
+    assert "backtest: left out." in err and "history" in err
+    assert "Backtest" in (tmp_path / "n.md").read_text()  # named in the note, not dropped
+
+
+def test_the_backtest_pages_choices_travel_in_story_toml():
+    from storytelling.config import parse_config, to_toml
+
+    how = {"policy": "threshold", "threshold": 0.1, "window": "sliding", "window_months": 6,
+           "end": "2026-08-01T00:00:00"}
+    cfg = parse_config(to_toml(StoryConfig(backtest_months=3, drivers=False, analyses={"backtest": how})))
+    assert cfg.analyses["backtest"] == how
+    story = build_story_from_config(cfg, log=lambda *_: None, full=True)
+    total = story.finding("backtest_total")
+    assert total.fact("since").value == "2026-06-01" and total.fact("months").value == 3
+    plain = build_story_from_config(StoryConfig(backtest_months=3, drivers=False), log=lambda *_: None)
+    assert plain.finding("backtest_total").fact("since").value == "2026-08-01"  # the latest 3 months by default
+    assert plain.finding("backtest_total").fact("cost").value != total.fact("cost").value  # a 10% threshold list

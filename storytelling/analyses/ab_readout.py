@@ -36,6 +36,6 @@ def _findings(result, lift) -> list:
 ANALYSIS = register(Analysis(
     key="ab_readout", name="A/B test readout", order=50, page="app_pages/ab_test.py",
     compute=_compute, findings=_findings, options=_options,
-    unasked="no campaign test results are named (story.toml's ab_results, or the A/B test page).",
+    unasked="no campaign test results yet: read them on the A/B test page (or name them in story.toml's [ab]).",
     invite="Read the campaign test's result on the A/B test page",
 ))

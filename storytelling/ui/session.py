@@ -40,6 +40,7 @@ from storytelling.ui.scenario import (
 from storytelling.ui.settings import widget_values
 
 CHOICES = "_story_choices"
+LOADED = "_story_loaded"  # what a loaded story.toml said that no widget holds (months replayed, A/B result)
 
 
 def run_for(ctx: AppContext, *, start: bool = True, progress=None) -> Run:
@@ -55,10 +56,14 @@ def _choices(ctx: AppContext) -> dict[str, dict]:
     return c["by_key"] if c and c["dataset"] == (ctx.dataset_key, roles_of(ctx)) else {}
 
 
-def analysis(ctx: AppContext, key: str, options: dict, *, progress=None) -> tuple:
+def analysis(ctx: AppContext, key: str, options: dict, *, progress=None, remember: bool = True) -> tuple:
     """A page's analysis with the page's choices, (result, findings), cached across sessions; the
-    choices are remembered, so the Overview and Export show the same."""
+    choices are remembered (unless ``remember`` is False: an illustration), so the Overview and
+    Export show the same."""
     done = run_one(key, run_for(ctx, progress=progress), options)  # a failed try keeps the last good choice
+    if not remember:
+        _choices(ctx).pop(key, None)
+        return done
     ident = (ctx.dataset_key, roles_of(ctx))
     c = st.session_state.get(CHOICES)
     if not c or c["dataset"] != ident:
@@ -154,17 +159,25 @@ def session_config(ctx: AppContext, *, title: str = DEFAULT_TITLE, keys: list[st
 
 
 def _chosen(ctx: AppContext) -> dict:
-    """What the pages chose that the nightly build needs to tell the same story: the months replayed,
-    the A/B test's settings, and its result when it is not the one that comes with the data."""
+    """What the pages chose that the nightly build needs to tell the same story: the months replayed
+    and how, the A/B test's settings, and its result when it is not the one that comes with the data
+    (without a page's choice: what a loaded story.toml said)."""
     ss, choices = st.session_state, _choices(ctx)
+    loaded = ss.get(LOADED, {}) if ss.get(LOADED, {}).get("_dataset") == ctx.dataset_key else {}
     out = {"ab_design": ss.get("ab_design", "picks"), "ab_confidence": ss.get("ab_conf", 0.95),
            "ab_test_share": ss.get("ab_split", 50) / 100, "ab_power": ss.get("ab_power", 0.8),
-           "ab_sided": ss.get("ab_sided", "two-sided")}
-    if "backtest" in choices and choices["backtest"].get("cutoffs"):
-        out["backtest_months"] = len(choices["backtest"]["cutoffs"])
-    counts = choices.get("ab_readout", {}).get("counts")
-    if counts and tuple(counts) != ctx.source.campaign_results():
-        out["ab_counts"] = [int(c) for c in counts]
+           "ab_sided": ss.get("ab_sided", "two-sided"),
+           **{k: v for k, v in loaded.items() if not k.startswith("_")}}
+    bt = choices.get("backtest")
+    if bt and bt.get("cutoffs"):
+        out["backtest_months"] = len(bt["cutoffs"])
+        how = {k: v for k, v in bt.items() if k not in ("cutoffs", "horizon_days") and v is not None}
+        out["analyses"] = {"backtest": {**how, "end": bt["cutoffs"][-1]}}
+    ab = choices.get("ab_readout", {})
+    if ab.get("counts") and tuple(ab["counts"]) != ctx.source.campaign_results():
+        out["ab_counts"] = [int(c) for c in ab["counts"]]
+    if ab.get("planned_total"):
+        out["ab_planned_total"] = int(ab["planned_total"])
     return out
 
 
@@ -193,6 +206,14 @@ def apply_config(cfg, ctx: AppContext) -> list[str]:
         notes.append(f"The config's A/B confidence of {cfg.ab_confidence:.1%} is not one of the app's choices (90%, "
                      f"95%, 99%): the A/B page keeps {ss.get('ab_conf', 0.95):.0%}; the nightly build uses the "
                      "config's.")
+    ss["ab_power"] = cfg.ab_power if cfg.ab_power in (0.8, 0.9) else ss.get("ab_power", 0.8)
+    if cfg.ab_power not in (0.8, 0.9):
+        notes.append(f"The config's chance to catch the effect ({cfg.ab_power:.0%}) is not one of the A/B page's "
+                     "choices (80%, 90%): the page keeps its own; the nightly build uses the config's.")
+    ss["ab_sided"] = cfg.ab_sided
+    ss.pop(CHOICES, None)  # the loaded setup replaces what the pages chose before
+    ss[LOADED] = {"_dataset": ctx.dataset_key, "backtest_months": cfg.backtest_months, "ab_counts": cfg.ab_counts,
+                  "ab_planned_total": cfg.ab_planned_total, "analyses": cfg.analyses}
     ss["ab_split"] = int(min(90, max(10, round(cfg.ab_test_share * 20) * 5)))
     if abs(ss["ab_split"] - cfg.ab_test_share * 100) > 1e-6:
         notes.append(f"The config's test group of {cfg.ab_test_share:.0%} is shown as {ss['ab_split']}% (the A/B "
