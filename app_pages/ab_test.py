@@ -6,7 +6,6 @@ from storytelling.data import DataError
 from storytelling.report import designs_for
 from storytelling.story import md_escape
 from storytelling.ui import render
-from storytelling.ui.caches import SAMPLE_KEY
 from storytelling.ui.scenario import current_result
 from storytelling.ui.session import ab_results, analysis
 from storytelling.ui.sidebar import context
@@ -96,9 +95,9 @@ if entry == "Upload per-customer results":
                           type=["csv", "txt", "xlsx", "parquet"], key="ab_upload")
     if up is None:
         st.caption("Showing the sample campaign's results (sample_data/ab_test_results.csv) until you upload yours."
-                   if ctx.dataset_key == SAMPLE_KEY else "Upload the test's results to read them.")
+                   if ctx.source.campaign_results() is not None else "Upload the test's results to read them.")
     try:
-        counts = ab_results(up.getvalue() if up else None, up.name if up else None, sample=ctx.dataset_key == SAMPLE_KEY)
+        counts = ab_results(ctx, up.getvalue() if up else None, up.name if up else None)
     except DataError as exc:
         render.error(str(exc))
         st.stop()

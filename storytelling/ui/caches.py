@@ -28,7 +28,6 @@ from storytelling.glossary import Glossary
 from storytelling.lift import Curves
 from storytelling.model import Evaluation, model_input
 from storytelling.modelfile import check_predicts, load_model_path, load_model_upload, model_columns
-from storytelling.registry import NotComputed
 from storytelling.sample import load_sample
 from storytelling.source import SAMPLE_NAME, FileSource, Source, WarehouseSource  # noqa: F401  (SAMPLE_NAME: the sidebar's)
 from storytelling.ui.budget import BUDGET, per_dataset
@@ -140,19 +139,12 @@ RESULTS = ResultStore(max_entries=12)  # slow steps: a backtest's training, a dr
 PRICED = ResultStore(max_entries=64)  # fast steps that depend on the assumptions (a backtest priced)
 
 
-def memo_for(dataset_key: str, roles_json: str, *, start: bool = True):
-    """The registry's memo for one data set: stored results are shared; with ``start`` False a slow
-    step that is not stored yet is not started (the Overview and Export never train)."""
+def memo_for(dataset_key: str, roles_json: str):
+    """The registry's memo for one data set: results are shared by every session (slow steps and
+    priced ones in their own stores)."""
 
     def memo(key: tuple, fn, *, slow: bool = False):
-        full = (dataset_key, roles_json, *key)
-        store = RESULTS if slow else PRICED
-        if slow and not start:
-            found, value = store.get(full)
-            if not found:
-                raise NotComputed("not computed yet in this session: open its page.")
-            return value
-        return store.compute(dataset_key, full, fn)
+        return (RESULTS if slow else PRICED).compute(dataset_key, (dataset_key, roles_json, *key), fn)
 
     return memo
 
@@ -212,11 +204,10 @@ def cached_customer_set(key: str, roles_json: str, model_key: str, _ctx: AppCont
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def cached_ab_counts(key: str, _raw: bytes | None, name: str | None) -> tuple[int, int, int, int]:
+def cached_ab_counts(key: str, _raw: bytes, name: str | None) -> tuple[int, int, int, int]:
     from storytelling.abtest import results_from_table
-    from storytelling.sample import load_sample_ab
 
-    return results_from_table(load_sample_ab() if _raw is None else load_table(_raw, name))
+    return results_from_table(load_table(_raw, name))
 
 
 def warm_sample() -> None:

@@ -16,7 +16,6 @@ from storytelling.report import DEFAULT_TITLE, build_story, left_out_names
 from storytelling.story import Story
 from storytelling.ui.caches import (
     BASELINE,
-    SAMPLE_KEY,
     STAND_IN,
     CustomerSet,
     cached_ab_counts,
@@ -43,11 +42,10 @@ CHOICES = "_story_choices"
 LOADED = "_story_loaded"  # what a loaded story.toml said that no widget holds (months replayed, A/B result)
 
 
-def run_for(ctx: AppContext, *, start: bool = True, progress=None) -> Run:
-    """The registry's view of this session: its data, scenario, setup and the pages' choices;
-    with ``start`` False, slow steps not yet stored are not started."""
+def run_for(ctx: AppContext, *, progress=None) -> Run:
+    """The registry's view of this session: its data, scenario, setup and the pages' choices."""
     return Run(ctx.source, ctx.evaluation, current_result(ctx), session_config(ctx), ctx.glossary,
-               choices=_choices(ctx), memo=memo_for(ctx.dataset_key, roles_of(ctx), start=start), progress=progress)
+               choices=_choices(ctx), memo=memo_for(ctx.dataset_key, roles_of(ctx)), progress=progress)
 
 
 def _choices(ctx: AppContext) -> dict[str, dict]:
@@ -134,10 +132,10 @@ def customer_set(ctx: AppContext, model_key: str, dm: DriverModel) -> CustomerSe
     return cached_customer_set(ctx.dataset_key, roles_of(ctx), model_key, ctx, dm)
 
 
-def ab_results(raw: bytes | None, name: str | None, *, sample: bool) -> tuple[int, int, int, int] | None:
-    """Counts per group from an uploaded results file, or from the sample's A/B file."""
+def ab_results(ctx: AppContext, raw: bytes | None, name: str | None) -> tuple[int, int, int, int] | None:
+    """Counts per group from an uploaded results file, else the test that comes with the data."""
     if raw is None:
-        return cached_ab_counts(SAMPLE_KEY, None, None) if sample else None
+        return ctx.source.campaign_results()
     return cached_ab_counts(fingerprint(raw), raw, name)
 
 
