@@ -83,9 +83,9 @@ class FileSource:
 
     @classmethod
     def read(cls, raw: pd.DataFrame, roles: Roles | None = None, *, name: str = "", path: str | None = None,
-             today: pd.Timestamp | None = None) -> FileSource:
+             sample: bool = False, today: pd.Timestamp | None = None) -> FileSource:
         return cls(name=name, raw=raw, data=prepare(raw, roles if roles is not None else infer_roles(raw),
-                                                    today=today), path=path)
+                                                    today=today), path=path, sample=sample)
 
     @property
     def roles(self) -> Roles:
@@ -145,10 +145,13 @@ class WarehouseSource:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def read(cls, sql: SqlSource, roles: Roles | None = None, *, engine=None, name: str = "") -> WarehouseSource:
+    def read(cls, sql: SqlSource, roles: Roles | None = None, *, engine=None, name: str = "",
+             connection: str | None = None) -> WarehouseSource:
         from storytelling.warehouse import read_warehouse
 
-        return cls.of(read_warehouse(sql, roles, engine=engine), name=name or sql.name)
+        src = cls.of(read_warehouse(sql, roles, engine=engine), name=name or sql.name)
+        src.connection = connection
+        return src
 
     @classmethod
     def of(cls, table: WarehouseTable, *, name: str = "") -> WarehouseSource:
@@ -227,16 +230,13 @@ def open_source(*, path: str | None = None, sheet: str | None = None, sql: str |
 
         named = SqlSource(sql, table, query)  # as the app names it (a secrets.toml connection, never its URL)
         kw = {"query_seconds": query_seconds} if query_seconds is not None else {}
-        src = WarehouseSource.read(SqlSource(resolve_url(sql), table=table, query=query, **kw), given,
-                                   name=name or named.name)
-        src.connection = sql
-        return src
+        return WarehouseSource.read(SqlSource(resolve_url(sql), table=table, query=query, **kw), given,
+                                    name=name or named.name, connection=sql)
     from storytelling.data import load_table
     from storytelling.sample import load_sample
 
     raw = load_table(path, sheet=sheet) if path else load_sample()
     from pathlib import Path
 
-    src = FileSource.read(raw, given, name=name or (Path(path).name if path else SAMPLE_NAME), path=path)
-    src.sample = not path
-    return src
+    return FileSource.read(raw, given, name=name or (Path(path).name if path else SAMPLE_NAME), path=path,
+                           sample=not path)

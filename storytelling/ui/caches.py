@@ -49,9 +49,7 @@ def cached_raw(key: str, _raw: bytes | None, name: str | None, sheet: str | None
 
 @per_dataset(show_spinner=False, max_entries=6)
 def cached_file_source(key: str, roles_json: str, name: str, path: str | None, _raw: pd.DataFrame) -> FileSource:
-    source = FileSource.read(_raw, Roles.from_dict(json.loads(roles_json)), name=name, path=path)
-    source.sample = key == SAMPLE_KEY
-    return source
+    return FileSource.read(_raw, Roles.from_dict(json.loads(roles_json)), name=name, path=path, sample=key == SAMPLE_KEY)
 
 
 @per_dataset(show_spinner=False, max_entries=4)

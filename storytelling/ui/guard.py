@@ -62,14 +62,11 @@ def page_guard() -> Iterator[None]:
             yield
         except DataError as exc:
             render.error(str(exc))  # escaped: it may quote column names and values from the data
-        except Exception:
-            eid = error_id()
-            log.exception("storytelling error id %s", eid)
+        except Exception as exc:
+            eid = log_error(exc)  # (tests: raised here)
             st.error(f"Something went wrong on this page, so it stopped here (error id {eid}). Try again, or "
                      "go back a step; if it happens again, send the error id to whoever runs this app: the "
                      "details are in the server's log.", icon=":material/error:")
-            if os.environ.get(RAISE_ENV):
-                raise
 
 
 def fragment(fn: Callable) -> Callable:
