@@ -4,10 +4,12 @@ import streamlit as st
 
 from storytelling.ui import render, sidebar
 from storytelling.ui.budget import keep_memory_in_check
+from storytelling.ui.downloads import hold_built_downloads
 from storytelling.ui.guard import page_guard
 
 st.set_page_config(page_title="Churn story", page_icon=render.app_icon(), layout="wide")
 keep_memory_in_check()  # once per server: idle data sets leave the caches, freed memory goes back
+hold_built_downloads()  # once per server: a file built on click waits for the browser to fetch it
 
 pages = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/home:", default=True),
