@@ -42,7 +42,11 @@ def draw(f) -> None:
     drawn.append(f.key)
 
 
+decision_box = st.container()  # the decision asked goes first, once the findings it rests on are known
 told, outcome = story(ctx, show=show)
+if told.findings and told.findings[0].key == "decision":
+    with decision_box, st.container(border=True):
+        render.finding(told.findings[0], ctx.audience, level=3)
 if "ab_readout" not in outcome.results:
     for f in plans:
         draw(f)

@@ -13,6 +13,7 @@ from storytelling.lift import (
     segment_columns,
     segment_finding,
 )
+from storytelling.sensitivity import sensitivity_finding
 from storytelling.story import EXECUTIVE, md_escape, texts
 from storytelling.ui import guard, render
 from storytelling.ui.scenario import (
@@ -94,7 +95,7 @@ def downloads(contacts: int) -> None:
 def views(result, main, contacts: int) -> None:
     """The comparison, the best list size, who gets contacted, or the customers kept."""
     rule = " vs today's rule" if ctx.curves.status_quo is not None else ""
-    names = [f"Model{rule} vs random", "Best list size", "Who gets contacted", "Customers kept"]
+    names = [f"Model{rule} vs random", "Best list size", "What if we are wrong", "Who gets contacted", "Customers kept"]
     view = st.segmented_control("Show", names, default=names[0], key="view", required=True,
                                 label_visibility="collapsed", **BOUND)
     if view == names[0]:
@@ -102,6 +103,8 @@ def views(result, main, contacts: int) -> None:
     elif view == names[1]:
         render.finding(best_depth_finding(result), ctx.audience, level=4)
     elif view == names[2]:
+        render.finding(sensitivity_finding(result), ctx.audience, level=4)
+    elif view == names[3]:
         seg_cols = segment_columns(ev, ctx.data.features)
         if seg_cols and contacts > 0:
             col = st.selectbox("Compare by", seg_cols, format_func=lambda c: ctx.glossary.name(c).capitalize(),

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from storytelling import charts
+from storytelling import plot as plots
 from storytelling.data import DataError, binary_values, normalise_name
 from storytelling.story import Fact, Finding, facts, fmt_count, fmt_money, fmt_money_range, fmt_pct, texts
 
@@ -406,6 +407,7 @@ def plan_finding(design: Design, other: Design | None = None) -> Finding:
         key="ab_plan",
         title=f"A fair test needs {T['total']} customers" + (f", {T['weeks']} of enrolment" if p.weeks else ""),
         chart=lambda: charts.power_chart(by_n, by_effect, p.n_control, p.power),
+        plot=lambda: _power_plot(by_n, p.n_control, T),
         next_steps=[f"Run the A/B test: {T['n_test']} customers in the test group and {T['n_control']} in the "
                     "comparison group, " + (f"{T['weeks']} of enrolment, then " if p.weeks else "then ")
                     + ("4 weeks" if dated else f"wait {wait}") + " to see who left."],
@@ -420,6 +422,17 @@ def plan_finding(design: Design, other: Design | None = None) -> Finding:
         technical=[f"Effect {p.difference * 100:+.2f} points ({p.relative:+.0%} relative); p-value threshold "
                    f"{p.alpha:g}."],
     )
+
+
+def _power_plot(by_n: pd.DataFrame, planned: int, T: dict[str, str]):
+    """The chance the test shows the effect against the customers per group, as data."""
+    return plots.Plot(
+        "xy", f"Line: the chance the test shows the effect against the customers in each group; "
+              f"{T['n_control']} in each group give {T['power']}.",
+        series=(plots.Series("Chance the test shows the effect", tuple(map(float, by_n["power"])),
+                             xs=tuple(map(float, by_n["customers"]))),),
+        x_title="Customers in the comparison group", y_title="Chance the test shows the effect",
+        number_format="0%", marks=((planned, f"Planned: {T['n_control']}"),))
 
 
 def _tradeoff(chosen: Design, other: Design) -> str:
@@ -470,6 +483,7 @@ def readout_finding(r: Readout, *, customers_per_month: float | None = None, val
         key="ab_readout",
         title=_readout_title(r, f),
         chart=lambda: charts.ab_result_chart(_groups(r)),
+        plot=lambda: _groups_plot(_groups(r), r),
         next_steps=[_next_step(r)],
         headline=r.verdict,
         bullets=bullets,
@@ -529,6 +543,15 @@ def _groups(r: Readout) -> pd.DataFrame:
     groups["low"], groups["high"] = [b[0] for b in bounds], [b[1] for b in bounds]
     groups["label"] = groups["rate"].map(fmt_pct)
     return groups
+
+
+def _groups_plot(groups: pd.DataFrame, r: Readout):
+    colours = [charts.POLICY_COLOURS[charts.RANDOM], charts.POLICY_COLOURS[charts.MODEL]]
+    return plots.one_bar_series(
+        list(groups["group"]), list(groups["rate"]), list(groups["label"]), title="Left within a month", percent=True,
+        low=list(groups["low"]), high=list(groups["high"]), colours=colours,
+        alt=f"Bars: churn in the comparison group ({fmt_pct(r.control_rate)}) and the test group "
+            f"({fmt_pct(r.test_rate)}), each with the range it could lie in by chance.")
 
 
 def _wilson(count: int, n: int, alpha: float) -> tuple[float, float]:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from storytelling import charts
+from storytelling import plot as plots
 from storytelling.data import CustomerData, DataError
 from storytelling.model import feature_frame, roc_auc, train_baseline
 from storytelling.story import Fact, Finding, facts, fmt_count, fmt_date, fmt_money, fmt_range, fmt_ratio, texts
@@ -418,6 +419,10 @@ def _total_finding(result: BacktestResult, currency: str, caveats: list[str], me
         headline=f"Replaying {T['months']} months as if marketing had called the model's list each month.",
         bullets=bullets,
         chart=lambda: charts.cumulative_chart(result.cumulative),
+        plot=lambda: plots.policy_lines_by_month(
+            result.cumulative, "saved", y_title="Customers kept since the start",
+            alt=f"Lines: customers kept since {T['since']}, month by month, by each way of choosing whom to call, "
+                f"with the model's range; about {T['saved']} in all with the model."),
         facts=f1, caveats=caveats, notes=method,
         technical=[f"Mean monthly AUC {p['auc'].mean():.3f} (min {p['auc'].min():.3f}, max {p['auc'].max():.3f}); "
                    f"mean top-decile lift {p['top_decile_lift'].mean():.2f}."],
@@ -446,6 +451,10 @@ def _timeline_finding(result: BacktestResult, currency: str, caveats: list[str],
         headline=f"Best month: {T2['best_month']} ({T2['best_net']}); weakest: {T2['worst_month']} ({T2['worst_net']}).",
         bullets=["The band around the model's line shows how much each month could have moved by chance."],
         chart=lambda: charts.backtest_timeline_chart(_monthly_long(result), currency),
+        plot=lambda: plots.policy_lines_by_month(
+            _monthly_long(result), "net", y_title="Net value per month", number_format=plots.money_format(currency),
+            alt=f"Lines: each month's net value after campaign costs by each way of choosing whom to call, with the "
+                f"model's range. {title2}."),
         facts=f2, caveats=caveats, notes=method,
     )
 
@@ -474,6 +483,10 @@ def _quality_finding(result: BacktestResult, caveats: list[str], method: list[st
                   f"as common as on average, month by month ({T3['lift_last']} in {fmt_date(end)})."),
         bullets=["A falling line would mean the model is going stale and should be retrained or reviewed."],
         chart=lambda: charts.quality_chart(p),
+        plot=lambda: plots.policy_lines_by_month(
+            p.assign(policy=charts.MODEL), "top_decile_lift", y_title="Times better than random", number_format="0.0",
+            alt=f"Line: how many times more common leavers were in the model's riskiest tenth than on average, "
+                f"month by month. {title3}."),
         facts=f3, caveats=caveats, notes=method,
         technical=["Monthly AUC: " + ", ".join(f"{c:%b %y} {v:.2f}" for c, v in zip(p["cutoff"], p["auc"]))],
     )

@@ -334,6 +334,21 @@ def power_chart(by_n: pd.DataFrame, by_effect: pd.DataFrame, planned_n: int, pow
     return alt.hconcat((line_n + pt).properties(width=w, height=260), line_e.properties(width=w, height=260))
 
 
+def sensitivity_chart(grid: pd.DataFrame, share_order: list[str]) -> alt.LayerChart:
+    """Net value for each share kept (rows) and value of a kept customer (columns): green pays, red loses.
+
+    ``grid`` has ``share_label``, ``value_label``, ``factor``, ``net`` and ``net_label``.
+    """
+    cols = list(grid.sort_values("factor")["value_label"].drop_duplicates())
+    base = alt.Chart(grid).encode(
+        x=alt.X("value_label:N", sort=cols, title="Value of a kept customer", axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("share_label:N", sort=share_order, title="Share of contacted leavers the offer keeps"))
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.condition("datum.net >= 0", alt.value("#CDEBDD"), alt.value("#F6D3C4")))
+    text = base.mark_text(fontSize=14, color="#222").encode(text="net_label:N")
+    return (cells + text).properties(width=WIDTH, height=40 * len(share_order))
+
+
 def figure_card(items: list[tuple[str, str]]) -> alt.LayerChart:
     """Key figures as large numbers with a caption under each (for findings without a chart)."""
     data = pd.DataFrame({"big": [b for b, _ in items], "small": [s for _, s in items], "x": range(len(items))})

@@ -19,7 +19,7 @@ from typing import Any
 from storytelling.data import DataError
 from storytelling.sqlguard import QUERY_SECONDS, check_seconds
 from storytelling.story import AUDIENCES, EXECUTIVE, is_hex_colour
-from storytelling.targeting import Assumptions
+from storytelling.targeting import STARTING, Assumptions
 
 DEFAULT_TITLE = "Keeping more customers with the churn model"
 ROLE_KEYS = ("id", "date", "label", "score", "value", "status_quo")
@@ -55,12 +55,12 @@ class StoryConfig:
     data_query: str | None = None
     query_seconds: float = QUERY_SECONDS  # each warehouse query's time limit
     roles: dict[str, Any] | None = None  # None: inferred from the data
-    value_per_saved: float = 600.0
-    cost_per_contact: float = 8.0
-    save_rate: float = 0.3
+    value_per_saved: float = STARTING.value_per_saved
+    cost_per_contact: float = STARTING.cost_per_contact
+    save_rate: float = STARTING.save_rate
     fixed_cost: float = 0.0
-    capacity: int | None = 1000
-    value_months: float | None = 12.0  # months of the customer's own charge; None: value_per_saved for all
+    capacity: int | None = STARTING.capacity
+    value_months: float | None = STARTING.value_months  # months of the customer's own charge; None: value_per_saved for all
     contacts: int | None = None  # None: capacity, or the most profitable list size
     threshold: float | None = None  # contact everyone at or above this risk (0-1) instead of a count
     glossary: dict[str, dict[str, str]] = field(default_factory=dict)

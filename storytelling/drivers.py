@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from storytelling import charts
+from storytelling import plot as plots
 from storytelling.data import DataError
 from storytelling.glossary import CURRENCY_SIGNS, Glossary, Term
 from storytelling.story import (
@@ -893,6 +894,7 @@ def drivers_finding(result: DriverResult, *, top: int = 3) -> Finding:
             f"Together these {len(tops)} explain about {f['top_share'].text} of the differences in risk the model "
             "sees between customers.", stability_text(result)],
         chart=lambda: charts.drivers_chart(result.table.head(8)),
+        plot=lambda: _drivers_plot(result.table.head(8)),
         facts=f,
         caveats=caveats,
         notes=_method_notes(result),
@@ -995,3 +997,12 @@ def customer_finding(expl: CustomerExplanation) -> Finding:
                "range; they add up to this customer's risk minus their average risk, checked before they are "
                "shown."],
     )
+
+
+def _drivers_plot(table: pd.DataFrame):
+    """The drivers' bars as data, biggest first."""
+    t = table.sort_values("share", ascending=False)
+    return plots.one_bar_series(list(t["driver"]), list(t["share"]), [f"{v:.0%}" for v in t["share"]],
+                                title="Share of the differences in risk the model sees", percent=True,
+                                alt="Bars: what each customer column contributes to the differences in risk the model "
+                                    "sees, biggest first: " + ", ".join(f"{d} {v:.0%}" for d, v in zip(t["driver"], t["share"])) + ".")

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from storytelling import charts
+from storytelling import plot as plots
 from storytelling.glossary import infer_term
 from storytelling.model import CROSS_FIT_FOLDS, Evaluation
 from storytelling.story import (
@@ -348,6 +349,8 @@ def lift_finding(result: LiftResult) -> Finding:
         headline=headline,
         bullets=_lift_bullets(result, f),
         chart=lambda: charts.compare_chart(compare_data(result), cur, per=" per month" if pe.dated else ""),
+        plot=lambda: plots.policy_bars(compare_data(result), f"Customers kept{' per month' if pe.dated else ''}",
+                                       alt=f"Bars: customers kept by each way of choosing whom to call. {headline}"),
         facts=f,
         caveats=_common_caveats(result),
         notes=_method_notes(result),
@@ -455,6 +458,7 @@ def best_depth_finding(result: LiftResult) -> Finding:
         title=title,
         headline=headline,
         bullets=_best_depth_bullets(result, f, capped, free_list),
+        plot=lambda: _net_plot(result, T, capped, unlimited),
         chart=lambda: charts.net_value_chart(net_data(result, extra=(unlimited,)), result.best, result.contacts,
                                              _net_labels(T, capped), cur, capacity=cap,
                                              unlimited_best=unlimited if capped else None,
@@ -572,6 +576,21 @@ def _net_labels(T: dict[str, str], capped: bool) -> dict[str, str]:
     return out
 
 
+def _net_plot(result: LiftResult, T: dict[str, str], capped: bool, unlimited: int):
+    """The net value curve as data, with the best list (and the capacity) marked."""
+    per = " per month" if _period(result).dated else ""
+    curve = net_data(result, extra=(unlimited,))
+    cap = result.assumptions.capacity
+    marks = [(result.best, _net_labels(T, capped)["best"])]
+    if cap is not None and cap < curve["contacts"].max():
+        marks.append((cap, _net_labels(T, capped)["capacity"]))
+    line = plots.Series("Net value", tuple(float(v) for v in curve["net"]), xs=tuple(float(v) for v in curve["contacts"]))
+    return plots.Plot("xy", f"Line: net value{per} after campaign costs against the number of customers called; "
+                      f"it peaks at {T['best_contacts']} customers ({T['best_net']}).", series=(line,),
+                      x_title=f"Customers contacted{per}", y_title=f"Net value{per}", marks=tuple(marks),
+                      number_format=plots.money_format(result.currency))
+
+
 def _marginal_hit(result: LiftResult, window: int = 200) -> float:
     c = result.curves.model
     k = max(result.best, 1)
@@ -623,6 +642,10 @@ def comparison_finding(result: LiftResult) -> Finding:
         headline=headline,
         bullets=bullets,
         chart=lambda: charts.with_marker(gains_spec(result.curves), k / result.curves.n),
+        plot=lambda: plots.policy_lines_xy(
+            gains_data(result.curves), "share_contacted", "share_reached", x_title="Share of customers contacted",
+            y_title="Share of all leavers reached", percent=True, marks=((k / result.curves.n, "Your list"),),
+            alt=f"Lines: the share of all leavers each way of choosing reaches as more customers are called; {headline}"),
         facts=f,
         caveats=[_period(result).replay],
         notes=_method_notes(result),
@@ -704,6 +727,7 @@ def population_finding(evaluation: Evaluation, *, currency: str = "$") -> Findin
     return Finding(
         key="population",
         chart=lambda: charts.figure_card(cards),
+        plot=lambda: plots.figures(cards, alt=title),
         title=title,
         headline=headline,
         bullets=value_bullet + current,

@@ -7,13 +7,16 @@ the :class:`~storytelling.story.Story` built here, so what the deck says is what
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 from storytelling import registry
 from storytelling.backtest import BacktestResult
+from storytelling.decision import decision_finding
 from storytelling.drivers import DriverResult
 from storytelling.glossary import Glossary
 from storytelling.lift import LiftResult
 from storytelling.story import EXECUTIVE, Finding, Story, fmt_count, fmt_date, fmt_money, fmt_pct
+from storytelling.targeting import unagreed
 
 DEFAULT_TITLE = "Keeping more customers with the churn model"
 AB_NEXT = "Confirm these figures with an A/B test before scaling up: a replay of the past cannot show how " \
@@ -21,7 +24,7 @@ AB_NEXT = "Confirm these figures with an A/B test before scaling up: a replay of
 
 
 def assumption_texts(lift: LiftResult) -> dict[str, str]:
-    """The business assumptions in words, as agreed with marketing."""
+    """The business assumptions in words; those still at the app's starting values say so."""
     a, c = lift.assumptions, lift.currency
     out = {}
     ev = lift.curves.evaluation
@@ -37,6 +40,10 @@ def assumption_texts(lift: LiftResult) -> dict[str, str]:
     per = " per month" if ev.period.dated else ""
     out[f"Marketing can contact{per}"] = fmt_count(a.capacity, people=False) if a.capacity else "no limit"
     out["Customers on the list"] = fmt_count(lift.contacts, people=False)
+    todo = unagreed(a, uses_value=lift.curves.uses_value)
+    for name in [k for k in out if k.lower() in todo or k.startswith("Share of contacted") and
+                 "share of contacted leavers the offer keeps" in todo]:
+        out[name] += " (starting value, to be agreed)"
     return out
 
 
@@ -46,6 +53,7 @@ FINDING_NAMES = {
     "best_depth": "Best list size", "backtest_total": "Backtest: total", "backtest_timeline": "Backtest: by month",
     "backtest_quality": "Backtest: the model's edge", "drivers": "Why customers leave", "ab_plan": "A/B test plan",
     "ab_readout": "A/B test result",
+    "decision": "The decision asked", "sensitivity": "What if we are wrong",
 }
 
 
@@ -74,7 +82,7 @@ def headline_keys(findings: list[Finding]) -> list[str]:
     supporting = registry.supporting_keys()
     if any(f.key == "ab_readout" for f in findings):
         supporting = supporting | {"ab_plan"}
-    return [f.key for f in findings if f.key not in supporting]
+    return ["decision"] + [f.key for f in findings if f.key not in supporting and f.key != "decision"]
 
 
 def ab_readout_for(lift: LiftResult, readout, design: str = "picks") -> Finding:
@@ -107,13 +115,14 @@ def build_story(lift: LiftResult, *, title: str = DEFAULT_TITLE, audience: str =
                 findings: list[Finding] | None = None, backtest: BacktestResult | None = None,
                 drivers: DriverResult | None = None, ab: Finding | None = None, ab_plan: Finding | None = None,
                 full: bool = False, keys: list[str] | None = None, glossary: Glossary | None = None,
-                data_name: str = "", left_out: dict[str, str] | None = None) -> Story:
+                data_name: str = "", left_out: dict[str, str] | None = None, made: date | None = None) -> Story:
     """The story of ``findings`` (by default those of the results given); ``keys`` picks and orders
-    findings (unknown keys are ignored), ``full`` adds the supporting findings to the default choice."""
+    findings (unknown keys are ignored; "decision" is the decision asked, derived from the others), ``full``
+    adds the supporting findings to the default choice."""
     found = findings if findings is not None else available_findings(lift, backtest=backtest, drivers=drivers,
                                                                       ab_plan=ab_plan, ab=ab)
     if keys is None:
-        keys = [f.key for f in found] if full else headline_keys(found)
+        keys = ["decision"] + [f.key for f in found] if full else headline_keys(found)
     ev = lift.curves.evaluation
     gl = {}
     if glossary is not None:
@@ -122,15 +131,16 @@ def build_story(lift: LiftResult, *, title: str = DEFAULT_TITLE, audience: str =
                   subtitle=(f"Measured on the customers of {ev.period.label}" if ev.period.dated else
                             f"Measured on all {fmt_count(lift.curves.n, people=False)} customers in the file"),
                   period=_period(lift), data_name=data_name,
-                  glossary=gl, left_out=dict(left_out or {}))
+                  glossary=gl, left_out=dict(left_out or {}), dated=ev.period.dated, made=made)
     return select(story, keys)
 
 
 def select(story: Story, keys: list[str], *, title: str | None = None, audience: str | None = None) -> Story:
     """The same story with the findings ``keys`` (in that order; unknown keys ignored) and its next
-    steps for them; nothing is computed again."""
-    by_key = {f.key: f for f in story.findings}
+    steps for them; "decision" is derived from the chosen others; nothing else is computed again."""
+    by_key = {f.key: f for f in story.findings if f.key != "decision"}
     found = [by_key[k] for k in keys if k in by_key]
+    decision = decision_finding(found, dated=story.dated, today=story.made) if "decision" in keys else None
     test = next((f for f in found if f.key == "ab_readout"), None)
     # a real test overrides the replay: unless it shows the campaign works, the ask is the test's
     replay_ask = test is None or test.fact("worked").value
@@ -139,6 +149,8 @@ def select(story: Story, keys: list[str], *, title: str | None = None, audience:
              for s in f.next_steps]
     if not any(f.key in ("ab_plan", "ab_readout") for f in found):
         steps.append(AB_NEXT)
+    if decision is not None:
+        found.insert(min(keys.index("decision"), len(found)), decision)
     return replace(story, findings=found, next_steps=steps, title=title or story.title,
                    audience=audience or story.audience)
 

@@ -252,6 +252,7 @@ class Finding:
     notes: list[str] = field(default_factory=list)
     technical: list[str] = field(default_factory=list)
     next_steps: list[str] = field(default_factory=list)
+    plot: Any = None  # a storytelling.plot.Plot (or a builder of one): the chart as data, for native charts
 
     def bullets_for(self, audience: str) -> list[str]:
         return list(self.bullets) + (list(self.technical) if audience == DATA_SCIENTIST else [])
@@ -265,6 +266,12 @@ class Finding:
 
     def fact(self, name: str) -> Fact:
         return self.facts[name]
+
+    def get_plot(self) -> Any:
+        """The chart as data (a ``Plot``), built on first use, or None."""
+        if callable(self.plot):
+            self.plot = self.plot()
+        return self.plot
 
     def get_chart(self) -> Any:
         """The chart, built on first use when it was given as a zero-argument builder.
@@ -300,10 +307,12 @@ class Story:
     glossary: dict[str, str] = field(default_factory=dict)  # column -> name used in sentences
     next_steps: list[str] = field(default_factory=list)
     left_out: dict[str, str] = field(default_factory=dict)  # analysis name -> why it is not in the story
+    dated: bool = True  # the data has dates: figures are a month's
+    made: Any = None  # the day the story was built (a date; None: today)
 
     def messages(self, n: int) -> list[Finding]:
         """The first ``n`` messages: the findings after the context-setting population figure."""
-        msgs = [f for f in self.findings if f.key != "population"][:n]
+        msgs = [f for f in self.findings if f.key not in ("population", "decision")][:n]
         return msgs or self.findings[:n]
 
     def finding(self, key: str) -> Finding:

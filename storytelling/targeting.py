@@ -91,6 +91,23 @@ class Assumptions:
         return self.value_per_saved * self.save_rate * churners_reached
 
 
+#: The app's starting assumptions (story.toml's defaults): a figure built on them is a placeholder
+#: until marketing agrees its own.
+STARTING = Assumptions(value_per_saved=600.0, cost_per_contact=8.0, save_rate=0.3, capacity=1000, value_months=12.0)
+
+
+def unagreed(a: Assumptions, *, uses_value: bool) -> list[str]:
+    """The assumptions of ``a`` still at their starting values, named as the appendix names them."""
+    out = []
+    if (a.value_months == STARTING.value_months if uses_value else a.value_per_saved == STARTING.value_per_saved):
+        out.append("value of a kept customer")
+    if a.cost_per_contact == STARTING.cost_per_contact:
+        out.append("cost per contact")
+    if a.save_rate == STARTING.save_rate:
+        out.append("share of contacted leavers the offer keeps")
+    return out
+
+
 @dataclass(frozen=True)
 class TargetingPoint:
     """The top ``contacted`` customers by score, and how many of them were about to leave."""

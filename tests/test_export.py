@@ -9,10 +9,10 @@ from pptx import Presentation
 from storytelling.abtest import designs, plan_finding, read_test, readout_finding
 from storytelling.data import DataError
 from storytelling.export import to_html, to_markdown, to_pptx
-from storytelling.export.pptx import finding_slide_text, summary_messages
+from storytelling.export.pptx import GLOSSARY_ROWS, finding_slide_text, summary_messages
 from storytelling.glossary import Glossary
 from storytelling.report import build_story
-from storytelling.story import DATA_SCIENTIST, Fact, Finding, Story
+from storytelling.story import DATA_SCIENTIST, Fact, Finding, Story, has_jargon
 from tests.sample_story import lift_and_drivers
 
 
@@ -33,46 +33,107 @@ def deck(story):
     return Presentation(io.BytesIO(to_pptx(story)))
 
 
-def slide_texts(slide) -> list[str]:
+def slide_texts(slide, *, visuals: bool = False) -> list[str]:
+    """The slide's text boxes but its title (and, unless ``visuals``, but the key figures and chart labels,
+    which carry alt text)."""
     out = []
     for shape in slide.shapes:
-        if shape.has_text_frame and shape != slide.shapes.title:
+        drawn = bool(shape._element.xpath("./*[1]/p:cNvPr")[0].get("descr"))
+        if shape.has_text_frame and shape != slide.shapes.title and (visuals or not drawn):
             out += [p.text for p in shape.text_frame.paragraphs if p.text]
     return out
 
 
+def finding_slides(story, deck) -> list:
+    """(finding, slide) for every finding after the decision: title, decision, summary come first."""
+    slides = list(deck.slides)
+    rest = [f for f in story.findings if f.key != "decision"]
+    return list(zip(rest, slides[3:3 + len(rest)]))
+
+
 def test_deck_shape(story, deck):
-    assert len(deck.slides) == len(story.findings) + 3  # title, summary, findings, appendix
+    rest = [f for f in story.findings if f.key != "decision"]
+    appendix = 1 + (len(story.glossary) - 1) // GLOSSARY_ROWS  # the glossary continues, never cut
+    assert len(deck.slides) == 3 + len(rest) + appendix  # title, decision, summary, findings, appendix
     assert deck.slide_width / deck.slide_height == pytest.approx(16 / 9, abs=0.01)
     titles = [s.shapes.title.text for s in deck.slides]
     assert titles[0] == story.title
-    assert titles[2:-1] == [f.title for f in story.findings]
-    assert titles[-1].startswith("Appendix")
+    assert titles[1] == story.findings[0].title and titles[1].startswith("Decision:")
+    assert titles[2] == "In short"
+    assert titles[3:3 + len(rest)] == [f.title for f in rest]
+    assert titles[3 + len(rest)].startswith("Appendix")
 
 
 def test_summary_has_three_messages(story, deck):
-    text = "\n".join(slide_texts(deck.slides[1]))
+    text = "\n".join(slide_texts(deck.slides[2]))
     msgs = summary_messages(story)
-    assert len(msgs) == 3
+    assert len(msgs) == 3 and "decision" not in [f.key for f in msgs]
     for f in msgs:
         assert f.title in text and f.headline in text
     assert story.next_steps[0] in text
 
 
-def test_finding_slides_have_a_picture_notes_and_the_findings_words(story, deck):
-    for f, slide in zip(story.findings, list(deck.slides)[2:-1]):
-        pics = [s for s in slide.shapes if s.shape_type == 13]
-        assert len(pics) == 1, f.key
+def test_finding_slides_have_a_native_visual_notes_and_the_findings_words(story, deck):
+    for f, slide in finding_slides(story, deck):
+        kinds = {"chart" if s.has_chart else "table" if s.has_table else "picture" if s.shape_type == 13 else None
+                 for s in slide.shapes}
+        plot = f.get_plot()
+        if plot is None:  # a chart with no native form (none in this story) would be a picture
+            assert "picture" in kinds, f.key
+        else:
+            assert {"figures": None, "table": "table"}.get(plot.kind, "chart") in kinds, f.key
+            assert "picture" not in kinds, f.key
         notes = slide.notes_slide.notes_text_frame.text
-        assert notes.strip() and all(c in notes for c in f.caveats) and all(n in notes for n in f.notes)
+        assert notes.startswith("Say: " + f.headline), f.key
         body = slide_texts(slide)
         expected = finding_slide_text(f, story.audience)
-        assert body[0] == expected[0] and [b.lstrip("• ") for b in body[1:len(expected)]] == expected[1:]
+        assert body[0] == expected[0] and [b.lstrip("\u2022 ") for b in body[1:len(expected)]] == expected[1:]
         # every number the finding states from a Fact appears on its slide exactly as the Fact says
         said = " ".join(expected)
         for fact in f.facts.values():
             if isinstance(fact.value, (int, float)) and re.search(r"\d", fact.text) and fact.text in said:
                 assert fact.text in " ".join(body), (f.key, fact.name)
+
+
+def test_notes_say_the_method_once_in_the_appendix(story, deck):
+    slides = list(deck.slides)
+    appendix = next(s for s in slides if s.shapes.title.text.startswith("Appendix: assumptions"))
+    notes = appendix.notes_slide.notes_text_frame.text
+    for k, v in story.assumptions.items():
+        assert f"{k}: {v}" in notes
+    for f, slide in finding_slides(story, deck):
+        text = slide.notes_slide.notes_text_frame.text
+        assert "Assumptions" not in text and not has_jargon(text), (f.key, has_jargon(text))
+        assert not any(n in text for n in f.notes), f.key  # the method is said once, in the appendix
+    methods = [n for f in story.findings for n in f.notes if not has_jargon(n)]
+    assert methods and all(n in notes for n in methods)
+    assert not has_jargon(notes)
+
+
+def test_charts_are_native_with_alt_text_and_large_text(story, deck):
+    charts = [sh for s in deck.slides for sh in s.shapes if sh.has_chart]
+    assert len(charts) >= 6
+    for sh in [*charts, *(sh for s in deck.slides for sh in s.shapes if sh.shape_type == 13)]:
+        assert len(sh._element.xpath("./*[1]/p:cNvPr")[0].get("descr", "")) > 20
+    for sh in charts:
+        sizes = [int(v) for v in sh.chart.part.blob.decode() and re.findall(r'sz="(\d+)"', sh.chart.part.blob.decode())]
+        assert sizes and min(sizes) >= 1200, sizes  # hundredths of a point
+
+
+def test_no_shape_leaves_the_slide(deck):
+    for i, slide in enumerate(deck.slides):
+        for sh in slide.shapes:
+            assert sh.left >= 0 and sh.top >= 0, (i, sh.name)
+            assert sh.left + sh.width <= deck.slide_width and sh.top + sh.height <= deck.slide_height, (i, sh.name)
+
+
+def test_decision_slide_figures_are_the_findings_facts(story, deck):
+    d = story.findings[0]
+    text = "\n".join(slide_texts(deck.slides[1], visuals=True))
+    for big, small in d.get_plot().figures:
+        assert big in text and small in text
+    for ask in d.bullets:
+        assert ask in text
 
 
 def test_text_is_editable_text(deck):
@@ -81,18 +142,23 @@ def test_text_is_editable_text(deck):
 
 
 def test_appendix_lists_assumptions_and_glossary(story, deck):
-    app = deck.slides[-1]
-    cells = [c.text for s in app.shapes if s.has_table for r in s.table.rows for c in r.cells]
+    apps = [s for s in deck.slides if s.shapes.title.text.startswith("Appendix")]
+    cells = [c.text for app in apps for s in app.shapes if s.has_table for r in s.table.rows for c in r.cells]
     for k, v in story.assumptions.items():
         assert k in cells and v in cells
     assert "tenure (months)" in cells
+    assert all(n in cells for n in story.glossary.values())  # every name, none cut
 
 
 def test_data_scientist_deck_adds_technical_bullets(story):
     ds = Story(**{**story.__dict__, "audience": DATA_SCIENTIST})
     d = Presentation(io.BytesIO(to_pptx(ds)))
-    lift_slide = list(d.slides)[2 + [f.key for f in story.findings].index("lift")]
+    lift_slide = dict((f.key, s) for f, s in finding_slides(ds, d))["lift"]
     assert any("Precision at" in t for t in slide_texts(lift_slide))
+
+
+def deck_of(story):
+    return Presentation(io.BytesIO(to_pptx(story)))
 
 
 def test_template_and_brand_colour(story, tmp_path):
@@ -101,7 +167,7 @@ def test_template_and_brand_colour(story, tmp_path):
     buf = io.BytesIO()
     tpl.save(buf)
     d = Presentation(io.BytesIO(to_pptx(story, template=buf.getvalue(), brand_colour="#D55E00")))
-    assert len(d.slides) == len(story.findings) + 3
+    assert len(d.slides) == len(deck_of(story).slides)
     assert "Old slide" not in [s.shapes.title.text for s in d.slides]
     fills = [str(s.fill.fore_color.rgb) for s in d.slides[2].shapes if s.shape_type == 1]
     assert "D55E00" in fills

@@ -50,6 +50,9 @@ def all_text(story) -> str:
     parts = [story.subtitle, story.period, *story.assumptions.values(), *story.next_steps]
     for f in story.findings:
         parts += [f.title, f.headline, *f.bullets, *f.caveats, *f.notes]
+        plot = f.get_plot()  # a table's cells are the finding's own (the sensitivity grid, formatted once)
+        if plot is not None and plot.kind == "table":
+            parts += [" ".join(r) for r in plot.rows]
     return "\n".join(parts)
 
 
@@ -231,7 +234,7 @@ def test_partial_charges_are_not_taken_as_the_customers_value(mobile):
     roles = infer_roles(df)
     assert roles.value is None
     assert any("could each be part of it" in n for n in prepare(df, roles).notes)
-    assert story.assumptions["Value of a kept customer"].endswith("(the same for every customer)")
+    assert story.assumptions["Value of a kept customer"].endswith("(the same for every customer) (starting value, to be agreed)")
 
 
 def test_a_single_money_column_is_a_guess_said_as_such(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 from pptx import Presentation
@@ -13,6 +14,8 @@ from pptx.util import Emu, Inches, Pt
 
 from storytelling.data import DataError
 from storytelling.export.images import finding_chart, png, render_all
+from storytelling.export.notes import appendix_notes, finding_notes
+from storytelling.export.pptx_charts import draw, set_alt_text
 from storytelling.story import DATA_SCIENTIST, Finding, Story, is_hex_colour
 
 WIDE, HIGH = Inches(13.333), Inches(7.5)
@@ -20,7 +23,11 @@ MARGIN = Inches(0.6)
 INK = RGBColor(0x1F, 0x23, 0x28)
 MUTED = RGBColor(0x57, 0x60, 0x6A)
 DEFAULT_BRAND = "#0072B2"
-PICTURE_W, PICTURE_H = Inches(7.4), Inches(4.9)
+CONTENT_TOP, CONTENT_H = Inches(1.85), Inches(4.9)
+CHART_W = Inches(7.6)
+GLOSSARY_ROWS = 12
+#: Arial is on Windows and macOS alike, and LibreOffice draws it with the same widths (Liberation Sans).
+THEME_FONT = "Arial"
 SUMMARY_MESSAGES = 3
 
 
@@ -93,8 +100,8 @@ def _title_slide(prs, story: Story, brand: RGBColor) -> None:
     sub.left, sub.top, sub.width, sub.height = MARGIN, Inches(4.1), WIDE - 2 * MARGIN, Inches(1)
     _text(sub.text_frame, [(sub_text, 18, False, MUTED)])
     _filled(slide, MSO_SHAPE.RECTANGLE, MARGIN, Inches(3.95), Inches(2.0), Inches(0.09), brand)
-    _notes(slide, [f"{story.title}. {story.subtitle}.", "Business assumptions: " +
-                   "; ".join(f"{k}: {v}" for k, v in story.assumptions.items()) + "."])
+    _notes(slide, [f"Say: {story.title}. {story.subtitle}. The first slide is what we ask you to decide; the rest "
+                   "shows why.", "", "Assumptions and method: in the appendix's notes."])
 
 
 def summary_messages(story: Story) -> list[Finding]:
@@ -117,8 +124,8 @@ def _summary_slide(prs, story: Story, brand: RGBColor) -> None:
     if story.next_steps:
         box = slide.shapes.add_textbox(MARGIN, Inches(6.35), WIDE - 2 * MARGIN, Inches(0.8))
         _text(box.text_frame, [("Next: " + story.next_steps[0], 15, True, brand)])
-    _notes(slide, [f"{i}. {f.title} {f.headline}" for i, f in enumerate(msgs, 1)] + [""] +
-           [f"Next: {s}" for s in story.next_steps])
+    _notes(slide, ["Say: three things matter."] + [f"{i}. {f.title}. {f.headline}" for i, f in enumerate(msgs, 1)] +
+           [""] + [f"Next: {s}" for s in story.next_steps])
 
 
 def finding_slide_text(f: Finding, audience: str) -> list[str]:
@@ -127,57 +134,84 @@ def finding_slide_text(f: Finding, audience: str) -> list[str]:
     return [f.headline] + list(f.bullets[:3]) + (list(f.technical[:1]) if audience == DATA_SCIENTIST else [])
 
 
-def _finding_slide(prs, f: Finding, story: Story, brand: RGBColor) -> None:
+def _content_slide(prs, title: str, brand: RGBColor):
     slide = prs.slides.add_slide(_layout(prs, "Title Only", 5))
-    _title(slide, f.title, brand, size=26 if len(f.title) < 90 else 22)
+    _title(slide, title, brand, size=26 if len(title) < 90 else 22)
+    return slide
+
+
+def _visual(slide, f: Finding, left, top, width, height) -> None:
+    """The finding's chart as a native chart, table or key figures; a picture (with alt text) only
+    for a chart that has no native form."""
+    plot = f.get_plot()
+    if plot is not None:
+        draw(slide, plot, left, top, width, height)
+        return
     chart = finding_chart(f)
-    text_left = MARGIN
-    if chart is not None:
-        pic = slide.shapes.add_picture(io.BytesIO(png(chart)), MARGIN, Inches(1.85),
-                                       width=PICTURE_W)
-        if pic.height > PICTURE_H:  # keep the aspect ratio, fit the height
-            pic.width = Emu(int(pic.width * PICTURE_H / pic.height))
-            pic.height = PICTURE_H
-        text_left = MARGIN + PICTURE_W + Inches(0.35)
-    box = slide.shapes.add_textbox(text_left, Inches(1.85), WIDE - text_left - MARGIN, Inches(4.9))
+    if chart is None:
+        return
+    pic = slide.shapes.add_picture(io.BytesIO(png(chart)), left, top, width=width)
+    if pic.height > height:  # keep the aspect ratio, fit the height
+        pic.width, pic.height = Emu(int(pic.width * height / pic.height)), height
+    set_alt_text(pic, f"Chart: {f.title}. {f.headline}")
+
+
+def _finding_slide(prs, f: Finding, story: Story, brand: RGBColor) -> None:
+    slide = _content_slide(prs, f.title, brand)
+    has_visual = f.get_plot() is not None or finding_chart(f) is not None
+    text_left = MARGIN + CHART_W + Inches(0.35) if has_visual else MARGIN
+    if has_visual:
+        _visual(slide, f, MARGIN, CONTENT_TOP, CHART_W, CONTENT_H)
+    box = slide.shapes.add_textbox(text_left, CONTENT_TOP, WIDE - text_left - MARGIN, CONTENT_H)
     lines = finding_slide_text(f, story.audience)
-    _text(box.text_frame, [(lines[0], 16, True, INK)] + [(f"• {b}", 14, False, INK) for b in lines[1:]])
+    _text(box.text_frame, [(lines[0], 16, True, INK)] + [(f"\u2022 {b}", 14, False, INK) for b in lines[1:]])
     if f.caveats:
         foot = slide.shapes.add_textbox(MARGIN, Inches(6.85), WIDE - 2 * MARGIN, Inches(0.5))
-        _text(foot.text_frame, [(f"⚠ {f.caveats[0]}", 11, False, MUTED)])
-    notes = [f.headline, ""]
-    if f.notes:
-        notes += ["Method:"] + [f"- {n}" for n in f.notes] + [""]
-    if f.technical:
-        notes += ["For data scientists:"] + [f"- {t}" for t in f.technical] + [""]
-    notes += ["Assumptions: " + "; ".join(f"{k}: {v}" for k, v in story.assumptions.items()) + "."]
-    if f.caveats:
-        notes += ["", "Caveats:"] + [f"- {c}" for c in f.caveats]
-    _notes(slide, notes)
+        _text(foot.text_frame, [(f"\u26a0 {f.caveats[0]}", 12, False, MUTED)])
+    _notes(slide, finding_notes(f, story.audience))
 
 
-def _appendix_slide(prs, story: Story, brand: RGBColor) -> None:
-    slide = prs.slides.add_slide(_layout(prs, "Title Only", 5))
-    _title(slide, "Appendix: assumptions, data and names", brand, size=24)
-    left_rows = list(story.assumptions.items())
-    _table(slide, [("Assumption", "Value")] + left_rows, MARGIN, Inches(1.9), Inches(5.6))
-    box = slide.shapes.add_textbox(MARGIN, Inches(5.4), Inches(5.6), Inches(1.4))
-    missing = [f"{k}: {v}" for k, v in story.left_out.items()]
+def _decision_slide(prs, f: Finding, story: Story, brand: RGBColor) -> None:
+    """The ask up front: each decision numbered, the key figures as text under them."""
+    slide = _content_slide(prs, f.title, brand)
+    top = CONTENT_TOP
+    for i, ask in enumerate(f.bullets, 1):
+        num = _filled(slide, MSO_SHAPE.OVAL, MARGIN, top, Inches(0.55), Inches(0.55), brand)
+        _text(num.text_frame, [(str(i), 18, True, RGBColor(0xFF, 0xFF, 0xFF))], align=PP_ALIGN.CENTER)
+        box = slide.shapes.add_textbox(MARGIN + Inches(0.8), top - Inches(0.08), WIDE - 2 * MARGIN - Inches(0.8),
+                                       Inches(1.2))
+        _text(box.text_frame, [(ask, 17, i == 1, INK)])
+        top += Inches(1.35)
+    note = slide.shapes.add_textbox(MARGIN, top, WIDE - 2 * MARGIN, Inches(0.6))
+    _text(note.text_frame, [(f.headline, 14, False, MUTED)])
+    figures_top = max(top + Inches(0.75), Inches(4.9))
+    _visual(slide, f, MARGIN, figures_top, WIDE - 2 * MARGIN, Inches(6.95) - figures_top)
+    _notes(slide, finding_notes(f, story.audience))
+
+
+def _appendix_slides(prs, story: Story, brand: RGBColor) -> None:
+    """Assumptions, data and what is left out; the glossary continues on further slides rather than
+    being cut."""
+    slide = _content_slide(prs, "Appendix: assumptions, data and names", brand)
+    _table(slide, [("Assumption", "Value")] + list(story.assumptions.items()), MARGIN, CONTENT_TOP, Inches(5.8))
+    box = slide.shapes.add_textbox(MARGIN, Inches(5.2), Inches(5.8), Inches(1.6))
     _text(box.text_frame, [("Data", 14, True, INK)] +
           [(x, 12, False, INK) for x in (story.data_name, story.period) if x] +
           ([("Not in this deck: " + ", ".join(story.left_out) + " (why: in the notes).", 12, False, INK)]
-           if missing else []))
-    gl = list(story.glossary.items())[:16]
-    if gl:
-        _table(slide, [("Column in the data", "Name in this deck")] + gl, Inches(6.7), Inches(1.9), Inches(6.0),
-               size=10 if len(gl) > 10 else 12)
-    _notes(slide, ["Assumptions agreed with marketing; every figure in the deck follows them.",
-                   *(f"{k}: {v}" for k, v in story.assumptions.items()), "", story.period,
-                   *(["", "Not in this deck:"] + [f"- {m}" for m in missing] if missing else [])])
+           if story.left_out else []))
+    _notes(slide, appendix_notes(story))
+    names = list(story.glossary.items())
+    for i in range(0, len(names), GLOSSARY_ROWS):
+        if i:
+            slide = _content_slide(prs, "Appendix: names (continued)", brand)
+            _notes(slide, ["The names this deck uses for the data's columns, continued."])
+        left, width = (Inches(6.9), Inches(5.8)) if i == 0 else (MARGIN, WIDE - 2 * MARGIN)
+        _table(slide, [("Column in the data", "Name in this deck")] + names[i:i + GLOSSARY_ROWS], left, CONTENT_TOP,
+               width)
 
 
 def _table(slide, rows: list[tuple[str, str]], left, top, width, size: int = 12) -> None:
-    row_h = Inches(0.32 if size <= 10 else 0.38)
+    row_h = Inches(0.36)
     shape = slide.shapes.add_table(len(rows), 2, left, top, width, row_h * len(rows))
     table = shape.table
     table.columns[0].width = int(width * 0.5)
@@ -186,9 +220,21 @@ def _table(slide, rows: list[tuple[str, str]], left, top, width, size: int = 12)
         for c, text in enumerate((a, b)):
             cell = table.cell(r, c)
             cell.text = str(text)
+            cell.margin_top = cell.margin_bottom = Inches(0.03)
             for p in cell.text_frame.paragraphs:
                 for run in p.runs:
                     run.font.size, run.font.bold = Pt(size), r == 0
+
+
+def _theme_font(prs, font: str = THEME_FONT) -> None:
+    """Set the theme's heading and body fonts (the default template's Calibri is missing on many
+    Macs and in LibreOffice): every text that does not name its font follows the theme."""
+    for rel in prs.slide_master.part.rels.values():
+        if rel.reltype.endswith("/theme"):
+            part = rel.target_part
+            xml = part.blob.decode("utf-8")
+            xml = re.sub(r'(<a:(?:major|minor)Font>\s*<a:latin typeface=")[^"]*(")', rf"\g<1>{font}\g<2>", xml)
+            part._blob = xml.encode("utf-8")
 
 
 def to_pptx(story: Story, *, template: bytes | None = None, brand_colour: str | None = None) -> bytes:
@@ -202,14 +248,18 @@ def to_pptx(story: Story, *, template: bytes | None = None, brand_colour: str | 
         _clear_slides(prs)
     else:
         prs = Presentation()
+        _theme_font(prs)
     prs.slide_width, prs.slide_height = WIDE, HIGH
     prs.core_properties.title = story.title
-    render_all(story.findings)
+    render_all([f for f in story.findings if f.get_plot() is None])  # pictures only where no native chart
     _title_slide(prs, story, brand)
+    for f in story.findings[:1] if story.findings and story.findings[0].key == "decision" else []:
+        _decision_slide(prs, f, story, brand)
     _summary_slide(prs, story, brand)
     for f in story.findings:
-        _finding_slide(prs, f, story, brand)
-    _appendix_slide(prs, story, brand)
+        if f.key != "decision":
+            _finding_slide(prs, f, story, brand)
+    _appendix_slides(prs, story, brand)
     out = io.BytesIO()
     prs.save(out)
     return out.getvalue()

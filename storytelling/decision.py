@@ -1,0 +1,138 @@
+"""The decision the story asks for, derived from its findings' own facts.
+
+:func:`decision_finding` reads the list's worth (``lift``), the test plan (``ab_plan``) and, once
+a test has run, its readout (``ab_readout``), and writes what the executive is asked to decide:
+approve a monthly list of N customers worth $X a month ($Y a year) for $Z of calls, run the test on
+N customers for W weeks with a decision date, or, when a test has run, what its result allows.
+Every figure is one of those findings' facts (the same object, so the same words); only the
+year's worth and the decision date are new, each computed here once.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+from storytelling import charts
+from storytelling import plot as plots
+from storytelling.story import Fact, Finding, fmt_money, texts
+
+#: Weeks from the end of enrolment until the last enrolled customers' month is over.
+OUTCOME_WEEKS = 4
+
+
+def decision_finding(findings: list[Finding], *, dated: bool, today: date | None = None) -> Finding | None:
+    """The decision slide's finding, or None when the story has no list to decide on."""
+    by_key = {f.key: f for f in findings}
+    lift = by_key.get("lift")
+    if lift is None:
+        return None
+    test, plan = by_key.get("ab_readout"), by_key.get("ab_plan")
+    d = _after_test(lift, test, dated) if test is not None else _before_test(lift, plan, dated, today or date.today())
+    return _with_figures(d, dated)
+
+
+CAPTIONS = {"contacts": "customers on the list{per}", "net": "net value{per}", "net_year": "a year",
+            "kept_per_month": "kept{per}, as tested", "net_per_month": "net value{per}, as tested",
+            "control_rate": "left without the campaign", "test_rate": "left with it", "total": "customers in the test",
+            "decision_date": "decision by", "cost": "cost of the calls{per}"}
+
+
+def _figure_keys(d: Finding) -> list[str]:
+    """The decision's key figures: a test's own once it ran (never the replay's it replaces)."""
+    if "control_rate" in d.facts:
+        return ["control_rate", "test_rate", "kept_per_month", "net_per_month"]
+    if d.fact("net").value <= 0:
+        return ["contacts", "net", "cost"]
+    return ["contacts", "net", "net_year", "decision_date" if "decision_date" in d.facts else "total"]
+
+
+def _with_figures(d: Finding, dated: bool) -> Finding:
+    """The decision with its key figures as a card (page, report) and as text (the deck)."""
+    per = " a month" if dated else ""
+    items = [(d.fact(k).text, CAPTIONS[k].format(per=per)) for k in _figure_keys(d) if k in d.facts]
+    d.chart = lambda: charts.figure_card(items)
+    d.plot = lambda: plots.figures(items, alt=d.title)
+    return d
+
+
+def _worth(lift: Finding, dated: bool) -> tuple[dict[str, Fact], str]:
+    """The list's facts for the decision and 'worth $X a month ($Y a year) after $Z of calls'."""
+    f = {k: lift.fact(k) for k in ("contacts", "saved", "net", "cost")}
+    if dated:
+        net = f["net"]
+        year = net.value * 12
+        f["net_year"] = Fact("net_year", year, net.unit, fmt_money(year, net.unit))
+    T = texts(f)
+    per = " a month" if dated else ""
+    year = f" ({T['net_year']} a year if every month is like this one)" if dated else ""
+    return f, f"worth about {T['net']}{per}{year} after {T['cost']} of calls{per}, keeping about {T['saved']} customers{per}"
+
+
+def _test_ask(plan: Finding, dated: bool, today: date) -> tuple[dict[str, Fact], str]:
+    """'Run the A/B test on N customers for W weeks; success ...; decision by <date>'."""
+    f = {k: plan.fact(k) for k in ("total", "n_test", "n_control", "weeks", "baseline_rate", "target_rate")}
+    T = texts(f)
+    weeks = f["weeks"].value
+    ask = (f"Run the A/B test on {T['total']} customers ({T['n_test']} called, {T['n_control']} left alone)"
+           + (f": {T['weeks']} of enrolment, then {OUTCOME_WEEKS} weeks to see who left" if weeks else "") + ". "
+           f"It is sized to show a fall in churn from {T['baseline_rate']} to {T['target_rate']}; success is churn "
+           "clearly lower in the called group.")
+    if dated and weeks and math.isfinite(weeks):
+        when = today + timedelta(weeks=math.ceil(weeks - 1e-9) + OUTCOME_WEEKS)
+        f["decision_date"] = Fact("decision_date", when.isoformat(), "date", f"{when.day} {when:%B %Y}")
+        ask += f" Decide on the roll-out by {f['decision_date'].text}."
+    else:
+        ask += " Decide on the roll-out once the test's customers have had time to leave or stay."
+    return f, ask
+
+
+def _before_test(lift: Finding, plan: Finding | None, dated: bool, today: date) -> Finding:
+    f, worth = _worth(lift, dated)
+    T = texts(f)
+    if f["net"].value <= 0:
+        return Finding(
+            key="decision", title="Decision: do not start the campaign at these assumptions",
+            headline=f"The list of {T['contacts']} customers loses money: {worth}.",
+            bullets=["Agree the cost per contact, the offer and what a kept customer is worth before asking again."],
+            facts=f)
+    asks = [f"Approve a monthly list of the {T['contacts']} customers the model rates riskiest: {worth}."
+            if dated else f"Approve calling the {T['contacts']} customers the model rates riskiest: {worth}."]
+    title = f"Decision: approve a list of {T['contacts']} customers{' a month' if dated else ''}, worth {T['net']}" \
+            f"{' a month' if dated else ''}"
+    if plan is not None:
+        test_facts, ask = _test_ask(plan, dated, today)
+        f.update(test_facts)
+        asks.append(ask)
+        title += ", and confirm it with an A/B test"
+    return Finding(
+        key="decision", title=title,
+        headline="These figures replay past customers; the A/B test shows how customers react to being called."
+        if plan is not None else "These figures replay past customers: confirm them with an A/B test before scaling up.",
+        bullets=asks, facts=f)
+
+
+def _after_test(lift: Finding, test: Finding, dated: bool) -> Finding:
+    """Once a test has run, its readout replaces the replay's estimate, and says so."""
+    f = {k: test.fact(k) for k in ("control_rate", "test_rate", "worked")}
+    replay = {k: lift.fact(k) for k in ("contacts", "net")}
+    f.update(replay)
+    per = " a month" if dated else ""
+    T = texts(f)
+    priced = "net_per_month" in test.facts
+    if test.fact("worked").value and priced:
+        f.update({k: test.fact(k) for k in ("kept_per_month", "net_per_month", "net_low", "net_high")})
+        T = texts(f)
+        title = f"Decision: roll the list of {T['contacts']} customers out, worth about {T['net_per_month']}{per}"
+        bullets = [f"Approve the list of {T['contacts']} customers{per}: at the effect the test measured it keeps about "
+                   f"{T['kept_per_month']} customers{per}, worth {T['net_per_month']}{per} after the calls (from "
+                   f"{T['net_low']} to {T['net_high']}).", test.next_steps[0]]
+    else:
+        title = ("Decision: roll the list out" if test.fact("worked").value else
+                 "Decision: do not scale the campaign up yet") + ", because " + test.title[0].lower() + test.title[1:]
+        bullets = [test.next_steps[0]]
+    return Finding(
+        key="decision", title=title,
+        headline=f"The campaign test replaces the replay's estimate ({T['net']}{per} for {T['contacts']} customers): "
+                 f"churn was {T['control_rate']} without the campaign and {T['test_rate']} with it.",
+        bullets=bullets, facts=f)

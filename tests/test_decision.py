@@ -1,0 +1,67 @@
+"""The decision asked: derived from the findings' own facts, overridden by a test once it has run."""
+
+from dataclasses import replace
+from datetime import date
+
+from storytelling.abtest import designs, plan_finding, read_test
+from storytelling.lift import analyse_lift
+from storytelling.report import ab_readout_for, build_story, select
+
+
+def _plan():
+    a, b = designs(churn_rate=0.03, contact_share=0.08, hit_rate=0.1, save_rate=0.3, customers_per_week=2700)
+    return plan_finding(b, a)
+
+
+def test_before_a_test_it_asks_to_approve_the_list_and_to_run_the_test(sample_lift_drivers):
+    lift, _ = sample_lift_drivers
+    plan = _plan()
+    story = build_story(lift, ab_plan=plan, made=date(2026, 11, 24))
+    d, main = story.findings[0], story.finding("lift")
+    assert d.key == "decision"
+    for k in ("contacts", "net", "cost", "saved"):
+        assert d.fact(k) is main.fact(k)  # the same fact, so the same words
+    assert d.fact("net_year").value == main.fact("net").value * 12
+    assert d.title == f"Decision: approve a list of {main.fact('contacts').text} customers a month, worth " \
+                      f"{main.fact('net').text} a month, and confirm it with an A/B test"
+    ask, test = d.bullets
+    assert main.fact("net").text in ask and d.fact("net_year").text in ask and main.fact("cost").text in ask
+    assert plan.fact("total").text in test and plan.fact("weeks").text in test
+    weeks = -(-plan.fact("weeks").value // 1)
+    assert d.fact("decision_date").value == date.fromordinal(date(2026, 11, 24).toordinal() + 7 * int(weeks + 4)).isoformat()
+    assert d.fact("decision_date").text in test
+    assert [big for big, _ in d.get_plot().figures] == [main.fact("contacts").text, main.fact("net").text,
+                                                        d.fact("net_year").text, d.fact("decision_date").text]
+
+
+def test_a_test_that_ran_replaces_the_replay_and_says_so(sample_lift_drivers):
+    lift, _ = sample_lift_drivers
+    unclear = ab_readout_for(lift, read_test(1891, 288, 1775, 233))
+    d = build_story(lift, ab=unclear).findings[0]
+    assert d.title.startswith("Decision: do not scale the campaign up yet, because the test shows no clear effect")
+    assert "replaces the replay's estimate" in d.headline and "net_year" not in d.facts
+    assert [small for _, small in d.get_plot().figures] == ["left without the campaign", "left with it"]
+    worked = ab_readout_for(lift, read_test(4000, 600, 4000, 440))
+    d = build_story(lift, ab=worked).findings[0]
+    assert d.title.startswith("Decision: roll the list of")
+    assert d.fact("net_per_month") is worked.fact("net_per_month")
+    assert worked.fact("net_per_month").text in d.title and lift.model.net != worked.fact("net_per_month").value
+    assert [big for big, _ in d.get_plot().figures] == [worked.fact(k).text for k in
+                                                        ("control_rate", "test_rate", "kept_per_month", "net_per_month")]
+
+
+def test_a_list_that_loses_money_is_not_asked_for(sample_lift_drivers):
+    lift, _ = sample_lift_drivers
+    dear = analyse_lift(lift.curves, replace(lift.assumptions, cost_per_contact=500.0), lift.contacts, n_boot=10)
+    d = build_story(dear, ab_plan=_plan()).findings[0]
+    assert d.title == "Decision: do not start the campaign at these assumptions"
+    assert not any("Approve" in b for b in d.bullets)
+
+
+def test_the_decision_follows_the_chosen_findings(sample_lift_drivers):
+    lift, _ = sample_lift_drivers
+    story = build_story(lift, ab_plan=_plan(), full=True)
+    no_test = select(story, ["decision", "lift"])
+    assert [f.key for f in no_test.findings] == ["decision", "lift"] and len(no_test.findings[0].bullets) == 1
+    assert [f.key for f in select(story, ["lift"]).findings] == ["lift"]
+    assert [f.key for f in select(story, ["population"]).findings] == ["population"]  # nothing to decide without the list
