@@ -7,6 +7,7 @@ import streamlit as st
 from storytelling.config import parse_config, to_toml
 from storytelling.data import DataError
 from storytelling.export import to_html, to_markdown, to_pptx
+from storytelling.export.pptx import outline
 from storytelling.report import DEFAULT_TITLE, finding_name, headline_keys, select
 from storytelling.story import AUDIENCES, md_escape
 from storytelling.ui import render
@@ -57,9 +58,7 @@ if not story.findings:
     st.stop()
 
 st.markdown("#### The deck")
-outline = ["Title: " + story.title, "In short: three messages"] + [f.title for f in story.findings] + \
-          ["Appendix: assumptions, data and names"]
-st.markdown("\n".join(f"{i}. {md_escape(t)}" for i, t in enumerate(outline, 1)))
+st.markdown("\n".join(f"{i}. {md_escape(t)}" for i, t in enumerate(outline(story), 1)))
 
 signature = (story.title, audience, tuple(chosen), brand, template.file_id if template else None,
              tuple(f.headline for f in story.findings))

@@ -9,7 +9,7 @@ from pptx import Presentation
 from storytelling.abtest import designs, plan_finding, read_test, readout_finding
 from storytelling.data import DataError
 from storytelling.export import to_html, to_markdown, to_pptx
-from storytelling.export.pptx import GLOSSARY_ROWS, finding_slide_text, summary_messages
+from storytelling.export.pptx import GLOSSARY_ROWS, finding_slide_text, outline, summary_messages
 from storytelling.glossary import Glossary
 from storytelling.report import build_story
 from storytelling.story import DATA_SCIENTIST, Fact, Finding, Story, has_jargon
@@ -62,6 +62,7 @@ def test_deck_shape(story, deck):
     assert titles[2] == "In short"
     assert titles[3:3 + len(rest)] == [f.title for f in rest]
     assert titles[3 + len(rest)].startswith("Appendix")
+    assert titles == outline(story)  # what the Export page lists
 
 
 def test_summary_has_three_messages(story, deck):

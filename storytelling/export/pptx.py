@@ -237,6 +237,14 @@ def _theme_font(prs, font: str = THEME_FONT) -> None:
             part._blob = xml.encode("utf-8")
 
 
+def outline(story: Story) -> list[str]:
+    """The deck's slide titles, in order (what :func:`to_pptx` draws; the Export page lists them)."""
+    decision = [f.title for f in story.findings[:1] if f.key == "decision"]
+    more = max(0, (len(story.glossary) - 1) // GLOSSARY_ROWS)
+    return ([story.title, *decision, "In short", *(f.title for f in story.findings if f.key != "decision"),
+             "Appendix: assumptions, data and names"] + ["Appendix: names (continued)"] * more)
+
+
 def to_pptx(story: Story, *, template: bytes | None = None, brand_colour: str | None = None) -> bytes:
     """The story as an editable 16:9 deck: title, summary, one slide per finding, appendix."""
     brand = _rgb(brand_colour)
