@@ -237,3 +237,12 @@ def test_the_backtest_pages_choices_travel_in_story_toml():
     plain = build_story_from_config(StoryConfig(backtest_months=3, drivers=False), log=lambda *_: None)
     assert plain.finding("backtest_total").fact("since").value == "2026-08-01"  # the latest 3 months by default
     assert plain.finding("backtest_total").fact("cost").value != total.fact("cost").value  # a 10% threshold list
+
+
+def test_the_ab_plans_own_numbers_are_checked():
+    from storytelling.data import DataError
+
+    for bad in ({"base": 1.5}, {"target": 0}, {"per_week": -3}, {"base": "ten"}, {"base": True}):
+        cfg = StoryConfig(backtest_months=0, drivers=False, analyses={"ab_plan": bad})
+        with pytest.raises(DataError, match="analyses.ab_plan"):
+            build_story_from_config(cfg, log=lambda *_: None)

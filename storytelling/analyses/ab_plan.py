@@ -9,10 +9,24 @@ from storytelling.registry import Analysis, LeftOut, Run, register
 
 def _options(run: Run) -> dict:
     """From story.toml's [ab]: who enters, confidence, power, split and direction; the churn with and
-    without the campaign and the weekly customers follow from the scenario."""
+    without the campaign and the weekly customers follow from the scenario unless [analyses.ab_plan]
+    sets them (the A/B test page's typed numbers)."""
     cfg = run.config
+    own = _own_numbers(cfg.analyses.get("ab_plan", {}))
     return {"design": cfg.ab_design, "confidence": cfg.ab_confidence, "power": cfg.ab_power, "ratio": cfg.ab_ratio,
-            "sided": cfg.ab_sided}
+            "sided": cfg.ab_sided, **own}
+
+
+def _own_numbers(t: dict) -> dict:
+    """[analyses.ab_plan]'s churn without and with the campaign (0-1) and customers a week, checked."""
+    out = {}
+    for key, lo, hi in (("base", 0.0, 1.0), ("target", 0.0, 1.0), ("per_week", 0, 1e9)):
+        if key in t:
+            v = t[key]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi or (key != "per_week" and v in (lo, hi)):
+                raise DataError(f"analyses.ab_plan.{key} must be a number {'between 0 and 1' if hi == 1 else 'of 0 or more'}.")
+            out[key] = float(v)
+    return out
 
 
 def designs(run: Run, o: dict) -> dict:

@@ -18,6 +18,9 @@ def to_markdown(story: Story) -> str:
     lines = [f"**Update: {_esc(story.title)}**", ""]
     if story.subtitle:
         lines += [f"_{_esc(story.subtitle)}_", ""]
+    decision = next((f for f in story.findings[:1] if f.key == "decision"), None)
+    if decision is not None:
+        lines += [f"**{_esc(decision.title)}.**", ""]
     lines += [f"- **{_esc(f.title)}.** {_esc(f.headline)}" for f in found]
     steps = story.next_steps[:MAX_NEXT]
     if steps:

@@ -156,6 +156,10 @@ def session_config(ctx: AppContext, *, title: str = DEFAULT_TITLE, keys: list[st
         glossary=ctx.glossary.edits(base), findings=keys, brand_colour=brand_colour, **_chosen(ctx))
 
 
+#: The A/B plan's numbers the page may type over the scenario's (``[analyses.ab_plan]`` in story.toml).
+PLAN_NUMBERS = ("base", "target", "per_week")
+
+
 def _chosen(ctx: AppContext) -> dict:
     """What the pages chose that the nightly build needs to tell the same story: the months replayed
     and how, the A/B test's settings, and its result when it is not the one that comes with the data
@@ -171,12 +175,26 @@ def _chosen(ctx: AppContext) -> dict:
         out["backtest_months"] = len(bt["cutoffs"])
         how = {k: v for k, v in bt.items() if k not in ("cutoffs", "horizon_days") and v is not None}
         out["analyses"] = {"backtest": {**how, "end": bt["cutoffs"][-1]}}
+    plan = {k: v for k, v in choices.get("ab_plan", {}).items() if k in PLAN_NUMBERS}
+    if plan:  # the plan's own numbers, typed on the A/B test page
+        out["analyses"] = {**out.get("analyses", {}), "ab_plan": plan}
     ab = choices.get("ab_readout", {})
     if ab.get("counts") and tuple(ab["counts"]) != ctx.source.campaign_results():
         out["ab_counts"] = [int(c) for c in ab["counts"]]
     if ab.get("planned_total"):
         out["ab_planned_total"] = int(ab["planned_total"])
     return out
+
+
+def _plan_numbers(cfg) -> None:
+    """[analyses.ab_plan]'s numbers into the A/B test page's boxes (as percent and customers a week)."""
+    plan, d, ss = cfg.analyses.get("ab_plan", {}), cfg.ab_design, st.session_state
+    if "base" in plan:
+        ss[f"ab_base_{d}"] = round(plan["base"] * 100, 2)
+    if "target" in plan:
+        ss[f"ab_target_{d}"], ss["ab_effect_mode"] = round(plan["target"] * 100, 2), "Churn with it"
+    if "per_week" in plan:
+        ss[f"ab_week_{d}"] = int(plan["per_week"])
 
 
 def apply_config(cfg, ctx: AppContext) -> list[str]:
@@ -209,6 +227,7 @@ def apply_config(cfg, ctx: AppContext) -> list[str]:
         notes.append(f"The config's chance to catch the effect ({cfg.ab_power:.0%}) is not one of the A/B page's "
                      "choices (80%, 90%): the page keeps its own; the nightly build uses the config's.")
     ss["ab_sided"] = cfg.ab_sided
+    _plan_numbers(cfg)
     ss.pop(CHOICES, None)  # the loaded setup replaces what the pages chose before
     ss[LOADED] = {"_dataset": ctx.dataset_key, "backtest_months": cfg.backtest_months, "ab_counts": cfg.ab_counts,
                   "ab_planned_total": cfg.ab_planned_total, "analyses": cfg.analyses}

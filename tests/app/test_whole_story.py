@@ -40,3 +40,24 @@ def test_the_cli_with_the_exported_story_toml_builds_the_apps_story(tmp_path):
     app_titles = [line.split(". ", 1)[1].replace("\\", "") for line in listed]  # the deck's slide titles
     assert app_titles == outline(cli)
     assert len(cli.findings) >= 8  # decision, population, lift, comparison, best size, what if, backtest, drivers, readout
+
+
+def test_the_ab_pages_typed_numbers_travel_in_story_toml(tmp_path):
+    at = fresh("app_pages/ab_test.py")
+    at.number_input(key="ab_base_picks").set_value(12.5)
+    at.number_input(key="ab_target_picks").set_value(9.0).run()
+    assert not at.exception and not at.error
+    at.switch_page("app_pages/export.py").run()
+    cfg = parse_config(at.session_state["_export_toml"], base=tmp_path)
+    assert cfg.analyses["ab_plan"]["base"] == 0.125 and cfg.analyses["ab_plan"]["target"] == 0.09
+    cfg.findings, cfg.backtest_months, cfg.drivers = None, 0, False  # every finding, quickly
+    story = build_story_from_config(cfg, log=lambda *_: None, full=True)
+    plan = story.finding("ab_plan")
+    assert plan.fact("baseline_rate").value == 0.125 and plan.fact("target_rate").value == 0.09
+
+    again = fresh("app_pages/export.py")  # a new session loads that story.toml: the A/B page shows its numbers
+    again.file_uploader(key="config_upload").upload("story.toml", at.session_state["_export_toml"].encode()).run()
+    again.switch_page("app_pages/ab_test.py").run()
+    assert not again.exception and not again.error
+    assert again.number_input(key="ab_base_picks").value == 12.5
+    assert again.number_input(key="ab_target_picks").value == 9.0
