@@ -223,3 +223,15 @@ def test_same_inputs_give_the_same_note_and_deck_text():
     a, b = _fresh_story(), _fresh_story()
     assert to_markdown(a).encode() == to_markdown(b).encode()
     assert _deck_text(a) == _deck_text(b)
+
+
+def test_notes_answer_a_question_with_what_was_not_yet_said(story):
+    from storytelling.export.notes import finding_notes
+
+    for f in story.findings:
+        notes = finding_notes(f, story.audience)
+        say = notes[0]
+        assert say.startswith("Say: ") and 1 <= len(re.findall(r"[.!?](?:\s|$)", say)) <= 6, f.key
+        if len(notes) > 1:
+            question, answer = notes[2], notes[3]
+            assert question.startswith("If asked") and answer and answer not in say, f.key

@@ -13,23 +13,23 @@ from storytelling.story import DATA_SCIENTIST, Finding, Story, has_jargon
 
 #: By finding: the likely question, and which of the finding's own sentences answers it.
 QUESTIONS: dict[str, tuple[str, Callable[[Finding], str | None]]] = {
-    "decision": ("What do we risk if we say yes?",
-                 lambda f: f.headline),
+    "decision": ("What do we risk if we say yes?", lambda f: f.headline),
     "population": ("Is this month typical?",
                    lambda f: "It is the latest month whose outcome we know; the backtest slides show the months "
-                             "before it." if "month" in f.title else f.headline),
+                             "before it." if "month" in f.title else None),
     "lift": ("How sure are we of these figures?",
-             lambda f: _first(f.bullets, "between") or (f.caveats[0] if f.caveats else None)),
-    "comparison": ("Why not keep today's rule?", lambda f: f.headline),
-    "best_depth": ("Why not call more customers?", lambda f: _first(f.bullets, "") or f.headline),
+             lambda f: " ".join([*f.bullets[2:3], *f.caveats[:1]]) or None),
+    "comparison": ("Why not keep today's rule?", lambda f: f.title + "."),
+    "best_depth": ("Why not call more customers?",
+                   lambda f: _first(f.bullets[1:], "Without") or (f.caveats[0] if f.caveats else None)),
     "sensitivity": ("What if the offer works less well than we assume?", lambda f: f.title + "."),
-    "backtest_total": ("Could those months have been lucky?", lambda f: _first(f.bullets, "range")),
-    "backtest_timeline": ("Did it pay every month?", lambda f: f.title + ". " + f.headline),
-    "backtest_quality": ("Will the model go stale?", lambda f: " ".join(f.bullets[:1]) or f.headline),
+    "backtest_total": ("How does that compare with what we do today?", lambda f: _first(f.bullets[1:], "today's rule")),
+    "backtest_timeline": ("Did it pay every month?", lambda f: f.title + "."),
+    "backtest_quality": ("Will the model go stale?", lambda f: " ".join(f.bullets[1:2]) or f.title + "."),
     "drivers": ("Does this mean these things make customers leave?", lambda f: f.caveats[0] if f.caveats else None),
-    "ab_plan": ("Why does the test need so many customers?", lambda f: _first(f.bullets, "Planned so that")),
+    "ab_plan": ("Why does the test need so many customers?", lambda f: _first(f.bullets[1:], "Planned so that")),
     "ab_readout": ("What does this result mean for the campaign?",
-                   lambda f: " ".join(f.bullets[1:2]) + " " + (f.next_steps[0] if f.next_steps else "")),
+                   lambda f: " ".join([*f.bullets[1:2], *f.next_steps[:1]]) or None),
 }
 DEFAULT_QUESTION = ("How sure are we?", lambda f: f.caveats[0] if f.caveats else None)
 
@@ -41,7 +41,7 @@ def _first(lines: list[str], word: str) -> str | None:
 def finding_notes(f: Finding, audience: str) -> list[str]:
     """What to say (2-4 sentences), the likely question and its answer; for data scientists, the
     technical bullets too."""
-    say = [f.headline, *f.bullets[:2]] if f.key != "decision" else [*f.bullets, f.headline]
+    say = list(f.bullets) if f.key == "decision" else [f.headline, *f.bullets[:1]]  # the rest answers questions
     out = ["Say: " + " ".join(say[:4])]
     question, answer = QUESTIONS.get(f.key, DEFAULT_QUESTION)
     text = answer(f)

@@ -130,7 +130,7 @@ def _axes(chart, plot: Plot) -> None:
         category_axis.tick_labels.number_format = plot.x_format
         category_axis.tick_labels.number_format_is_linked = False
         category_axis.has_major_gridlines = False
-        lo, hi = min(min(s.xs) for s in plot.series), max(max(s.xs) for s in plot.series)
+        lo, hi = x_range(plot)
         category_axis.minimum_scale, category_axis.maximum_scale = lo, hi
     if plot.kind == "bar":
         value_axis.minimum_scale = 0
@@ -220,10 +220,16 @@ def _error_bars(series, spec: Series) -> None:
         anchor.addprevious(bars)
 
 
+def x_range(plot: Plot) -> tuple[float, float]:
+    """The x axis of an "xy" plot: its data's, from 0 when the data start near it (ticks at round numbers)."""
+    lo, hi = min(min(s.xs) for s in plot.series), max(max(s.xs) for s in plot.series)
+    return (0.0 if 0 <= lo <= 0.25 * hi else lo), hi
+
+
 def _mark(slide, plot: Plot, frame, x: float, label: str, row: int = 0) -> list:
     """A vertical dashed line with its label at ``x`` on an "xy" plot, placed by the plot area's
     usual share of the frame (PowerPoint lays the plot area out itself)."""
-    lo, hi = min(min(s.xs) for s in plot.series), max(max(s.xs) for s in plot.series)
+    lo, hi = x_range(plot)
     if not lo <= x <= hi or hi <= lo:
         return []
     x0, y0, w, h = INNER
@@ -231,13 +237,17 @@ def _mark(slide, plot: Plot, frame, x: float, label: str, row: int = 0) -> list:
     top, bottom = frame.top + int(frame.height * y0), frame.top + int(frame.height * (y0 + h))
     line = slide.shapes.add_connector(1, Emu(at), Emu(top), Emu(at), Emu(bottom))
     line.line.color.rgb, line.line.width, line.line.dash_style = MUTED, Pt(1.25), MSO_LINE_DASH_STYLE.DASH
-    box = slide.shapes.add_textbox(Emu(min(at + Inches(0.05), frame.left + frame.width - Inches(2.6))),
-                                   Emu(top + row * Inches(0.42)), Inches(2.5), Inches(0.4))  # one label a row
-    box.text_frame.text = label
-    box.text_frame.word_wrap = False
+    # labels sit at the foot of their line, one a row: lines start low, so the foot is mostly free
+    width = min(Inches(2.6), Inches(0.2 + 0.115 * len(label)))  # about the text's own width
+    box = slide.shapes.add_textbox(Emu(min(at + Inches(0.05), frame.left + frame.width - width)),
+                                   Emu(bottom - (row + 1) * Inches(0.42)), width, Inches(0.4))
+    tf = box.text_frame
+    tf.text, tf.word_wrap = label, True
+    tf.margin_left = tf.margin_right = Inches(0.05)
+    tf.paragraphs[0].alignment = PP_ALIGN.LEFT
     box.fill.solid()
     box.fill.fore_color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
-    run = box.text_frame.paragraphs[0].runs[0]
+    run = tf.paragraphs[0].runs[0]
     run.font.size, run.font.color.rgb = Pt(CHART_PT - 2 if len(label) > 24 else CHART_PT), MUTED
     return [line, box]
 
