@@ -100,8 +100,13 @@ def _single_feature_auc(X: pd.DataFrame, y: np.ndarray) -> dict[str, float]:
 
 def score_backtest(data: CustomerData, *, cutoffs: list | None = None, horizon_days: int = 30,
                    window: str = "expanding", window_months: int = 12, seed: int = 0,
-                   progress: Progress | None = None) -> BacktestScores:
-    """Train (or take the given scores) and score the customers at every cutoff."""
+                   progress: Progress | None = None, months: dict | None = None) -> BacktestScores:
+    """Train (or take the given scores) and score the customers at every cutoff.
+
+    ``months`` keeps each month's model and scores as they are made (keyed by month and setup), so
+    a replay that is interrupted (a rerun, a closed tab) resumes where it stopped instead of
+    training every month again.
+    """
     snaps = monthly_snapshots(data)
     cutoffs = default_cutoffs(data, horizon_days=horizon_days) if cutoffs is None else [pd.Timestamp(c) for c in cutoffs]
     cutoffs = sorted(c for c in cutoffs if c in set(snaps))
@@ -110,42 +115,61 @@ def score_backtest(data: CustomerData, *, cutoffs: list | None = None, horizon_d
             "No month can be backtested: each month needs at least "
             f"{MIN_HISTORY_SNAPSHOTS} earlier months whose outcome was known by then. Load more history."
         )
-    lab = data.labelled
-    h = pd.Timedelta(days=horizon_days)
     mode = "given scores" if data.has_score else "retrained"
     if mode == "retrained" and not data.features:
         raise DataError("The data has neither a score column nor customer features to train a model on.")
-    keep = [c for c in ("customer_id", "churned", "score", "value", "status_quo") if c in lab]
+    months = {} if months is None else months
     periods: list[ScoredPeriod] = []
     leaky: dict[str, float] = {}
     for i, c in enumerate(cutoffs):
         if progress:
             progress(i, len(cutoffs), f"{c:%B %Y}")
-        now = lab[lab["snapshot_date"] == c]
-        if mode == "given scores":
-            periods.append(ScoredPeriod(c, None, 0, [], now[keep].reset_index(drop=True)))
+        key = (c, horizon_days, window, window_months, seed, mode)
+        if key not in months:
+            months[key] = _score_month(data, c, mode, horizon_days, window, window_months, seed)
+        period = months[key]
+        if period is None:
             continue
-        known = lab["snapshot_date"] + h <= c
-        earlier = lab["snapshot_date"] < c
-        train = lab[known]
-        if window == "sliding":
-            train = train[train["snapshot_date"] > c - pd.DateOffset(months=window_months)]
-        excluded = sorted(pd.Timestamp(d) for d in lab.loc[earlier & ~known, "snapshot_date"].unique())
-        if len(train) == 0 or train["churned"].nunique() < 2:
-            continue
-        model = train_baseline(data, train, seed=seed)
-        frame = now[keep].reset_index(drop=True).copy()
-        frame["score"] = model.predict_proba(feature_frame(data, now))[:, 1]
-        periods.append(ScoredPeriod(c, pd.Timestamp(train["snapshot_date"].max()), len(train), excluded, frame))
-        if i == 0 or i == len(cutoffs) - 1:
-            X = feature_frame(data, train)
-            for f, a in _single_feature_auc(X, train["churned"].to_numpy().astype(int)).items():
+        periods.append(period)
+        if mode == "retrained" and (i == 0 or i == len(cutoffs) - 1):  # a feature that alone predicts too well
+            train = _training_rows(data.labelled, c, horizon_days, window, window_months)[0]
+            for f, a in _single_feature_auc(feature_frame(data, train), train["churned"].to_numpy().astype(int)).items():
                 leaky[f] = max(leaky.get(f, 0.0), a)
     if progress:
         progress(len(cutoffs), len(cutoffs), "done")
     if not periods:
         raise DataError("No month had enough history with both leavers and stayers to train a model.")
     return BacktestScores(periods, horizon_days, window, mode, {f: a for f, a in leaky.items() if a >= LEAKY_AUC})
+
+
+def _training_rows(lab: pd.DataFrame, c: pd.Timestamp, horizon_days: int, window: str,
+                   window_months: int) -> tuple[pd.DataFrame, list[pd.Timestamp]]:
+    """What was known at ``c``: the rows whose outcome was known by then (within the window), and the
+    earlier months left out because their outcome was not known yet."""
+    known = lab["snapshot_date"] + pd.Timedelta(days=horizon_days) <= c
+    train = lab[known]
+    if window == "sliding":
+        train = train[train["snapshot_date"] > c - pd.DateOffset(months=window_months)]
+    excluded = sorted(pd.Timestamp(d) for d in lab.loc[(lab["snapshot_date"] < c) & ~known, "snapshot_date"].unique())
+    return train, excluded
+
+
+def _score_month(data: CustomerData, c: pd.Timestamp, mode: str, horizon_days: int, window: str, window_months: int,
+                 seed: int) -> ScoredPeriod | None:
+    """One month: its customers scored by a model trained on what was known then (or by the given
+    scores); None when that month has nothing to learn from."""
+    lab = data.labelled
+    keep = [col for col in ("customer_id", "churned", "score", "value", "status_quo") if col in lab]
+    now = lab[lab["snapshot_date"] == c]
+    if mode == "given scores":
+        return ScoredPeriod(c, None, 0, [], now[keep].reset_index(drop=True))
+    train, excluded = _training_rows(lab, c, horizon_days, window, window_months)
+    if len(train) == 0 or train["churned"].nunique() < 2:
+        return None
+    model = train_baseline(data, train, seed=seed)
+    frame = now[keep].reset_index(drop=True).copy()
+    frame["score"] = model.predict_proba(feature_frame(data, now))[:, 1]
+    return ScoredPeriod(c, pd.Timestamp(train["snapshot_date"].max()), len(train), excluded, frame)
 
 
 @dataclass

@@ -80,6 +80,8 @@ class FileSource:
     data: CustomerData
     path: str | None = None  # where the nightly build reads it again (None: the sample, or an upload)
     sample: bool = False  # the embedded sample (which comes with a campaign test)
+    # each backtest month's scores as they are made: an interrupted replay resumes (see score_backtest)
+    _months: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def read(cls, raw: pd.DataFrame, roles: Roles | None = None, *, name: str = "", path: str | None = None,
@@ -124,7 +126,7 @@ class FileSource:
         from storytelling.backtest import score_backtest
 
         return score_backtest(self.data, cutoffs=list(cutoffs), horizon_days=horizon_days, window=window,
-                              window_months=window_months, progress=progress)
+                              window_months=window_months, progress=progress, months=self._months)
 
     def config_fields(self) -> dict[str, Any]:
         return {"data_path": self.path}

@@ -154,3 +154,40 @@ def test_no_dates_is_a_clear_error(small_panel):
     df = small_panel.dropna(subset=["churned_next_30d"]).drop(columns="snapshot_date").drop_duplicates("customer_id")
     with pytest.raises(DataError, match="date"):
         run_backtest(prepare(df, today=TODAY), assumptions=A)
+
+
+def test_an_interrupted_replay_resumes_where_it_stopped(sample_data):
+    """A rerun that stops the replay half way (here: the progress callback raises, as Streamlit's
+    stop does) keeps the months already trained; the next replay trains only the rest, and the
+    result is the one an uninterrupted replay gives."""
+    from storytelling import backtest as bt
+
+    cutoffs = default_cutoffs(sample_data)[-4:]
+    months, trained = {}, []
+    real = bt.train_baseline
+
+    def counting(*args, **kwargs):
+        trained.append(1)
+        return real(*args, **kwargs)
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_third(i, n, what):
+        if i == 2:
+            raise Stop
+
+    bt.train_baseline = counting
+    try:
+        with pytest.raises(Stop):
+            bt.score_backtest(sample_data, cutoffs=cutoffs, months=months, progress=stop_at_third)
+        assert len(trained) == 2
+        resumed = bt.score_backtest(sample_data, cutoffs=cutoffs, months=months)
+        assert len(trained) == 4  # only the two months not yet trained
+    finally:
+        bt.train_baseline = real
+    whole = bt.score_backtest(sample_data, cutoffs=cutoffs)
+    assert [p.cutoff for p in resumed.periods] == [p.cutoff for p in whole.periods]
+    for a, b in zip(resumed.periods, whole.periods):
+        assert a.frame["score"].equals(b.frame["score"]) and a.train_rows == b.train_rows
+    assert resumed.leaky_features == whole.leaky_features
