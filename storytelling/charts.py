@@ -342,11 +342,11 @@ def sensitivity_chart(grid: pd.DataFrame, share_order: list[str]) -> alt.LayerCh
     cols = list(grid.sort_values("factor")["value_label"].drop_duplicates())
     base = alt.Chart(grid).encode(
         x=alt.X("value_label:N", sort=cols, title="Value of a kept customer", axis=alt.Axis(labelAngle=0, orient="top")),
-        y=alt.Y("share_label:N", sort=share_order, title="Share of contacted leavers the offer keeps"))
+        y=alt.Y("share_label:N", sort=share_order, title="Share the offer keeps"))
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.condition("datum.net >= 0", alt.value("#CDEBDD"), alt.value("#F6D3C4")))
     text = base.mark_text(fontSize=14, color="#222").encode(text="net_label:N")
-    return (cells + text).properties(width=WIDTH, height=40 * len(share_order))
+    return (cells + text).properties(width=WIDTH, height=alt.Step(44))
 
 
 def figure_card(items: list[tuple[str, str]]) -> alt.LayerChart:
