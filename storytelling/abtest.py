@@ -437,9 +437,12 @@ def _power_plot(by_n: pd.DataFrame, planned: int, T: dict[str, str]):
 
 def _tradeoff(chosen: Design, other: Design) -> str:
     a, b = (chosen, other) if chosen.key == "everyone" else (other, chosen)
+    def weeks(d: Design) -> str:  # a file without dates cannot say how many weeks
+        return f" ({fmt_weeks(d.plan.weeks)})" if d.plan.weeks else ""
+
     return (f"Splitting everyone dilutes the effect (only the called customers can be kept), so it needs "
-            f"{fmt_count(a.plan.total, people=False)} customers ({fmt_weeks(a.plan.weeks)}); splitting only the "
-            f"model's picks needs {fmt_count(b.plan.total, people=False)} ({fmt_weeks(b.plan.weeks)}) but says "
+            f"{fmt_count(a.plan.total, people=False)} customers{weeks(a)}; splitting only the "
+            f"model's picks needs {fmt_count(b.plan.total, people=False)}{weeks(b)} but says "
             "nothing about customers the model would not pick.")
 
 

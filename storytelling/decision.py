@@ -28,20 +28,25 @@ def decision_finding(findings: list[Finding], *, dated: bool, today: date | None
     if lift is None:
         return None
     test, plan = by_key.get("ab_readout"), by_key.get("ab_plan")
-    d = _after_test(lift, test, dated) if test is not None else _before_test(lift, plan, dated, today or date.today())
+    d = (_after_test(lift, test, dated) if test is not None else
+         _before_test(lift, plan, by_key.get("best_depth"), dated, today or date.today()))
     return _with_figures(d, dated)
 
 
 CAPTIONS = {"contacts": "customers on the list{per}", "net": "net value{per}", "net_year": "a year",
             "kept_per_month": "kept{per}, as tested", "net_per_month": "net value{per}, as tested",
             "control_rate": "left without the campaign", "test_rate": "left with it", "total": "customers in the test",
-            "decision_date": "decision by", "cost": "cost of the calls{per}"}
+            "decision_date": "decision by", "cost": "campaign costs{per}", "best_contacts": "customers on the best list",
+            "best_net": "the best list's net value{per}", "net_range": "net value{per} at the effect measured so far"}
 
 
 def _figure_keys(d: Finding) -> list[str]:
     """The decision's key figures: a test's own once it ran (never the replay's it replaces)."""
     if "control_rate" in d.facts:
-        return ["control_rate", "test_rate", "kept_per_month", "net_per_month"]
+        return (["control_rate", "test_rate", "kept_per_month", "net_per_month"] if d.fact("worked").value else
+                ["control_rate", "test_rate", "net_range"])
+    if "best_contacts" in d.facts:
+        return ["contacts", "net", "best_contacts", "best_net"]
     if d.fact("net").value <= 0:
         return ["contacts", "net", "cost"]
     return ["contacts", "net", "net_year", "decision_date" if "decision_date" in d.facts else "total"]
@@ -50,6 +55,9 @@ def _figure_keys(d: Finding) -> list[str]:
 def _with_figures(d: Finding, dated: bool) -> Finding:
     """The decision with its key figures as a card (page, report) and as text (the deck)."""
     per = " a month" if dated else ""
+    if "net_low" in d.facts and not d.fact("worked").value:
+        low, high = d.fact("net_low"), d.fact("net_high")
+        d.facts["net_range"] = Fact("net_range", None, low.unit, f"{low.text} to {high.text}")
     items = [(d.fact(k).text, CAPTIONS[k].format(per=per)) for k in _figure_keys(d) if k in d.facts]
     d.chart = lambda: charts.figure_card(items)
     d.plot = lambda: plots.figures(items, alt=d.title)
@@ -57,16 +65,18 @@ def _with_figures(d: Finding, dated: bool) -> Finding:
 
 
 def _worth(lift: Finding, dated: bool) -> tuple[dict[str, Fact], str]:
-    """The list's facts for the decision and 'worth $X a month ($Y a year) after $Z of calls'."""
+    """The list's facts for the decision and 'worth $X a month ($Y a year) after $Z of campaign costs'."""
     f = {k: lift.fact(k) for k in ("contacts", "saved", "net", "cost")}
     if dated:
         net = f["net"]
         year = net.value * 12
         f["net_year"] = Fact("net_year", year, net.unit, fmt_money(year, net.unit))
     T = texts(f)
-    per = " a month" if dated else ""
-    year = f" ({T['net_year']} a year if every month is like this one)" if dated else ""
-    return f, f"worth about {T['net']}{per}{year} after {T['cost']} of calls{per}, keeping about {T['saved']} customers{per}"
+    if not dated:  # a file without dates says nothing of time: its customers, once
+        return f, (f"worth about {T['net']} on this file's customers after {T['cost']} of campaign costs, keeping "
+                   f"about {T['saved']} of them")
+    return f, (f"worth about {T['net']} a month ({T['net_year']} a year if every month is like this one) after "
+               f"{T['cost']} of campaign costs a month, keeping about {T['saved']} customers a month")
 
 
 def _test_ask(plan: Finding, dated: bool, today: date) -> tuple[dict[str, Fact], str]:
@@ -74,42 +84,66 @@ def _test_ask(plan: Finding, dated: bool, today: date) -> tuple[dict[str, Fact],
     f = {k: plan.fact(k) for k in ("total", "n_test", "n_control", "weeks", "baseline_rate", "target_rate")}
     T = texts(f)
     weeks = f["weeks"].value
-    ask = (f"Run the A/B test on {T['total']} customers ({T['n_test']} called, {T['n_control']} left alone)"
-           + (f": {T['weeks']} of enrolment, then {OUTCOME_WEEKS} weeks to see who left" if weeks else "") + ". "
-           f"It is sized to show a fall in churn from {T['baseline_rate']} to {T['target_rate']}; success is churn "
-           "clearly lower in the called group.")
+    ask = (f"Test it first on {T['total']} customers ({T['n_test']} called, {T['n_control']} left alone)" + (f": {T['weeks']} of enrolment, then {OUTCOME_WEEKS} weeks to see who left" if weeks else "")
+           + f". It is sized to show a fall in churn from {T['baseline_rate']} to {T['target_rate']}; success is "
+           "churn clearly lower among those called.")
     if dated and weeks and math.isfinite(weeks):
         when = today + timedelta(weeks=math.ceil(weeks - 1e-9) + OUTCOME_WEEKS)
         f["decision_date"] = Fact("decision_date", when.isoformat(), "date", f"{when.day} {when:%B %Y}")
         ask += f" Decide on the roll-out by {f['decision_date'].text}."
     else:
-        ask += " Decide on the roll-out once the test's customers have had time to leave or stay."
+        ask += " The file has no dates, so how long the test takes depends on how fast customers become eligible."
     return f, ask
 
 
-def _before_test(lift: Finding, plan: Finding | None, dated: bool, today: date) -> Finding:
+def _better_list(lift: Finding, depth: Finding | None) -> tuple[dict[str, Fact], str] | None:
+    """When the chosen list is not the one to approve (it loses money, or is longer than marketing can
+    call) and the best list size is known: its facts and the sentence saying so."""
+    if depth is None or "best_net" not in depth.facts or depth.fact("best_net").value <= 0:
+        return None
+    k, cap = lift.fact("contacts").value, depth.facts.get("capacity")
+    too_long = cap is not None and cap.value is not None and k > cap.value
+    if lift.fact("net").value > 0 and not too_long:
+        return None
+    f = {"best_contacts": depth.fact("best_contacts"), "best_net": depth.fact("best_net")}
+    why = "loses money" if lift.fact("net").value <= 0 else f"is longer than marketing can call ({cap.text})"
+    return f, (f"The list of {lift.fact('contacts').text} {why}; a list of the top {f['best_contacts'].text} makes "
+               f"{f['best_net'].text} instead.")
+
+
+def _before_test(lift: Finding, plan: Finding | None, depth: Finding | None, dated: bool, today: date) -> Finding:
     f, worth = _worth(lift, dated)
     T = texts(f)
+    better = _better_list(lift, depth)
+    if better is not None:
+        f.update(better[0])
+        return Finding(key="decision", title=f"Decision: resize the list to {better[0]['best_contacts'].text} customers "
+                       "before asking to approve it", headline=better[1],
+                       bullets=[f"Set the list size to {better[0]['best_contacts'].text} on the Retention lift page "
+                                "(or in story.toml) and look again."], facts=f)
     if f["net"].value <= 0:
         return Finding(
             key="decision", title="Decision: do not start the campaign at these assumptions",
-            headline=f"The list of {T['contacts']} customers loses money: {worth}.",
+            headline=f"No list pays at these assumptions: the list of {T['contacts']} customers is {worth}.",
             bullets=["Agree the cost per contact, the offer and what a kept customer is worth before asking again."],
             facts=f)
-    asks = [f"Approve a monthly list of the {T['contacts']} customers the model rates riskiest: {worth}."
-            if dated else f"Approve calling the {T['contacts']} customers the model rates riskiest: {worth}."]
-    title = f"Decision: approve a list of {T['contacts']} customers{' a month' if dated else ''}, worth {T['net']}" \
-            f"{' a month' if dated else ''}"
-    if plan is not None:
-        test_facts, ask = _test_ask(plan, dated, today)
-        f.update(test_facts)
-        asks.append(ask)
-        title += ", and confirm it with an A/B test"
+    per = " a month" if dated else ""
+    approve = (f"Approve a monthly list of the {T['contacts']} customers the model rates riskiest: {worth}." if dated else
+               f"Approve calling the {T['contacts']} customers the model rates riskiest: {worth}.")
+    if plan is None:
+        return Finding(key="decision", title=f"Decision: approve a list of {T['contacts']} customers{per}, worth "
+                       f"{T['net']}{per if dated else ' on this file'}",
+                       headline="These figures replay past customers: confirm them with an A/B test before scaling up.",
+                       bullets=[approve], facts=f)
+    test_facts, ask = _test_ask(plan, dated, today)
+    f.update(test_facts)
     return Finding(
-        key="decision", title=title,
-        headline="These figures replay past customers; the A/B test shows how customers react to being called."
-        if plan is not None else "These figures replay past customers: confirm them with an A/B test before scaling up.",
-        bullets=asks, facts=f)
+        key="decision",
+        title=f"Decision: test the model's list on {test_facts['total'].text} customers, then roll out a list of "
+              f"{T['contacts']}{per} worth {T['net']}{per if dated else ' on this file'}",
+        headline="These figures replay past customers; a test shows how customers react to a call before the whole "
+                 "list gets one.",
+        bullets=[ask, "If the test confirms it: " + approve[0].lower() + approve[1:]], facts=f)
 
 
 def _after_test(lift: Finding, test: Finding, dated: bool) -> Finding:
@@ -120,19 +154,23 @@ def _after_test(lift: Finding, test: Finding, dated: bool) -> Finding:
     per = " a month" if dated else ""
     T = texts(f)
     priced = "net_per_month" in test.facts
-    if test.fact("worked").value and priced:
+    if priced:
         f.update({k: test.fact(k) for k in ("kept_per_month", "net_per_month", "net_low", "net_high")})
         T = texts(f)
+    if test.fact("worked").value and priced:
         title = f"Decision: roll the list of {T['contacts']} customers out, worth about {T['net_per_month']}{per}"
         bullets = [f"Approve the list of {T['contacts']} customers{per}: at the effect the test measured it keeps about "
-                   f"{T['kept_per_month']} customers{per}, worth {T['net_per_month']}{per} after the calls (from "
-                   f"{T['net_low']} to {T['net_high']}).", test.next_steps[0]]
+                   f"{T['kept_per_month']} customers{per}, worth {T['net_per_month']}{per} after the campaign costs "
+                   f"(from {T['net_low']} to {T['net_high']}).", test.next_steps[0]]
     else:
         title = ("Decision: roll the list out" if test.fact("worked").value else
                  "Decision: do not scale the campaign up yet") + ", because " + test.title[0].lower() + test.title[1:]
         bullets = [test.next_steps[0]]
+        if priced and not test.fact("worked").value:
+            bullets.append(f"At the effect measured so far, the list of {T['contacts']} would be worth anywhere from "
+                           f"{T['net_low']} to {T['net_high']}{per}: the test cannot yet tell a gain from a loss.")
     return Finding(
         key="decision", title=title,
-        headline=f"The campaign test replaces the replay's estimate ({T['net']}{per} for {T['contacts']} customers): "
-                 f"churn was {T['control_rate']} without the campaign and {T['test_rate']} with it.",
+        headline=f"The campaign test, not the replay, decides: churn was {T['control_rate']} without the campaign and "
+                 f"{T['test_rate']} with it. The replay's {T['net']}{per} rested on the assumed share the offer keeps.",
         bullets=bullets, facts=f)

@@ -46,8 +46,8 @@ GENERIC_SAMPLE = 300  # global sample for models without a tree explainer (each 
 MIN_BAND_SHARE = 0.03
 CAUSE_CAVEAT = (
     "These are patterns the model uses to spot who is likely to leave, not proof of what makes customers "
-    "leave. For example, discounts often go to customers who are already at risk, so 'has a discount' can "
-    "look like a reason to leave. Test a change (an A/B test) before treating a driver as a cause."
+    "leave. For example, retention offers often go to customers who are already at risk, so having had an "
+    "offer can look like a reason to leave. Test a change (an A/B test) before treating a driver as a cause."
 )
 
 

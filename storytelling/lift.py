@@ -30,6 +30,7 @@ from storytelling.story import (
     fmt_money,
     fmt_money_range,
     fmt_pct,
+    fmt_pct_up,
     fmt_range,
     fmt_ratio,
     round_sig,
@@ -415,7 +416,7 @@ def _lift_bullets(result: LiftResult, f: dict[str, Fact]) -> list[str]:
         even = break_even_save_rate(result)
         f["half_net"] = Fact("half_net", half_net, cur, fmt_money(half_net, cur))
         f["break_even_save_rate"] = Fact("break_even_save_rate", even, "share",
-                                         fmt_pct(even) if math.isfinite(even) else "n/a")
+                                         fmt_pct_up(even) if math.isfinite(even) else "n/a")
         verdict = (f"still nets {f['half_net'].text}" if half_net > 0 else f"loses {fmt_money(-half_net, cur)}")
         tail = (f"it pays for itself as long as the offer keeps at least {f['break_even_save_rate'].text} of them"
                 if even <= 1 else "no offer could make it pay, as the calls cost more than all reached leavers are worth")
@@ -515,7 +516,8 @@ def _best_depth_words(result: LiftResult, T: dict[str, str], capped: bool, free_
                     f"about {T['best_saved']} customers{per}: even customers unlikely to leave are worth a call at "
                     "these assumptions.")
     else:
-        title = f"Calling the top {T['best_contacts']} customers makes the most money: {T['best_net']}{per} after costs"
+        title = (("Within marketing's capacity, calling" if capped else "Calling") +
+                 f" the top {T['best_contacts']} customers makes the most money: {T['best_net']}{per} after costs")
         headline = (f"Net value peaks at {T['best_contacts']} contacts{within}, keeping about {T['best_saved']} "
                     f"customers{per}." + ("" if capped else
                                           " Beyond that, each extra call reaches too few leavers to pay for itself."))
@@ -567,7 +569,7 @@ def _best_depth_step(result: LiftResult, T: dict[str, str], capped: bool) -> str
 
 def _net_labels(T: dict[str, str], capped: bool) -> dict[str, str]:
     out = {
-        "best": f"Best: {T['best_contacts']} ({T['best_net']})",
+        "best": f"Best{' within capacity' if capped else ''}: {T['best_contacts']} ({T['best_net']})",
         "current": f"Your list: {T['current_contacts']}",
         "capacity": f"Capacity: {T['capacity']}",
     }
@@ -577,17 +579,26 @@ def _net_labels(T: dict[str, str], capped: bool) -> dict[str, str]:
 
 
 def _net_plot(result: LiftResult, T: dict[str, str], capped: bool, unlimited: int):
-    """The net value curve as data, with the best list (and the capacity) marked."""
+    """The net value curve as data, with the best list, the capacity and (when the capacity binds)
+    the best list without it marked; marks closer than 3% of the axis share one label."""
     per = " per month" if _period(result).dated else ""
     curve = net_data(result, extra=(unlimited,))
-    cap = result.assumptions.capacity
-    marks = [(result.best, _net_labels(T, capped)["best"])]
-    if cap is not None and cap < curve["contacts"].max():
-        marks.append((cap, _net_labels(T, capped)["capacity"]))
+    cap, labels, span = result.assumptions.capacity, _net_labels(T, capped), float(curve["contacts"].max())
+    marks = [(result.best, labels["best"])]
+    if cap is not None and cap < span:
+        marks.append((cap, labels["capacity"]))
+    if capped and unlimited != result.best:
+        marks.append((unlimited, labels["free"]))
+    merged: list[tuple[float, str]] = []
+    for x, label in sorted(marks):
+        if merged and x - merged[-1][0] < 0.03 * span:
+            merged[-1] = (merged[-1][0], f"{merged[-1][1]}; {label[0].lower() + label[1:]}")
+        else:
+            merged.append((x, label))
     line = plots.Series("Net value", tuple(float(v) for v in curve["net"]), xs=tuple(float(v) for v in curve["contacts"]))
     return plots.Plot("xy", f"Line: net value{per} after campaign costs against the number of customers called; "
-                      f"it peaks at {T['best_contacts']} customers ({T['best_net']}).", series=(line,),
-                      x_title=f"Customers contacted{per}", y_title=f"Net value{per}", marks=tuple(marks),
+                      f"{labels['best'].lower()}.", series=(line,),
+                      x_title=f"Customers contacted{per}", y_title=f"Net value{per}", marks=tuple(merged),
                       number_format=plots.money_format(result.currency))
 
 

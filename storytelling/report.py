@@ -36,14 +36,17 @@ def assumption_texts(lift: LiftResult) -> dict[str, str]:
     out["Cost per contact"] = fmt_money(a.cost_per_contact, c)
     out["Share of contacted leavers the offer keeps"] = fmt_pct(a.save_rate)
     if a.fixed_cost:
-        out["Fixed campaign cost per month"] = fmt_money(a.fixed_cost, c)
+        out[f"Fixed campaign cost{' per month' if ev.period.dated else ''}"] = fmt_money(a.fixed_cost, c)
     per = " per month" if ev.period.dated else ""
     out[f"Marketing can contact{per}"] = fmt_count(a.capacity, people=False) if a.capacity else "no limit"
     out["Customers on the list"] = fmt_count(lift.contacts, people=False)
-    todo = unagreed(a, uses_value=lift.curves.uses_value)
-    for name in [k for k in out if k.lower() in todo or k.startswith("Share of contacted") and
-                 "share of contacted leavers the offer keeps" in todo]:
-        out[name] += " (starting value, to be agreed)"
+    todo = set(unagreed(a, uses_value=lift.curves.uses_value))
+    said = {"Value of a kept customer": "value of a kept customer", "Cost per contact": "cost per contact",
+            "Share of contacted leavers the offer keeps": "share of contacted leavers the offer keeps",
+            f"Marketing can contact{per}": "how many customers marketing can contact"}
+    for name, what in said.items():
+        if what in todo and name in out:
+            out[name] += " (starting value, to be agreed)"
     return out
 
 

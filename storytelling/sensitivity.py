@@ -16,7 +16,7 @@ import pandas as pd
 from storytelling import charts
 from storytelling import plot as plots
 from storytelling.lift import LiftResult, break_even_save_rate
-from storytelling.story import Fact, Finding, facts, fmt_exact, fmt_money, fmt_pct, texts
+from storytelling.story import Fact, Finding, facts, fmt_exact, fmt_money, fmt_pct, fmt_pct_up, texts
 from storytelling.targeting import unagreed
 
 SHARES = (0.1, 0.2, 0.3, 0.4, 0.5)
@@ -69,22 +69,22 @@ def sensitivity_finding(result: LiftResult) -> Finding:
     cur, k = result.currency, result.contacts
     g = sens.grid
     f = facts(
-        Fact("break_even", sens.break_even, "share", fmt_pct(sens.break_even) if math.isfinite(sens.break_even) else "n/a"),
-        Fact("break_even_half", 2 * sens.break_even, "share",
-             fmt_pct(2 * sens.break_even) if math.isfinite(sens.break_even) else "n/a"),
+        Fact("break_even", sens.break_even, "share", fmt_pct_up(sens.break_even)),  # 'at least': rounded up
+        Fact("break_even_half", 2 * sens.break_even, "share", fmt_pct_up(2 * sens.break_even)),
         Fact("worst_net", float(g["net"].min()), cur, fmt_money(float(g["net"].min()), cur)),
         Fact("best_net", float(g["net"].max()), cur, fmt_money(float(g["net"].max()), cur)),
         Fact("contacts", k, "customers", fmt_exact(k)),
     )
     T = texts(f)
     if not math.isfinite(sens.break_even) or sens.break_even > 1:
-        title = "The list cannot pay for itself at this cost per contact, whatever share the offer keeps"
+        title = "At these costs and this value of a kept customer, the list cannot pay for itself whatever share the offer keeps"
     elif sens.break_even <= sens.current_share:
         title = f"The list pays for itself as long as the offer keeps at least {T['break_even']} of the leavers we call"
     else:
         title = f"At these assumptions the list loses money: the offer would have to keep at least {T['break_even']} of the leavers we call"
     rows = _table_rows(sens, cur)
-    bullets = [f"Each cell is the net value{per} of the same list of {T['contacts']} customers after {fmt_money(result.model.cost, cur)} of calls."]
+    bullets = [f"Each cell is the net value{per} of the same list of {T['contacts']} customers after "
+               f"{fmt_money(result.model.cost, cur)} of campaign costs."]
     if math.isfinite(sens.break_even) and 2 * sens.break_even <= 1:
         bullets.append(f"If a kept customer is worth half as much, the offer must keep {T['break_even_half']} instead.")
     bullets.append(f"Across the table the list's net value runs from {T['worst_net']} to {T['best_net']}{per}.")

@@ -130,6 +130,19 @@ def fmt_pct(x: float, digits: int | None = None) -> str:
     return f"{p:.0f}%"
 
 
+def fmt_pct_up(x: float) -> str:
+    """A share rounded *up* at :func:`fmt_pct`'s precision, for 'at least' claims (0.1038 -> '11%',
+    0.0231 -> '2.4%'): the share said is never below the true one."""
+    if not math.isfinite(x):
+        return "n/a"
+    p = x * 100
+    if p >= 10:
+        return f"{math.ceil(p - 1e-9):.0f}%"
+    if p >= 0.1:
+        return f"{math.ceil(p * 10 - 1e-9) / 10:.1f}%".replace(".0%", "%")
+    return fmt_pct(x)
+
+
 def fmt_ratio(x: float) -> str:
     """A multiple: 3.04 -> '3x', 2.46 -> '2.5x', 1.0 -> '1x'."""
     if not math.isfinite(x):

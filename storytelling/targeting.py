@@ -98,13 +98,18 @@ STARTING = Assumptions(value_per_saved=600.0, cost_per_contact=8.0, save_rate=0.
 
 def unagreed(a: Assumptions, *, uses_value: bool) -> list[str]:
     """The assumptions of ``a`` still at their starting values, named as the appendix names them."""
+    def same(x, start) -> bool:
+        return x is not None and math.isclose(x, start, rel_tol=1e-9)
+
     out = []
-    if (a.value_months == STARTING.value_months if uses_value else a.value_per_saved == STARTING.value_per_saved):
+    if same(a.value_months, STARTING.value_months) if uses_value else same(a.value_per_saved, STARTING.value_per_saved):
         out.append("value of a kept customer")
-    if a.cost_per_contact == STARTING.cost_per_contact:
+    if same(a.cost_per_contact, STARTING.cost_per_contact):
         out.append("cost per contact")
-    if a.save_rate == STARTING.save_rate:
+    if same(a.save_rate, STARTING.save_rate):
         out.append("share of contacted leavers the offer keeps")
+    if same(a.capacity, STARTING.capacity):
+        out.append("how many customers marketing can contact")
     return out
 
 

@@ -22,9 +22,10 @@ def test_before_a_test_it_asks_to_approve_the_list_and_to_run_the_test(sample_li
     for k in ("contacts", "net", "cost", "saved"):
         assert d.fact(k) is main.fact(k)  # the same fact, so the same words
     assert d.fact("net_year").value == main.fact("net").value * 12
-    assert d.title == f"Decision: approve a list of {main.fact('contacts').text} customers a month, worth " \
-                      f"{main.fact('net').text} a month, and confirm it with an A/B test"
-    ask, test = d.bullets
+    assert d.title == f"Decision: test the model's list on {plan.fact('total').text} customers, then roll out a list " \
+                      f"of {main.fact('contacts').text} a month worth {main.fact('net').text} a month"
+    test, ask = d.bullets
+    assert ask.startswith("If the test confirms it: approve a monthly list")
     assert main.fact("net").text in ask and d.fact("net_year").text in ask and main.fact("cost").text in ask
     assert plan.fact("total").text in test and plan.fact("weeks").text in test
     weeks = -(-plan.fact("weeks").value // 1)
@@ -39,8 +40,10 @@ def test_a_test_that_ran_replaces_the_replay_and_says_so(sample_lift_drivers):
     unclear = ab_readout_for(lift, read_test(1891, 288, 1775, 233))
     d = build_story(lift, ab=unclear).findings[0]
     assert d.title.startswith("Decision: do not scale the campaign up yet, because the test shows no clear effect")
-    assert "replaces the replay's estimate" in d.headline and "net_year" not in d.facts
-    assert [small for _, small in d.get_plot().figures] == ["left without the campaign", "left with it"]
+    assert d.headline.startswith("The campaign test, not the replay, decides") and "net_year" not in d.facts
+    assert [small for _, small in d.get_plot().figures] == ["left without the campaign", "left with it",
+                                                            "net value a month at the effect measured so far"]
+    assert d.get_plot().figures[2][0] == f"{unclear.fact('net_low').text} to {unclear.fact('net_high').text}"
     worked = ab_readout_for(lift, read_test(4000, 600, 4000, 440))
     d = build_story(lift, ab=worked).findings[0]
     assert d.title.startswith("Decision: roll the list of")
@@ -56,6 +59,19 @@ def test_a_list_that_loses_money_is_not_asked_for(sample_lift_drivers):
     d = build_story(dear, ab_plan=_plan()).findings[0]
     assert d.title == "Decision: do not start the campaign at these assumptions"
     assert not any("Approve" in b for b in d.bullets)
+
+
+def test_a_list_that_is_not_the_one_to_approve_is_resized_first(sample_lift_drivers):
+    lift, _ = sample_lift_drivers
+    long = analyse_lift(lift.curves, lift.assumptions, 3000, n_boot=10)  # longer than marketing's 1,000 calls
+    story = build_story(long, ab_plan=_plan())
+    d, best = story.findings[0], story.finding("best_depth")
+    assert d.title == f"Decision: resize the list to {best.fact('best_contacts').text} customers before asking to approve it"
+    assert "longer than marketing can call (1,000)" in d.headline and best.fact("best_net").text in d.headline
+    losing = analyse_lift(lift.curves, replace(lift.assumptions, cost_per_contact=40.0), 900, n_boot=10)
+    assert losing.model.net < 0 < losing.best_outcome.net
+    d = build_story(losing, ab_plan=_plan()).findings[0]
+    assert d.title.startswith("Decision: resize the list") and "loses money" in d.headline
 
 
 def test_the_decision_follows_the_chosen_findings(sample_lift_drivers):

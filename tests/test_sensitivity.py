@@ -36,15 +36,18 @@ def test_the_finding_names_what_is_still_to_be_agreed(sample_lift_drivers):
     assert any(b.startswith("Still to be agreed") and "cost per contact" in b for b in f.bullets)
     rows = f.get_plot().rows
     assert len(rows) == 1 + 5 and len(rows[0]) == 5 and rows[3][0] == "30% (today)"
-    agreed = replace(lift, assumptions=replace(lift.assumptions, cost_per_contact=9.0, save_rate=0.25, value_months=10))
+    agreed = replace(lift, assumptions=replace(lift.assumptions, cost_per_contact=9.0, save_rate=0.25, value_months=10,
+                                               capacity=900))
     assert not any(b.startswith("Still to be agreed") for b in sensitivity_finding(agreed).bullets)
     assert unagreed(STARTING, uses_value=True) == ["value of a kept customer", "cost per contact",
-                                                   "share of contacted leavers the offer keeps"]
+                                                   "share of contacted leavers the offer keeps",
+                                                   "how many customers marketing can contact"]
+    assert unagreed(replace(STARTING, save_rate=0.1 + 0.2), uses_value=True)[2].startswith("share")  # 0.30000000000000004
 
 
 def test_a_list_that_cannot_pay_says_so(sample_lift_drivers):
     lift, _ = sample_lift_drivers
     dear = analyse_lift(lift.curves, replace(lift.assumptions, cost_per_contact=5000.0), lift.contacts, n_boot=10)
-    assert sensitivity_finding(dear).title.startswith("The list cannot pay for itself")
+    assert sensitivity_finding(dear).title.endswith("the list cannot pay for itself whatever share the offer keeps")
     poor = analyse_lift(lift.curves, replace(lift.assumptions, save_rate=0.05), lift.contacts, n_boot=10)
     assert sensitivity_finding(poor).title.startswith("At these assumptions the list loses money")

@@ -13,7 +13,7 @@ from storytelling.story import DATA_SCIENTIST, Finding, Story, has_jargon
 
 #: By finding: the likely question, and which of the finding's own sentences answers it.
 QUESTIONS: dict[str, tuple[str, Callable[[Finding], str | None]]] = {
-    "decision": ("What do we risk if we say yes?", lambda f: f.headline),
+    "decision": ("Why not go ahead on the replay's figures?", lambda f: f.headline),
     "population": ("Is this month typical?",
                    lambda f: "It is the latest month whose outcome we know; the backtest slides show the months "
                              "before it." if "month" in f.title else None),

@@ -100,7 +100,7 @@ def _title_slide(prs, story: Story, brand: RGBColor) -> None:
     sub.left, sub.top, sub.width, sub.height = MARGIN, Inches(4.1), WIDE - 2 * MARGIN, Inches(1)
     _text(sub.text_frame, [(sub_text, 18, False, MUTED)])
     _filled(slide, MSO_SHAPE.RECTANGLE, MARGIN, Inches(3.95), Inches(2.0), Inches(0.09), brand)
-    _notes(slide, [f"Say: {story.title}. {story.subtitle}. The first slide is what we ask you to decide; the rest "
+    _notes(slide, [f"Say: {story.title}. {story.subtitle}. The next slide is what we ask you to decide; the rest "
                    "shows why.", "", "Assumptions and method: in the appendix's notes."])
 
 

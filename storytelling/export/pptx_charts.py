@@ -134,6 +134,9 @@ def _axes(chart, plot: Plot) -> None:
         category_axis.minimum_scale, category_axis.maximum_scale = lo, hi
     if plot.kind == "bar":
         value_axis.minimum_scale = 0
+        ends = [h for s in plot.series for h in (s.high or s.values) if math.isfinite(h)]
+        if any(s.high for s in plot.series) and ends:  # room for the ranges' ends
+            value_axis.maximum_scale = max(ends) * 1.12
     value_axis.crosses = XL_AXIS_CROSSES.MINIMUM  # the horizontal axis at the bottom, even below zero
     top = max(max((v for v in (s.high or s.values) if math.isfinite(v)), default=0) for s in plot.series)
     if plot.number_format == "0%" and top <= 1 and plot.kind != "bar":
@@ -238,7 +241,7 @@ def _mark(slide, plot: Plot, frame, x: float, label: str, row: int = 0) -> list:
     line = slide.shapes.add_connector(1, Emu(at), Emu(top), Emu(at), Emu(bottom))
     line.line.color.rgb, line.line.width, line.line.dash_style = MUTED, Pt(1.25), MSO_LINE_DASH_STYLE.DASH
     # labels sit at the foot of their line, one a row: lines start low, so the foot is mostly free
-    width = min(Inches(2.6), Inches(0.2 + 0.115 * len(label)))  # about the text's own width
+    width = min(Inches(3.8), Inches(0.2 + 0.105 * len(label)))  # about the text's own width
     box = slide.shapes.add_textbox(Emu(min(at + Inches(0.05), frame.left + frame.width - width)),
                                    Emu(bottom - (row + 1) * Inches(0.42)), width, Inches(0.4))
     tf = box.text_frame
