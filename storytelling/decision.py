@@ -2,7 +2,7 @@
 
 :func:`decision_finding` reads the list's worth (``lift``), the test plan (``ab_plan``) and, once
 a test has run, its readout (``ab_readout``), and writes what the executive is asked to decide:
-approve a monthly list of N customers worth $X a month ($Y a year) for $Z of calls, run the test on
+approve a monthly list of N customers worth $X a month ($Y a year) after $Z of campaign costs, run the test on
 N customers for W weeks with a decision date, or, when a test has run, what its result allows.
 Every figure is one of those findings' facts (the same object, so the same words); only the
 year's worth and the decision date are new, each computed here once.
@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from storytelling import charts
 from storytelling import plot as plots
-from storytelling.story import Fact, Finding, fmt_money, texts
+from storytelling.story import Fact, Finding, fmt_exact, fmt_money, texts
 
 #: Weeks from the end of enrolment until the last enrolled customers' month is over.
 OUTCOME_WEEKS = 4
@@ -30,7 +30,21 @@ def decision_finding(findings: list[Finding], *, dated: bool, today: date | None
     test, plan = by_key.get("ab_readout"), by_key.get("ab_plan")
     d = (_after_test(lift, test, dated) if test is not None else
          _before_test(lift, plan, by_key.get("best_depth"), dated, today or date.today()))
+    if not dated and (note := _gone_from_the_list(lift, by_key.get("population"))):
+        d.bullets.append(note)
     return _with_figures(d, dated)
+
+
+def _gone_from_the_list(lift: Finding, population: Finding | None) -> str | None:
+    """A file without dates replays its top N, leavers included; the call list holds only those still
+    here. When N is more than are still here, say how many names the call list really has."""
+    if population is None:
+        return None
+    here = population.fact("customers").value - population.fact("leavers").value
+    if lift.fact("contacts").value <= here:
+        return None
+    return (f"Only {fmt_exact(here)} of the file's customers are still with us, so the call list has "
+            f"{fmt_exact(here)} names; the figures replay the top {lift.fact('contacts').text} of the whole file.")
 
 
 CAPTIONS = {"contacts": "customers on the list{per}", "net": "net value{per}", "net_year": "a year",
@@ -84,8 +98,9 @@ def _test_ask(plan: Finding, dated: bool, today: date) -> tuple[dict[str, Fact],
     f = {k: plan.fact(k) for k in ("total", "n_test", "n_control", "weeks", "baseline_rate", "target_rate")}
     T = texts(f)
     weeks = f["weeks"].value
-    ask = (f"Test it first on {T['total']} customers ({T['n_test']} called, {T['n_control']} left alone)" + (f": {T['weeks']} of enrolment, then {OUTCOME_WEEKS} weeks to see who left" if weeks else "")
-           + f". It is sized to show a fall in churn from {T['baseline_rate']} to {T['target_rate']}; success is "
+    enrol = f": {T['weeks']} of enrolment, then {OUTCOME_WEEKS} weeks to see who left" if weeks else ""
+    ask = (f"Test it first on {T['total']} customers ({T['n_test']} called, {T['n_control']} left alone){enrol}"
+           f". It is sized to show a fall in churn from {T['baseline_rate']} to {T['target_rate']}; success is "
            "churn clearly lower among those called.")
     if dated and weeks and math.isfinite(weeks):
         when = today + timedelta(weeks=math.ceil(weeks - 1e-9) + OUTCOME_WEEKS)
@@ -121,13 +136,16 @@ def _before_test(lift: Finding, plan: Finding | None, depth: Finding | None, dat
                        "before asking to approve it", headline=better[1],
                        bullets=[f"Set the list size to {better[0]['best_contacts'].text} on the Retention lift page "
                                 "(or in story.toml) and look again."], facts=f)
+    per = " a month" if dated else ""
     if f["net"].value <= 0:
+        loss = fmt_money(-f["net"].value, f["net"].unit)
+        none_pays = "No list size pays at these assumptions: " if depth is not None else ""
         return Finding(
             key="decision", title="Decision: do not start the campaign at these assumptions",
-            headline=f"No list pays at these assumptions: the list of {T['contacts']} customers is {worth}.",
+            headline=f"{none_pays}calling {T['contacts']} customers would cost {T['cost']}{per} and lose {loss}{per}."
+            if none_pays else f"Calling {T['contacts']} customers would cost {T['cost']}{per} and lose {loss}{per}.",
             bullets=["Agree the cost per contact, the offer and what a kept customer is worth before asking again."],
             facts=f)
-    per = " a month" if dated else ""
     approve = (f"Approve a monthly list of the {T['contacts']} customers the model rates riskiest: {worth}." if dated else
                f"Approve calling the {T['contacts']} customers the model rates riskiest: {worth}.")
     if plan is None:

@@ -81,3 +81,19 @@ def test_the_decision_follows_the_chosen_findings(sample_lift_drivers):
     assert [f.key for f in no_test.findings] == ["decision", "lift"] and len(no_test.findings[0].bullets) == 1
     assert [f.key for f in select(story, ["lift"]).findings] == ["lift"]
     assert [f.key for f in select(story, ["population"]).findings] == ["population"]  # nothing to decide without the list
+
+
+def test_an_undated_list_longer_than_the_customers_still_here_says_so(tmp_path):
+
+    from storytelling.cli import build_story_from_config
+    from storytelling.config import StoryConfig
+    from tests.odd_tables import telco_like
+    path = tmp_path / "telco.csv"
+    df = telco_like()
+    df.to_csv(path, index=False)
+    story = build_story_from_config(StoryConfig(capacity=None, contacts=len(df) - 10, backtest_months=0, drivers=False),
+                                    data_path=str(path), log=lambda *_: None)
+    d, pop = story.findings[0], story.finding("population")
+    here = pop.fact("customers").value - pop.fact("leavers").value
+    assert any(b.startswith(f"Only {here:,} of the file's customers are still with us") for b in d.bullets)
+    assert not any("a month" in b or "a year" in b for b in d.bullets)
