@@ -7,7 +7,7 @@ shows the numbers the page shows. A plot carries its alt text: one sentence sayi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -45,7 +45,7 @@ class Plot:
     figures: tuple[tuple[str, str], ...] = ()  # (big, small) for "figures"
     rows: tuple[tuple[str, ...], ...] = ()  # for "table": the first row is the header
     highlight: tuple[int, int] | None = None  # a table cell to stand out (row, column)
-    extra: dict = field(default_factory=dict)
+    values: tuple[tuple[float, ...], ...] = ()  # a table's body as numbers: cells tinted by sign when given
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -110,6 +110,8 @@ def figures(items: list[tuple[str, str]], alt: str) -> Plot:
     return Plot("figures", alt, figures=tuple(items))
 
 
-def table(rows: list[tuple[str, ...]], alt: str, highlight: tuple[int, int] | None = None) -> Plot:
-    return Plot("table", alt, rows=tuple(tuple(r) for r in rows), highlight=highlight)
+def table(rows: list[tuple[str, ...]], alt: str, highlight: tuple[int, int] | None = None,
+          values: list[list[float]] | None = None) -> Plot:
+    return Plot("table", alt, rows=tuple(tuple(r) for r in rows), highlight=highlight,
+                values=tuple(tuple(float(v) for v in r) for r in values or ()))
 

@@ -148,7 +148,10 @@ def select(story: Story, keys: list[str], *, title: str | None = None, audience:
     # a real test overrides the replay: unless it shows the campaign works, the ask is the test's
     replay_ask = test is None or test.fact("worked").value
     # ... and once a test has run, its readout says what to do next, not the plan for running one
-    steps = [s for f in found if (replay_ask or f.key != "best_depth") and not (test and f.key == "ab_plan")
+    # ... and before a test, the test comes first and the list follows it (as the decision says)
+    testing_first = test is None and any(f.key == "ab_plan" for f in found)
+    ordered = sorted(found, key=lambda f: not (testing_first and f.key == "ab_plan"))
+    steps = [s for f in ordered if (replay_ask or f.key != "best_depth") and not (test and f.key == "ab_plan")
              for s in f.next_steps]
     if not any(f.key in ("ab_plan", "ab_readout") for f in found):
         steps.append(AB_NEXT)

@@ -63,6 +63,12 @@ def _table_rows(sens: Sensitivity, currency: str) -> list[tuple[str, ...]]:
     return rows
 
 
+def _table_values(sens: Sensitivity) -> list[list[float]]:
+    """The table's body as numbers, in the rows' and columns' order."""
+    g = sens.grid
+    return [list(g[g["share"] == s].sort_values("factor")["net"]) for s in sens.shares]
+
+
 def sensitivity_finding(result: LiftResult) -> Finding:
     sens = sensitivity(result)
     per = " a month" if result.curves.evaluation.period.dated else ""
@@ -99,7 +105,7 @@ def sensitivity_finding(result: LiftResult) -> Finding:
         chart=lambda: charts.sensitivity_chart(g.assign(share_label=g["share"].map(fmt_pct),
                                                         net_label=g["net"].map(lambda v: fmt_money(v, cur))),
                                                [fmt_pct(s) for s in sens.shares]),
-        plot=lambda: plots.table(rows, highlight=hi,
+        plot=lambda: plots.table(rows, highlight=hi, values=_table_values(sens),
                                  alt=f"Table: net value{per} of the list for shares kept (rows) and values of a kept "
                                      f"customer (columns); break-even at {T['break_even']} kept."),
         notes=[f"Net value = share kept x value of the leavers the list reaches x value factor - cost of "

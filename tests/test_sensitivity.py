@@ -36,6 +36,8 @@ def test_the_finding_names_what_is_still_to_be_agreed(sample_lift_drivers):
     assert any(b.startswith("Still to be agreed") and "cost per contact" in b for b in f.bullets)
     rows = f.get_plot().rows
     assert len(rows) == 1 + 5 and len(rows[0]) == 5 and rows[3][0] == "30% (today)"
+    values = f.get_plot().values  # the numbers behind the cells, which the deck tints by sign
+    assert [[v < 0 for v in r] for r in values] == [[t.startswith("-") for t in r[1:]] for r in rows[1:]]
     agreed = replace(lift, assumptions=replace(lift.assumptions, cost_per_contact=9.0, save_rate=0.25, value_months=10,
                                                capacity=900))
     assert not any(b.startswith("Still to be agreed") for b in sensitivity_finding(agreed).bullets)

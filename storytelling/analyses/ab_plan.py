@@ -17,6 +17,10 @@ def _options(run: Run) -> dict:
             "sided": cfg.ab_sided, **own}
 
 
+#: The plan's numbers the A/B test page may type over the scenario's (``[analyses.ab_plan]``).
+PLAN_NUMBERS = ("base", "target", "per_week")
+
+
 def _own_numbers(t: dict) -> dict:
     """[analyses.ab_plan]'s churn without and with the campaign (0-1) and customers a week, checked."""
     out = {}

@@ -15,7 +15,7 @@ from pptx.util import Emu, Inches, Pt
 from storytelling.data import DataError
 from storytelling.export.images import finding_chart, png, render_all
 from storytelling.export.notes import appendix_notes, finding_notes
-from storytelling.export.pptx_charts import draw, set_alt_text
+from storytelling.export.pptx_charts import draw, rgb, set_alt_text
 from storytelling.story import DATA_SCIENTIST, Finding, Story, is_hex_colour
 
 WIDE, HIGH = Inches(13.333), Inches(7.5)
@@ -35,7 +35,7 @@ def _rgb(hex_colour: str | None) -> RGBColor:
     s = (hex_colour or DEFAULT_BRAND).strip()
     if not is_hex_colour(s):
         raise DataError(f"'{hex_colour}' is not a colour; use six hex digits such as #0072B2.")
-    return RGBColor.from_string(s.lstrip("#").upper())
+    return rgb(s)
 
 
 def _layout(prs: Presentation, name: str, fallback: int):

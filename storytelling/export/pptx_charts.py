@@ -231,7 +231,7 @@ def x_range(plot: Plot) -> tuple[float, float]:
 
 def _mark(slide, plot: Plot, frame, x: float, label: str, row: int = 0) -> list:
     """A vertical dashed line with its label at ``x`` on an "xy" plot, placed by the plot area's
-    usual share of the frame (PowerPoint lays the plot area out itself)."""
+    fixed layout (:data:`INNER`)."""
     lo, hi = x_range(plot)
     if not lo <= x <= hi or hi <= lo:
         return []
@@ -301,7 +301,8 @@ def _table(slide, plot: Plot, left, top, width, height) -> list:
             run.font.bold = r == 0 or c == 0 or (r, c) == plot.highlight
             if r > 0 and c > 0:
                 cell.text_frame.paragraphs[0].alignment = PP_ALIGN.RIGHT
+            if r > 0 and c > 0 and plot.values:  # a gain or a loss, by the number behind the text
                 cell.fill.solid()
-                cell.fill.fore_color.rgb = LOSES if text.startswith("-") else PAYS
+                cell.fill.fore_color.rgb = LOSES if plot.values[r - 1][c - 1] < 0 else PAYS
                 run.font.color.rgb = INK
     return [shape]

@@ -8,6 +8,7 @@ import json
 import pandas as pd
 import streamlit as st
 
+from storytelling.analyses.ab_plan import PLAN_NUMBERS
 from storytelling.analyses.drivers import own_key, own_model
 from storytelling.data import HealthReport, Roles
 from storytelling.drivers import DriverModel
@@ -154,10 +155,6 @@ def session_config(ctx: AppContext, *, title: str = DEFAULT_TITLE, keys: list[st
         value_months=a.value_months if ctx.curves.uses_value else None,
         contacts=None if threshold is not None else current_contacts(ctx), threshold=threshold,
         glossary=ctx.glossary.edits(base), findings=keys, brand_colour=brand_colour, **_chosen(ctx))
-
-
-#: The A/B plan's numbers the page may type over the scenario's (``[analyses.ab_plan]`` in story.toml).
-PLAN_NUMBERS = ("base", "target", "per_week")
 
 
 def _chosen(ctx: AppContext) -> dict:
