@@ -15,6 +15,7 @@ pages = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/home:", default=True),
     st.Page("app_pages/data.py", title="Data", icon=":material/table:"),
     st.Page("app_pages/retention_lift.py", title="Retention lift", icon=":material/trending_up:"),
+    st.Page("app_pages/fairness.py", title="Who is on the list", icon=":material/diversity_3:"),
     st.Page("app_pages/backtest.py", title="Backtest", icon=":material/history:"),
     st.Page("app_pages/drivers.py", title="Drivers", icon=":material/psychology:"),
     st.Page("app_pages/ab_test.py", title="A/B test", icon=":material/science:"),

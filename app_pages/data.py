@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from storytelling.data import ROLE_LABELS, Roles
+from storytelling.sensitive import REASON as SENSITIVE_REASON
 from storytelling.story import fmt_date, fmt_exact, fmt_pct, md_escape
 from storytelling.ui import render
 from storytelling.ui.session import health
@@ -35,7 +36,12 @@ def apply_roles() -> None:
     new = {role: st.session_state.get(key(role)) for role in ROLE_LABELS}
     new = {k: (None if v in (None, "(none)") else v) for k, v in new.items()}
     st.session_state["roles"] = {"_key": ctx.dataset_key, **new,
-                                 "features": list(st.session_state.get(key("features"), []))}
+                                 "features": list(st.session_state.get(key("features"), [])),
+                                 "sensitive": list(st.session_state.get(key("sensitive"), [])),
+                                 "use_sensitive": bool(st.session_state.get(key("use_sensitive"), False))}
+
+
+decided = ctx.source.data.roles if ctx.ready else roles  # the sensitive columns recognised when none were chosen
 
 
 with st.form("roles_form"):
@@ -47,6 +53,12 @@ with st.form("roles_form"):
                                              key=key(role))
     st.multiselect("Customer features (used to train the baseline model)", cols,
                               default=[c for c in roles.features if c in cols], key=key("features"))
+    st.multiselect("Sensitive columns: described, never used", cols,
+                   default=[c for c in decided.sensitive or [] if c in cols], key=key("sensitive"),
+                   help="Who the list picks in each group of these columns is on the 'Who is on the list' page.")
+    st.checkbox("Let the baseline model use the sensitive columns", value=decided.use_sensitive,
+                key=key("use_sensitive"))
+    st.caption(md_escape(SENSITIVE_REASON))
     st.form_submit_button("Apply", type="primary", on_click=apply_roles)
 
 w = ctx.source.describe() if ctx.ready else None

@@ -6,6 +6,7 @@ import streamlit as st
 from storytelling.config import server_model_config
 from storytelling.data import DataError
 from storytelling.drivers import CAUSE_CAVEAT, customer_finding, driver_detail_finding
+from storytelling.fairness_findings import model_note
 from storytelling.story import DATA_SCIENTIST, fmt_pct, md_escape
 from storytelling.ui import render
 from storytelling.ui.caches import BASELINE, CONFIGURED, STAND_IN, UPLOADED
@@ -78,6 +79,9 @@ except DataError as exc:
 render.finding(main, ctx.audience, caveats=False)
 for c in main.caveats[1:]:
     st.caption(f"⚠️ {md_escape(c)}")
+if note := model_note(ctx.data.sensitive, result.sensitive, {c: ctx.glossary.name(c) for c in ctx.data.sensitive},
+                      scores="given" if dm.source == STAND_IN else "model"):
+    st.caption(md_escape(note))
 
 table = result.table
 shown = pd.DataFrame({

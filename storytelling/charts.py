@@ -189,6 +189,32 @@ def segment_chart(mix: pd.DataFrame, segment_label: str) -> alt.Chart:
     )
 
 
+def fairness_chart(table: pd.DataFrame, column_label: str) -> alt.LayerChart:
+    """Per group: its share of the list and of the leavers (bars, with their ranges as whiskers).
+
+    ``table`` is a :class:`~storytelling.fairness.GroupMix` table (``group``, ``share_list``,
+    ``share_leavers`` and their ``_lo``/``_hi``).
+    """
+    parts = [("Share of the list", "share_list"), ("Share of those who left", "share_leavers")]
+    long = pd.concat([pd.DataFrame({"group": table["group"].astype(str), "measure": name, "share": table[col],
+                                    "low": table[f"{col}_lo"], "high": table[f"{col}_hi"]}) for name, col in parts],
+                     ignore_index=True)
+    names = [n for n, _ in parts]
+    base = alt.Chart(long).encode(
+        y=alt.Y("group:N", title=column_label, sort=list(table["group"].astype(str))),
+        yOffset=alt.YOffset("measure:N", sort=names))
+    bars = base.mark_bar().encode(
+        x=alt.X("share:Q", title="Share", axis=alt.Axis(format="%")),
+        color=alt.Color("measure:N", scale=alt.Scale(domain=names, range=[POLICY_COLOURS[MODEL], "#999999"]),
+                        legend=alt.Legend(title=None, orient="top")),
+        tooltip=[alt.Tooltip("group:N", title=column_label), alt.Tooltip("measure:N", title=" "),
+                 alt.Tooltip("share:Q", title="Share", format=".0%"),
+                 alt.Tooltip("low:Q", title="Range from", format=".0%"),
+                 alt.Tooltip("high:Q", title="Range to", format=".0%")])
+    whiskers = base.mark_rule(color="#222").encode(x="low:Q", x2="high:Q")
+    return (bars + whiskers).properties(width=WIDTH)
+
+
 def compare_chart(outcomes: pd.DataFrame, currency: str = "$", *, per: str = " per month") -> alt.Chart:
     """Customers kept per month by policy at the same number of contacts (bars, with labels).
 

@@ -24,6 +24,7 @@ def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, l
     config names, the scenario, and every analysis of the registry the data and config allow; what
     cannot be built is logged and named in the story (``full``: with the supporting findings)."""
     from storytelling.data import DataError
+    from storytelling.fairness_findings import sensitive_lines
     from storytelling.glossary import Glossary
     from storytelling.lift import analyse_lift
     from storytelling.registry import Run, analyses, get, run_all
@@ -41,7 +42,7 @@ def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, l
     else:
         log(f"data: {source.name}, {len(source.data.frame):,} rows")
     lift = analyse_lift(curves, cfg.assumptions(), scenario_contacts(cfg, curves, log))
-    glossary = Glossary.infer(source.data.frame, source.data.features).with_edits(cfg.glossary)
+    glossary = Glossary.infer(source.data.frame, source.data.described).with_edits(cfg.glossary)
     outcome = run_all(Run(source, ev, lift, cfg, glossary))
     if outcome.failed:  # the config asked for something that cannot be done: say what, build nothing
         raise DataError(" ".join(f"{get(k).name}: {why}" for k, why in outcome.failed.items()))
@@ -51,7 +52,8 @@ def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, l
     for key, why in outcome.missing().items():
         log(f"{key}: left out. {why}")
     return build_story(lift, findings=outcome.findings, title=cfg.title, audience=cfg.audience, keys=cfg.findings,
-                       full=full, glossary=glossary, data_name=source.name, left_out=left_out_names(outcome))
+                       full=full, glossary=glossary, data_name=source.name, left_out=left_out_names(outcome),
+                       sensitive=sensitive_lines(source.data, ev.source, glossary))
 
 
 def scenario_contacts(cfg: StoryConfig, curves, log=print) -> int:

@@ -151,9 +151,10 @@ def _bool(t: dict, section: str, key: str, default: bool) -> bool:
 
 
 def _roles(roles: dict) -> dict[str, Any]:
-    bad = [k for k in roles if k not in (*ROLE_KEYS, "features")]
+    bad = [k for k in roles if k not in (*ROLE_KEYS, "features", "sensitive", "use_sensitive")]
     if bad:
-        raise DataError(f"[roles] has unknown entries: {', '.join(bad)}. Use {', '.join(ROLE_KEYS)}, features.")
+        raise DataError(f"[roles] has unknown entries: {', '.join(bad)}. Use {', '.join(ROLE_KEYS)}, features, "
+                        "sensitive, use_sensitive.")
     for k in ROLE_KEYS:
         if roles.get(k) is not None and not isinstance(roles[k], str):
             raise DataError(f"roles.{k} in the config must be one column name in quotes (got {_shown(roles[k])}).")
@@ -163,7 +164,16 @@ def _roles(roles: dict) -> dict[str, Any]:
                         f'["tenure", "plan"] (got {_shown(features)}).')
     if len(features) > MAX_FEATURES:
         raise DataError(f"roles.features lists {len(features):,} columns; at most {MAX_FEATURES:,} can be used.")
-    return {k: roles.get(k) or None for k in ROLE_KEYS} | {"features": list(features)}
+    sens = roles.get("sensitive")
+    if sens is not None and (not isinstance(sens, list) or not all(isinstance(c, str) for c in sens)):
+        raise DataError(f"roles.sensitive in the config must be a list of column names in quotes, like "
+                        f'["gender", "age"] (got {_shown(sens)}).')
+    out = {k: roles.get(k) or None for k in ROLE_KEYS} | {"features": list(features)}
+    if sens is not None:  # absent: the table's sensitive columns are recognised when it is read
+        out["sensitive"] = list(sens)
+    if "use_sensitive" in roles:
+        out["use_sensitive"] = _bool(roles, "roles", "use_sensitive", False)
+    return out
 
 
 def _str(t: dict, section: str, key: str, default=None):
@@ -356,8 +366,9 @@ def to_toml(cfg: StoryConfig) -> str:
     out += _section("data", {"path": cfg.data_path, "sheet": cfg.data_sheet, "sql": cfg.data_sql,
                              "table": cfg.data_table, "query": cfg.data_query, "name": cfg.data_name or None,
                              "query_seconds": cfg.query_seconds if cfg.query_seconds != QUERY_SECONDS else None})
-    if cfg.roles:
-        out += _section("roles", {k: v for k, v in cfg.roles.items() if v})
+    if cfg.roles:  # an empty list of sensitive columns is a choice (none is sensitive), kept as []
+        out += _section("roles", {k: v for k, v in cfg.roles.items()
+                                  if v or (k == "sensitive" and v == []) or (k == "use_sensitive" and v is False)})
     out += _section("assumptions", {"value_per_saved": cfg.value_per_saved, "cost_per_contact": cfg.cost_per_contact,
                                     "save_rate": cfg.save_rate, "fixed_cost": cfg.fixed_cost,
                                     "capacity": cfg.capacity if cfg.capacity else 0,

@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from storytelling import validate, workbook
+from storytelling import sensitive, validate, workbook
 from storytelling.errors import DataError  # noqa: F401  (re-exported: data problems are raised from here)
 from storytelling.validate import MIN_LABELLED_ROWS, ROLE_LABELS  # noqa: F401  (re-exported)
+from storytelling.values import FALSE_WORDS, MISSING_WORDS, TRUE_WORDS, binary_values, normalise_name  # noqa: F401
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
@@ -299,12 +300,6 @@ def read_dates(s: pd.Series) -> pd.Series:
 # Roles
 
 
-def normalise_name(name: Any) -> str:
-    """'Churned (next 30d)' -> 'churned_next_30d': lower case, words joined by underscores."""
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name).strip())
-    return re.sub(r"[^0-9a-z]+", "_", s.lower()).strip("_")
-
-
 _NAMES = {
     "id": [
         "customer_id", "customerid", "customer", "client_id", "account_id", "user_id", "subscriber_id",
@@ -353,6 +348,10 @@ class Roles:
     value: str | None = None
     status_quo: str | None = None
     features: list[str] = field(default_factory=list)
+    #: Sensitive columns (see :mod:`storytelling.sensitive`): described, never used by the model
+    #: unless ``use_sensitive``. ``None``: not decided yet, recognised from the table by :func:`prepare`.
+    sensitive: list[str] | None = None
+    use_sensitive: bool = False
     #: What :func:`infer_roles` recognised and why (column -> sentence), for the Data page and the
     #: deck's appendix. Not part of the roles themselves (not saved, not compared).
     notes: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -364,37 +363,30 @@ class Roles:
         return {c for c in self.single().values() if c}
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.single(), "features": list(self.features)}
+        return {**self.single(), "features": list(self.features),
+                "sensitive": None if self.sensitive is None else list(self.sensitive),
+                "use_sensitive": bool(self.use_sensitive)}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Roles:
-        return cls(**{k: (v or None) if k != "features" else list(v or []) for k, v in d.items() if k != "notes"})
+        def read(k, v):
+            if k == "features":
+                return list(v or [])
+            if k == "sensitive":
+                return None if v is None else list(v)
+            if k == "use_sensitive":
+                return bool(v)
+            return v or None
 
+        return cls(**{k: read(k, v) for k, v in d.items() if k != "notes"})
 
-_TRUE = {
-    "1", "1.0", "yes", "y", "true", "t", "churned", "churn", "left", "lost", "cancelled", "canceled",
-    "exited", "gone", "leaver", "inactive", "attrited",
-}
-_FALSE = {
-    "0", "0.0", "no", "n", "false", "f", "active", "stayed", "retained", "stay", "current", "kept",
-    "remained", "not churned", "no churn", "existing",
-}
-_MISSING = {"", "nan", "none", "null", "na", "n/a", "unknown", "?", "-", "<na>", "nat"}
-
-
-def binary_values(s: pd.Series) -> pd.Series | None:
-    """0/1 float (NaN where unknown) if every value is a yes/no token, else None."""
-    if pd.api.types.is_bool_dtype(s):
-        return s.astype(float)
-    if pd.api.types.is_numeric_dtype(s):
-        vals = set(pd.unique(s.dropna()))
-        return s.astype(float) if vals <= {0, 1} else None
-    text = s.astype("string").str.strip().str.lower()
-    mapped = pd.Series(np.nan, index=s.index)
-    mapped[text.isin(_TRUE)] = 1.0
-    mapped[text.isin(_FALSE)] = 0.0
-    unknown = ~(text.isin(_TRUE) | text.isin(_FALSE) | text.isin(_MISSING) | text.isna())
-    return None if unknown.any() else mapped
+    def model_features(self) -> list[str]:
+        """The columns the baseline model may use: the features, less the sensitive columns unless
+        the user let the model use them (then those too)."""
+        sens = list(self.sensitive or [])
+        if self.use_sensitive:
+            return list(dict.fromkeys([*self.features, *sens]))
+        return [c for c in self.features if c not in sens]
 
 
 def _is_text(s: pd.Series) -> bool:
@@ -462,9 +454,12 @@ def infer_roles(df: pd.DataFrame) -> Roles:
         found["id"] = next(iter(rows))
         taken.add(found["id"])
     roles = Roles(**found)
-    # The value column (e.g. the monthly charge) is also a useful feature; the others are not.
+    roles.sensitive = list(sensitive.recognise(df, taken | set(rows)))
+    # The value column (e.g. the monthly charge) is also a useful feature; the others are not, and
+    # sensitive columns are described, not used (unless the user says so on the Data page).
     roles.features = [
-        c for c in df.columns if (c not in taken or c == roles.value) and c not in rows and _usable_feature(df[c])
+        c for c in df.columns if (c not in taken or c == roles.value) and c not in rows and usable_feature(df[c])
+        and c not in roles.sensitive
     ]
     roles.notes = role_notes(df, roles)
     return roles
@@ -546,7 +541,7 @@ def row_id_reason(s: pd.Series, name: Any, *, text: bool = True) -> str | None:
     return None
 
 
-def _usable_feature(s: pd.Series) -> bool:
+def usable_feature(s: pd.Series) -> bool:
     if pd.api.types.is_datetime64_any_dtype(s):
         return False
     nunique = s.nunique(dropna=True)
@@ -572,8 +567,16 @@ class CustomerData:
 
     frame: pd.DataFrame
     roles: Roles
-    features: list[str]
+    features: list[str]  # the columns the baseline model uses
     notes: list[str] = field(default_factory=list)
+    #: Sensitive columns in ``frame`` (name -> kind, see :mod:`storytelling.sensitive`), in the model
+    #: only when ``roles.use_sensitive``.
+    sensitive: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def described(self) -> list[str]:
+        """Every customer column the story may name: the model's features, then the sensitive ones."""
+        return list(dict.fromkeys([*self.features, *self.sensitive]))
 
     @property
     def has_dates(self) -> bool:
@@ -660,9 +663,12 @@ def prepare(df: pd.DataFrame, roles: Roles | dict | None = None, *, today: pd.Ti
         cols["value"] = _values(df[roles.value], roles.value, notes)
     if roles.status_quo is not None:
         cols["status_quo"] = _rule(df[roles.status_quo], roles.status_quo)
+    roles = _sensitive_decided(df, roles)
     features, feature_cols = _features(df, roles, set(cols), notes)
+    described = _described(df, roles, set(cols) | set(feature_cols), feature_cols, notes)
     # one frame built once, columns not copied (wide files, 1M-row files)
-    out = pd.DataFrame({**cols, **feature_cols}, index=df.index, copy=False)
+    out = pd.DataFrame({**cols, **feature_cols, **{c: col for c, (col, _) in described.items()
+                                                  if c not in feature_cols}}, index=df.index, copy=False)
     _one_row_each(out, roles)
     if roles.date is not None:
         known = out["churned"].notna()
@@ -670,7 +676,40 @@ def prepare(df: pd.DataFrame, roles: Roles | dict | None = None, *, today: pd.Ti
         if unlabelled_old.any():
             notes.append(f"{int(unlabelled_old.sum()):,} rows from past months have no churn label; "
                          "they are left out of the results.")
-    return CustomerData(frame=out.reset_index(drop=True), roles=roles, features=features, notes=notes)
+    return CustomerData(frame=out.reset_index(drop=True), roles=roles, features=features, notes=notes,
+                        sensitive={c: kind for c, (_, kind) in described.items()})
+
+
+def _sensitive_decided(df: pd.DataFrame, roles: Roles) -> Roles:
+    """``roles`` with its sensitive columns decided: those of the table when not given (an older
+    story.toml, a hand-made Roles), and never a column that plays another part."""
+    from dataclasses import replace
+
+    chosen = roles.sensitive
+    if chosen is None:
+        chosen = list(sensitive.recognise(df, roles.used()))
+    return replace(roles, sensitive=[c for c in chosen if c not in roles.used()])
+
+
+def _described(df: pd.DataFrame, roles: Roles, taken: set[str], feature_cols: dict,
+               notes: list[str]) -> dict[str, tuple[pd.Series, str]]:
+    """The sensitive columns under their frame names (column, kind), whether the model uses them or
+    not: they are described on the Who-is-on-the-list page either way."""
+    out = {}
+    missing = [c for c in roles.sensitive if c not in df.columns]
+    if missing:
+        notes.append(f"{validate.examples(missing, 5)} (marked sensitive) {'are' if len(missing) > 1 else 'is'} "
+                     "not in the table: left out.")
+    for c in roles.sensitive:
+        if c not in df.columns:
+            continue
+        kind = sensitive.kind_of(df[c], c) or sensitive.CHOSEN
+        used = c if c in feature_cols else f"{c} (feature)"
+        if used in feature_cols:
+            out[used] = (feature_cols[used], kind)
+        else:
+            out[c if c not in taken else f"{c} (sensitive)"] = (_as_feature(df[c]), kind)
+    return out
 
 
 def _ids(df: pd.DataFrame, col: str | None, notes: list[str]) -> pd.Series:
@@ -686,7 +725,7 @@ def _outcomes(s: pd.Series, col: str) -> pd.Series:
     label = binary_values(s)
     if label is None:
         text = s.astype("string").str.strip().str.lower()
-        odd = s[~(text.isin(_TRUE) | text.isin(_FALSE) | text.isin(_MISSING) | text.isna())]
+        odd = s[~(text.isin(TRUE_WORDS) | text.isin(FALSE_WORDS) | text.isin(MISSING_WORDS) | text.isna())]
         validate.label_readable(col, odd if len(odd) else s.dropna())
     label = label.astype(float)
     validate.outcomes(col, labelled=int(label.notna().sum()), leavers=int((label == 1).sum()))
@@ -728,21 +767,27 @@ def _features(df: pd.DataFrame, roles: Roles, taken: set[str], notes: list[str])
     if missing:
         notes.append(f"{validate.examples(missing, 5)} (chosen as feature{'s' if len(missing) > 1 else ''}) "
                      f"{'are' if len(missing) > 1 else 'is'} not in the table: left out.")
-    for c in roles.features:
+    for c in roles.model_features():
         if c not in df.columns or (c in roles.used() and c != roles.value):
             continue
+        if c in (roles.sensitive or []) and c not in roles.features and not usable_feature(df[c]):
+            continue  # a sensitive column the model could not read (a date, one value): described only
         if c != roles.value and (why := row_id_reason(df[c], c)):
             notes.append(f"'{c}' {why}: it identifies rows, so it is not used as a customer feature.")
             continue
         name = c if c not in taken else f"{c} (feature)"
         features.append(name)
-        col = df[c]
-        if pd.api.types.is_bool_dtype(col):
-            col = col.astype(float)
-        elif _is_text(col) and not isinstance(col.dtype, pd.CategoricalDtype):
-            col = col.astype("string").str.strip().astype("category")
-        cols[name] = col
+        cols[name] = _as_feature(df[c])
     return features, cols
+
+
+def _as_feature(col: pd.Series) -> pd.Series:
+    """A customer column as the model reads it: yes/no as 0/1, text as categories."""
+    if pd.api.types.is_bool_dtype(col):
+        return col.astype(float)
+    if _is_text(col) and not isinstance(col.dtype, pd.CategoricalDtype):
+        return col.astype("string").str.strip().astype("category")
+    return col
 
 
 def _one_row_each(out: pd.DataFrame, roles: Roles) -> None:

@@ -464,6 +464,7 @@ class DriverResult:
     churn_rate: float | None = None  # share of these customers who actually left (None without labels)
     period: Period = field(default_factory=Period)
     band_rows: int = 0  # customers behind the sentences (all of them, or a random sample)
+    sensitive: dict[str, str] = field(default_factory=dict)  # sensitive columns the model reads (column -> kind)
 
     @property
     def checked(self) -> bool:
@@ -860,6 +861,22 @@ def stability_text(result: DriverResult) -> str:
             "different customers ranks them differently, so treat close neighbours as equally important.")
 
 
+SENSITIVE_RANK = 5  # a sensitive column among the model's first five reasons is said on the drivers
+
+
+def sensitive_caveats(result: DriverResult) -> list[str]:
+    """'Age band (a sensitive column: age) is the model's 2nd strongest reason...', for each
+    sensitive column the model reads that ranks among its first :data:`SENSITIVE_RANK` reasons."""
+    out = []
+    for i, d in enumerate(result.drivers[:SENSITIVE_RANK]):
+        if d.column in result.sensitive:
+            nth = {1: "strongest", 2: "2nd strongest", 3: "3rd strongest"}.get(i + 1, f"{i + 1}th strongest")
+            out.append(f"{d.name[:1].upper() + d.name[1:]} is a sensitive column ({result.sensitive[d.column]}) and "
+                       f"the model's {nth} reason: a list built on it treats customers differently by it. See whom "
+                       "the list picks in each group before it goes out.")
+    return out
+
+
 def drivers_finding(result: DriverResult, *, top: int = 3) -> Finding:
     """The top drivers, each as a sentence a marketing lead can read aloud."""
     tops = result.drivers[:top]
@@ -886,6 +903,7 @@ def drivers_finding(result: DriverResult, *, top: int = 3) -> Finding:
         caveats.append(stability_text(result))
     if result.model_source == "stand-in":
         caveats.append("These drivers describe a stand-in model that imitates your scores, not your model itself.")
+    caveats += sensitive_caveats(result)
     return Finding(
         key="drivers",
         title=title,

@@ -57,6 +57,7 @@ FINDING_NAMES = {
     "backtest_quality": "Backtest: the model's edge", "drivers": "Why customers leave", "ab_plan": "A/B test plan",
     "ab_readout": "A/B test result",
     "decision": "The decision asked", "sensitivity": "What if we are wrong",
+    "fairness": "Who is on the list", "fairness_check": "Who is on the list (in line)",
 }
 
 
@@ -118,7 +119,8 @@ def build_story(lift: LiftResult, *, title: str = DEFAULT_TITLE, audience: str =
                 findings: list[Finding] | None = None, backtest: BacktestResult | None = None,
                 drivers: DriverResult | None = None, ab: Finding | None = None, ab_plan: Finding | None = None,
                 full: bool = False, keys: list[str] | None = None, glossary: Glossary | None = None,
-                data_name: str = "", left_out: dict[str, str] | None = None, made: date | None = None) -> Story:
+                data_name: str = "", left_out: dict[str, str] | None = None, made: date | None = None,
+                sensitive: list[str] | None = None) -> Story:
     """The story of ``findings`` (by default those of the results given); ``keys`` picks and orders
     findings (unknown keys are ignored; "decision" is the decision asked, derived from the others), ``full``
     adds the supporting findings to the default choice."""
@@ -134,7 +136,8 @@ def build_story(lift: LiftResult, *, title: str = DEFAULT_TITLE, audience: str =
                   subtitle=(f"Measured on the customers of {ev.period.label}" if ev.period.dated else
                             f"Measured on all {fmt_count(lift.curves.n, people=False)} customers in the file"),
                   period=_period(lift), data_name=data_name,
-                  glossary=gl, left_out=dict(left_out or {}), dated=ev.period.dated, made=made)
+                  glossary=gl, left_out=dict(left_out or {}), dated=ev.period.dated, made=made,
+                  sensitive=list(sensitive or []))
     return select(story, keys)
 
 

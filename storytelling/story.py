@@ -322,6 +322,7 @@ class Story:
     left_out: dict[str, str] = field(default_factory=dict)  # analysis name -> why it is not in the story
     dated: bool = True  # the data has dates: figures are a month's
     made: Any = None  # the day the story was built (a date; None: today)
+    sensitive: list[str] = field(default_factory=list)  # the appendix's lines on sensitive columns
 
     def messages(self, n: int) -> list[Finding]:
         """The first ``n`` messages: the findings after the context-setting population figure."""

@@ -140,6 +140,16 @@ class Outcome:
     roi: float  # net / cost (nan when nothing is spent)
 
 
+def outcome_of(k: int, churners: float, value_reached: float | None, a: Assumptions) -> Outcome:
+    """What contacting ``k`` customers who include ``churners`` leavers (worth ``value_reached``
+    together, when customers have their own value) keeps, costs and makes under ``a``."""
+    saved = a.save_rate * churners
+    value = a.value_kept(churners, value_reached)
+    cost = a.cost(k)
+    net = value - cost
+    return Outcome(k, churners, saved, value, cost, net, net / cost if cost else math.nan)
+
+
 @dataclass(frozen=True)
 class Range:
     """A bootstrap range: the middle ``level`` share of resampled outcomes."""
@@ -358,11 +368,7 @@ class TargetingCurve:
 
     # -- business value --------------------------------------------------------------------
     def _outcome(self, k: int, churners: float, value_reached: float | None, a: Assumptions) -> Outcome:
-        saved = a.save_rate * churners
-        value = a.value_kept(churners, value_reached)
-        cost = a.cost(k)
-        net = value - cost
-        return Outcome(k, churners, saved, value, cost, net, net / cost if cost else math.nan)
+        return outcome_of(k, churners, value_reached, a)
 
     def outcome(self, k: int, a: Assumptions) -> Outcome:
         """Business result of contacting the model's top ``k``."""

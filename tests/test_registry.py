@@ -48,8 +48,8 @@ def toy():
 
 def test_built_in_analyses_are_found_in_story_order():
     keys = [a.key for a in registry.analyses()]
-    assert keys == ["lift", "backtest", "drivers", "ab_plan", "ab_readout"]
-    assert registry.supporting_keys() == {"backtest_timeline", "backtest_quality"}
+    assert keys == ["lift", "fairness", "backtest", "drivers", "ab_plan", "ab_readout"]
+    assert registry.supporting_keys() == {"backtest_timeline", "backtest_quality", "fairness_check"}
 
 
 def test_a_toy_analysis_reaches_the_cli_the_deck_and_the_note(toy, tmp_path, capsys):
@@ -129,7 +129,8 @@ def test_a_need_the_data_lacks_is_said_and_a_page_cannot_force_it():
     run = Run(source, ev, analyse_lift(curves, cfg.assumptions(), 50), cfg,
               Glossary.infer(source.data.frame, source.data.features))
     out = run_all(run)
-    assert out.cannot == {"backtest": "the data has no snapshot dates"}
+    assert out.cannot == {"backtest": "the data has no snapshot dates",
+                          "fairness": "no column of the data looks sensitive"}
     assert "backtest" not in out.left_out and not any(f.key.startswith("backtest") for f in out.findings)
     with pytest.raises(DataError, match="Backtest cannot be shown: the data has no snapshot dates"):
         run_one("backtest", run, {"months": 3})

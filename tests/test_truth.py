@@ -280,7 +280,9 @@ def test_top_drivers_are_the_planted_ones_on_odd_tables(telco, mobile):
 
 def test_a_driver_with_no_effect_gets_no_claim():
     df = telco_like(3000)
-    data = prepare(df)
+    roles = infer_roles(df)
+    roles.use_sensitive = True  # gender is sensitive: let the model read it, to see it earns no claim
+    data = prepare(df, roles)
     ev = evaluate(data)
     res = explain_evaluation(as_driver_model(ev.model, data.features), ev, sample_size=500)
     gender = res.driver("gender")

@@ -29,9 +29,11 @@ def _compute(run: Run, o: dict):
 
     def explain():
         try:
-            return explain_evaluation(dm, run.evaluation, glossary=run.glossary)
+            result = explain_evaluation(dm, run.evaluation, glossary=run.glossary)
         except ExplanationError as exc:  # nothing true to say about drivers: the story goes without them
             raise LeftOut(str(exc)) from None
+        result.sensitive = {c: k for c, k in run.source.data.sensitive.items() if c in dm.columns}
+        return result
 
     return run.memo(("drivers", o["model"], names), explain, slow=True)
 

@@ -81,6 +81,7 @@ def to_html(story: Story, *, brand_colour: str = "#0072B2", charts: bool = True)
     parts.append(_table(story.assumptions))
     if story.period or story.data_name:
         parts.append(f"<p>{escape(' · '.join(x for x in (story.data_name, story.period) if x))}</p>")
+    parts += [f"<p>{escape(line)}</p>" for line in story.sensitive]
     if story.left_out:
         parts.append("<p>Not in this story: " + escape("; ".join(f"{k} ({v.rstrip('.')})" for k, v in
                                                                 story.left_out.items())) + ".</p>")

@@ -61,7 +61,7 @@ def appendix_notes(story: Story) -> list[str]:
         method = [m for m in method if m not in technical] + [
             "The statistical method is in the data scientists' version of this deck."]
     out = ["Assumptions behind every figure in this deck:", *(f"- {k}: {v}" for k, v in story.assumptions.items()),
-           "", story.period]
+           "", story.period, *story.sensitive]
     if method:
         out += ["", "How the figures were made:", *(f"- {m}" for m in method)]
     if story.left_out:

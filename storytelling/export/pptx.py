@@ -194,9 +194,10 @@ def _appendix_slides(prs, story: Story, brand: RGBColor) -> None:
     being cut."""
     slide = _content_slide(prs, "Appendix: assumptions, data and names", brand)
     _table(slide, [("Assumption", "Value")] + list(story.assumptions.items()), MARGIN, CONTENT_TOP, Inches(5.8))
-    box = slide.shapes.add_textbox(MARGIN, Inches(5.2), Inches(5.8), Inches(1.6))
+    below = CONTENT_TOP + Inches(0.36) * (len(story.assumptions) + 1) + Inches(0.3)  # under the table
+    box = slide.shapes.add_textbox(MARGIN, below, Inches(5.8), Inches(7.2) - below)
     _text(box.text_frame, [("Data", 14, True, INK)] +
-          [(x, 12, False, INK) for x in (story.data_name, story.period) if x] +
+          [(x, 12, False, INK) for x in (story.data_name, story.period, *story.sensitive) if x] +
           ([("Not in this deck: " + ", ".join(story.left_out) + " (why: in the notes).", 12, False, INK)]
            if story.left_out else []))
     _notes(slide, appendix_notes(story))

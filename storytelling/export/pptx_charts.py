@@ -155,29 +155,8 @@ def _style_series(chart, plot: Plot) -> None:
     series = list(chart.plots[0].series)
     if plot.kind == "bar":
         chart.plots[0].gap_width = 60
-        s, spec = series[0], plot.series[0]
-        colours = list(reversed(spec.colours)) if spec.colours else None
-        s.format.fill.solid()
-        s.format.fill.fore_color.rgb = rgb(spec.colour)
-        for i in range(len(plot.categories)):
-            if colours:
-                point = s.points[i]
-                point.format.fill.solid()
-                point.format.fill.fore_color.rgb = rgb(colours[i])
-        if spec.labels:
-            for i, text in enumerate(reversed(spec.labels)):
-                label = s.points[i].data_label
-                label.has_text_frame = True
-                label.text_frame.text = text
-                font = label.text_frame.paragraphs[0].runs[0].font
-                font.size = Pt(CHART_PT)
-                if spec.low is None:
-                    label.position = XL_LABEL_POSITION.OUTSIDE_END
-                else:  # the range's bar would cross a label at the bar's end: inside, at its base
-                    label.position = XL_LABEL_POSITION.INSIDE_BASE
-                    font.bold, font.color.rgb = True, RGBColor(0xFF, 0xFF, 0xFF)
-        if spec.low is not None:
-            _error_bars(s, spec)
+        for s, spec in zip(series, plot.series):
+            _style_bars(s, spec, len(plot.categories))
         return
     by_name = {s.name: s for s in plot.series}
     for s in series:
@@ -193,6 +172,31 @@ def _style_series(chart, plot: Plot) -> None:
             line.dash_style = MSO_LINE_DASH_STYLE.DASH
     for s in series:
         s.marker.style = XL_MARKER_STYLE.NONE
+
+
+def _style_bars(s, spec: Series, n: int) -> None:
+    """One series of bars: its colour (or a colour per bar), its labels and its ranges."""
+    colours = list(reversed(spec.colours)) if spec.colours else None
+    s.format.fill.solid()
+    s.format.fill.fore_color.rgb = rgb(spec.colour)
+    for i in range(n):
+        if colours:
+            point = s.points[i]
+            point.format.fill.solid()
+            point.format.fill.fore_color.rgb = rgb(colours[i])
+    for i, text in enumerate(reversed(spec.labels or ())):
+        label = s.points[i].data_label
+        label.has_text_frame = True
+        label.text_frame.text = text
+        font = label.text_frame.paragraphs[0].runs[0].font
+        font.size = Pt(CHART_PT)
+        if spec.low is None:
+            label.position = XL_LABEL_POSITION.OUTSIDE_END
+        else:  # the range's bar would cross a label at the bar's end: inside, at its base
+            label.position = XL_LABEL_POSITION.INSIDE_BASE
+            font.bold, font.color.rgb = True, RGBColor(0xFF, 0xFF, 0xFF)
+    if spec.low is not None:
+        _error_bars(s, spec)
 
 
 def _error_bars(series, spec: Series) -> None:

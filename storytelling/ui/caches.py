@@ -154,7 +154,7 @@ def cached_health(key: str, roles_json: str, _raw: pd.DataFrame) -> HealthReport
 
 @per_dataset(show_spinner=False, max_entries=6)
 def cached_glossary(key: str, roles_json: str, _data: CustomerData) -> Glossary:
-    return Glossary.infer(_data.frame, _data.features)
+    return Glossary.infer(_data.frame, _data.described)
 
 
 BASELINE, STAND_IN, UPLOADED, CONFIGURED = "baseline", "stand-in", "uploaded", "configured"

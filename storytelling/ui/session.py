@@ -12,6 +12,7 @@ from storytelling.analyses.ab_plan import PLAN_NUMBERS
 from storytelling.analyses.drivers import own_key, own_model
 from storytelling.data import HealthReport, Roles
 from storytelling.drivers import DriverModel
+from storytelling.fairness_findings import sensitive_lines
 from storytelling.registry import Outcome, Run, run_each, run_one
 from storytelling.report import DEFAULT_TITLE, build_story, left_out_names
 from storytelling.story import Story
@@ -89,7 +90,8 @@ def story(ctx: AppContext, *, full: bool = False, show=None) -> tuple[Story, Out
         shown = len(out.findings)
     status.empty()
     told = build_story(current_result(ctx), findings=out.findings, audience=ctx.audience, full=full,
-                       glossary=ctx.glossary, data_name=ctx.dataset_name, left_out=left_out_names(out))
+                       glossary=ctx.glossary, data_name=ctx.dataset_name, left_out=left_out_names(out),
+                       sensitive=sensitive_lines(ctx.source.data, ctx.evaluation.source, ctx.glossary))
     return told, out
 
 
@@ -175,6 +177,8 @@ def _chosen(ctx: AppContext) -> dict:
     plan = {k: v for k, v in choices.get("ab_plan", {}).items() if k in PLAN_NUMBERS}
     if plan:  # the plan's own numbers, typed on the A/B test page
         out["analyses"] = {**out.get("analyses", {}), "ab_plan": plan}
+    if cols := choices.get("fairness", {}).get("columns"):  # columns looked at beyond the sensitive ones
+        out["analyses"] = {**out.get("analyses", {}), "fairness": {"columns": list(cols)}}
     ab = choices.get("ab_readout", {})
     if ab.get("counts") and tuple(ab["counts"]) != ctx.source.campaign_results():
         out["ab_counts"] = [int(c) for c in ab["counts"]]
@@ -225,6 +229,8 @@ def apply_config(cfg, ctx: AppContext) -> list[str]:
                      "choices (80%, 90%): the page keeps its own; the nightly build uses the config's.")
     ss["ab_sided"] = cfg.ab_sided
     _plan_numbers(cfg)
+    if isinstance(cols := cfg.analyses.get("fairness", {}).get("columns"), list):
+        ss["fairness_columns"] = [str(c) for c in cols]
     ss.pop(CHOICES, None)  # the loaded setup replaces what the pages chose before
     ss[LOADED] = {"_dataset": ctx.dataset_key, "backtest_months": cfg.backtest_months, "ab_counts": cfg.ab_counts,
                   "ab_planned_total": cfg.ab_planned_total, "analyses": cfg.analyses}

@@ -56,6 +56,12 @@ def test_walk_every_page(server, page):
     no_exception(page)
     shot(page, "retention_lift")
 
+    page.get_by_role("link", name="Who is on the list").first.click()
+    expect(page.get_by_text(re.compile("Each group on the list of")).first).to_be_visible(timeout=TIMEOUT)
+    wait_ready(page)
+    no_exception(page)
+    shot(page, "fairness", height=2600)
+
     page.get_by_role("link", name="Backtest").first.click()
     expect(page.get_by_text(re.compile("Had we used the model since")).first).to_be_visible(timeout=TIMEOUT)
     wait_ready(page)

@@ -1,0 +1,41 @@
+"""Reading a column's values and names the same way everywhere: yes/no tokens and normalised names."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def normalise_name(name: Any) -> str:
+    """'Churned (next 30d)' -> 'churned_next_30d': lower case, words joined by underscores."""
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name).strip())
+    return re.sub(r"[^0-9a-z]+", "_", s.lower()).strip("_")
+
+
+TRUE_WORDS = {
+    "1", "1.0", "yes", "y", "true", "t", "churned", "churn", "left", "lost", "cancelled", "canceled",
+    "exited", "gone", "leaver", "inactive", "attrited",
+}
+FALSE_WORDS = {
+    "0", "0.0", "no", "n", "false", "f", "active", "stayed", "retained", "stay", "current", "kept",
+    "remained", "not churned", "no churn", "existing",
+}
+MISSING_WORDS = {"", "nan", "none", "null", "na", "n/a", "unknown", "?", "-", "<na>", "nat"}
+
+
+def binary_values(s: pd.Series) -> pd.Series | None:
+    """0/1 float (NaN where unknown) if every value is a yes/no token, else None."""
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype(float)
+    if pd.api.types.is_numeric_dtype(s):
+        vals = set(pd.unique(s.dropna()))
+        return s.astype(float) if vals <= {0, 1} else None
+    text = s.astype("string").str.strip().str.lower()
+    mapped = pd.Series(np.nan, index=s.index)
+    mapped[text.isin(TRUE_WORDS)] = 1.0
+    mapped[text.isin(FALSE_WORDS)] = 0.0
+    unknown = ~(text.isin(TRUE_WORDS) | text.isin(FALSE_WORDS) | text.isin(MISSING_WORDS) | text.isna())
+    return None if unknown.any() else mapped
