@@ -167,7 +167,7 @@ def fairness_plot(mix: GroupMix, title: str) -> plots.Plot:
                    for name, col, colour in (("Share of the list", "share_list", LIST_COLOUR),
                                              ("Share of those who left", "share_leavers", LEAVERS_COLOUR)))
     return plots.Plot("bar", title, series=series, categories=tuple(str(g) for g in t["group"]),
-                      x_title=_cap(mix.name), number_format="0%")
+                      x_title="Share", number_format="0%")
 
 
 def treatment_lines(sensitive: dict[str, str], names: dict[str, str], *, used: bool, scores: str) -> list[str]:

@@ -194,7 +194,7 @@ def _appendix_slides(prs, story: Story, brand: RGBColor) -> None:
     being cut."""
     slide = _content_slide(prs, "Appendix: assumptions, data and names", brand)
     _table(slide, [("Assumption", "Value")] + list(story.assumptions.items()), MARGIN, CONTENT_TOP, Inches(5.8))
-    below = CONTENT_TOP + Inches(0.36) * (len(story.assumptions) + 1) + Inches(0.3)  # under the table
+    below = CONTENT_TOP + Inches(0.45) * (len(story.assumptions) + 1) + Inches(0.2)  # under the table (rows wrap)
     box = slide.shapes.add_textbox(MARGIN, below, Inches(5.8), Inches(7.2) - below)
     _text(box.text_frame, [("Data", 14, True, INK)] +
           [(x, 12, False, INK) for x in (story.data_name, story.period, *story.sensitive) if x] +
