@@ -36,7 +36,7 @@ except DataError as exc:
     st.stop()
 
 for f in findings:
-    render.finding(f, ctx.audience)
+    render.finding(f, ctx.audience, chart=False)  # each column's chart is drawn below, with its table
 
 st.subheader(f"Each group on the list of {result.contacts:,}")
 st.caption(md_escape(f"Shares, with the range {ctx.evaluation.period.range_meaning}."))

@@ -429,6 +429,23 @@ def whole_story_cold() -> None:
     row(f"whole story of the sample, cold cache, CLI ({out[0]} findings)", f"{el:.1f} s", "<= 25 s", el <= 25)
 
 
+def bench_fairness(n: int) -> None:
+    """Who is on the list: each group's shares of the list and of the leavers with 200 resampled
+    ranges, for one column of six groups over ``n`` customers (the page's work beyond the models)."""
+    import pandas as pd
+
+    from storytelling.fairness import group_mix
+
+    rng = np.random.default_rng(0)
+    f = pd.DataFrame({"g": rng.choice(list("abcdef"), n), "score": rng.random(n),
+                      "churned": (rng.random(n) < 0.05).astype(float)})
+    rows = np.argsort(-f["score"].to_numpy(), kind="stable")[: n // 10]
+    t = time.perf_counter()
+    group_mix(f, rows, "g", name="g", kind=None)
+    el = time.perf_counter() - t
+    row(f"who is on the list: one column's shares and ranges, {n:,} customers", f"{el:.2f} s", "<= 5 s", el <= 5)
+
+
 def bench_backtest(cutoffs: int = 12) -> None:
     """12 monthly cutoffs on the sample: first run (trains 12 models) and the cached rerun."""
     from streamlit.testing.v1 import AppTest
@@ -562,7 +579,7 @@ def bench_export() -> None:
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true")
-    p.add_argument("--only", choices=["targeting", "page", "browser", "backtest", "drivers", "export",
+    p.add_argument("--only", choices=["targeting", "page", "browser", "backtest", "fairness", "drivers", "export",
                                       "memory", "sql", "sessions"], action="append", help="run only these parts (repeatable)")
     args = p.parse_args()
     n = 100_000 if args.quick else 1_000_000
@@ -573,6 +590,7 @@ def main() -> None:
         "page": lambda: bench_page(reruns=5 if args.quick else 10),
         "browser": lambda: bench_browser(moves=5 if args.quick else 10),
         "backtest": lambda: bench_backtest(cutoffs=6 if args.quick else 12),
+        "fairness": lambda: bench_fairness(n),
         "drivers": lambda: bench_drivers(n),
         "export": bench_export,
         "memory": lambda: bench_memory(n),

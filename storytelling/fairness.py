@@ -120,7 +120,7 @@ def group_mix(frame: pd.DataFrame, on_list: np.ndarray, column: str, *, name: st
     t["reach"] = t["reached"] / t["leavers"].where(t["leavers"] > 0)
     others = (t["leavers"].sum() - t["leavers"]).where(lambda x: x > 0)
     t["reach_others"] = (t["reached"].sum() - t["reached"]) / others
-    boot = _boot_shares(frame["score"].to_numpy(), codes, left, int(listed.sum()), k, n_boot, seed)
+    boot = boot_shares(frame["score"].to_numpy(), codes, left.astype(np.int64), int(listed.sum()), k, n_boot, seed)
     lo, hi = (1 - LEVEL) / 2 * 100, (1 + LEVEL) / 2 * 100
     for col, draws in zip(("share_list", "share_leavers", "gap"), boot, strict=True):
         t[f"{col}_lo"], t[f"{col}_hi"] = np.percentile(draws, lo, axis=0), np.percentile(draws, hi, axis=0)
@@ -130,21 +130,37 @@ def group_mix(frame: pd.DataFrame, on_list: np.ndarray, column: str, *, name: st
     return GroupMix(column=column, name=name, kind=kind, table=t)
 
 
-def _boot_shares(score: np.ndarray, codes: np.ndarray, left: np.ndarray, listed: int, k: int, n_boot: int,
-                 seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Resampled (Poisson weights) shares of the list and of the leavers per group, and their
-    difference: each draw lists the riskiest customers up to the same share of its customers."""
+MAX_BINS = 5000  # customers are grouped in this many slices of the score order for resampling
+
+
+def boot_shares(score: np.ndarray, codes: np.ndarray, left: np.ndarray, listed: int, k: int, n_boot: int,
+                 seed: int, bins: int = MAX_BINS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Resampled shares of the list and of the leavers per group, and their difference (a Poisson
+    bootstrap: each customer counted a Poisson(1) number of times; each draw lists the riskiest up
+    to the same share of its customers, the last one in part).
+
+    The customers are counted in ``bins`` slices of the score order by group and outcome; a sum
+    of Poisson(1) weights is Poisson(count), so a draw is one Poisson number per cell. Up to
+    ``bins`` customers each slice is one customer (the plain bootstrap); beyond, a slice holds a
+    few neighbours in the order, which changes the cut by less than a slice."""
     rng = np.random.default_rng(seed)
-    order = np.argsort(-score, kind="stable")
-    c_sorted, n = codes[order], len(score)
+    n = len(score)
+    bins = min(bins, n)
+    slice_of = np.empty(n, np.int64)
+    slice_of[np.argsort(-score, kind="stable")] = np.arange(n) * bins // n
+    cells = np.bincount((slice_of * k + codes) * 2 + left, minlength=bins * k * 2).reshape(bins, k, 2)
     lists, leavers = np.empty((n_boot, k)), np.empty((n_boot, k))
     for b in range(n_boot):
-        w = rng.poisson(1.0, n).astype(float)
-        ws = w[order]
-        cut = int(np.searchsorted(np.cumsum(ws), listed / n * ws.sum())) + 1
-        on = np.bincount(c_sorted[:cut], weights=ws[:cut], minlength=k)
+        draw = rng.poisson(cells).astype(float)
+        per_slice = draw.sum(axis=(1, 2))
+        cum = np.cumsum(per_slice)
+        target = listed / n * cum[-1]
+        j = min(int(np.searchsorted(cum, target)), bins - 1)  # the slice where the list ends
+        before = cum[j - 1] if j else 0.0
+        part = (target - before) / per_slice[j] if per_slice[j] else 0.0
+        on = draw[:j].sum(axis=(0, 2)) + part * draw[j].sum(axis=1)
         lists[b] = on / max(on.sum(), 1e-12)
-        gone = np.bincount(codes, weights=w * left, minlength=k)
+        gone = draw[:, :, 1].sum(axis=0)
         leavers[b] = gone / max(gone.sum(), 1e-12)
     return lists, leavers, lists - leavers
 
