@@ -404,18 +404,16 @@ def _date_share(s: pd.Series) -> float:
 
 
 def infer_roles(df: pd.DataFrame) -> Roles:
-    """Guess the role of each column from its name and contents.
-
-    Names are compared after normalising case, spaces and underscores, so ``Customer ID``,
-    ``customerId`` and ``customer_id`` all count as the customer id.
-    """
+    """Guess the role of each column from its name and contents (names compared once normalised:
+    ``Customer ID``, ``customerId`` and ``customer_id`` are all the customer id)."""
     norm = {c: normalise_name(c) for c in df.columns}
     taken: set[str] = set()
 
     def fits(role: str, col: str) -> bool:
         s = df[col]
-        if role == "date":
-            return pd.api.types.is_datetime64_any_dtype(s) or (_is_text(s) and _date_share(s) > 0.5)
+        if role == "date":  # a date of birth is not the snapshot's date
+            return sensitive.name_kind(col) is None and (
+                pd.api.types.is_datetime64_any_dtype(s) or (_is_text(s) and _date_share(s) > 0.5))
         if role == "label":
             return binary_values(s) is not None
         if role == "score":
@@ -444,7 +442,7 @@ def infer_roles(df: pd.DataFrame) -> Roles:
                 None,
             )
         if pick is None and role == "date":
-            pick = next((c for c in df.columns if c not in taken
+            pick = next((c for c in df.columns if c not in taken and sensitive.name_kind(c) is None
                          and pd.api.types.is_datetime64_any_dtype(df[c])), None)
         found[role] = pick
         if pick:

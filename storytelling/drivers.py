@@ -465,6 +465,7 @@ class DriverResult:
     period: Period = field(default_factory=Period)
     band_rows: int = 0  # customers behind the sentences (all of them, or a random sample)
     sensitive: dict[str, str] = field(default_factory=dict)  # sensitive columns the model reads (column -> kind)
+    kept_out: list[str] = field(default_factory=list)  # sensitive columns the model does not see (names)
 
     @property
     def checked(self) -> bool:
@@ -874,6 +875,11 @@ def sensitive_caveats(result: DriverResult) -> list[str]:
             out.append(f"{d.name[:1].upper() + d.name[1:]} is a sensitive column ({result.sensitive[d.column]}) and "
                        f"the model's {nth} reason: a list built on it treats customers differently by it. See whom "
                        "the list picks in each group before it goes out.")
+    if result.kept_out:
+        one = len(result.kept_out) == 1
+        out.append(f"The model does not see {join_words(result.kept_out)} (kept out as sensitive), so "
+                   f"{'it is' if one else 'they are'} never among these reasons, whatever {'its' if one else 'their'} "
+                   "link with leaving.")
     return out
 
 

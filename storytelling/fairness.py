@@ -46,22 +46,32 @@ class GroupMix:
     kind: str | None  # its sensitive kind; None for a column the user picked
     table: pd.DataFrame
 
+    def describable(self) -> bool:
+        """At least two groups of customers with a value (not only 'other' or '(missing)')."""
+        named = self.table[~self.table["group"].isin(["other", "(missing)"])]
+        return len(named) >= 2 and int((named["customers"] >= MIN_GROUP).sum()) >= 2
+
     def leaning(self) -> pd.DataFrame:
         """The groups that lean on or off the list, the largest difference first (of two as large, as
-        in a column of two groups, the one on the list more)."""
+        in a column of two groups, the smaller group)."""
         t = self.table[self.table["lean"] != ""]
-        key = pd.DataFrame({"size": -t["gap"].abs().round(9), "under": t["lean"] != "over"}, index=t.index)
-        return t.loc[key.sort_values(["size", "under"], kind="stable").index]
+        key = pd.DataFrame({"size": -t["gap"].abs().round(9), "customers": t["customers"]}, index=t.index)
+        return t.loc[key.sort_values(["size", "customers"], kind="stable").index]
 
 
 @dataclass(frozen=True)
 class ListOption:
-    """One way of building a list of the same length, priced with the story's assumptions."""
+    """One way of building a list of the same length, priced with the story's assumptions.
+
+    ``differs``: (kept, net) differ from the story's list beyond chance: the paired difference
+    over the same customers is outside its 90% range (a Poisson bootstrap's variance of a sum of
+    per-customer differences is the sum of their squares)."""
 
     key: str  # "story", "with", "without" or "equal"
     label: str
     outcome: Outcome
     group_share: float | None = None  # the focus group's share of this list
+    differs: tuple[bool, bool] = (True, True)
 
 
 @dataclass
@@ -76,6 +86,9 @@ class FairnessResult:
     currency: str = "$"
     focus: tuple[str, str] | None = None  # (column, group) the options' group share is of
     notes: list[str] = field(default_factory=list)
+    other_uses: list[str] = field(default_factory=list)  # names of the columns the other model adds or drops
+    skipped: list[str] = field(default_factory=list)  # columns with too few groups to describe (names)
+    equal_column: str | None = None  # the column whose groups the equal-rates list calls alike
 
     def mix(self, column: str) -> GroupMix:
         return next(m for m in self.mixes if m.column == column)
@@ -102,7 +115,8 @@ def group_mix(frame: pd.DataFrame, on_list: np.ndarray, column: str, *, name: st
     """Each group of ``column``: its share of customers, of leavers and of the list (rows
     ``on_list`` of ``frame``), with bootstrap ranges for the last two and their difference."""
     labels = sensitive.groups(frame[column], kind)
-    codes, uniq = pd.factorize(labels, sort=True)
+    uniq = np.array(sorted(pd.unique(labels), key=sensitive.group_order), dtype=object)
+    codes = pd.Categorical(labels, categories=uniq).codes.astype(np.int64)
     left = frame["churned"].to_numpy() == 1
     listed = np.zeros(len(frame), bool)
     listed[on_list] = True
@@ -193,6 +207,28 @@ def priced(frame: pd.DataFrame, rows: np.ndarray, a: Assumptions, *, use_value: 
     return outcome_of(len(rows), float(left.sum()), value, a)
 
 
+Z90 = 1.6449  # the normal quantile of a two-sided 90% range
+
+
+def paired_differs(frame: pd.DataFrame, rows: np.ndarray, others: np.ndarray, a: Assumptions, *,
+                   use_value: bool) -> tuple[bool, bool]:
+    """Whether calling ``others`` instead of ``rows`` (the same number of the same customers'
+    positions) keeps a different number and makes different money beyond chance."""
+    n = len(frame)
+    diff = np.zeros(n)
+    np.add.at(diff, rows, -1.0)
+    np.add.at(diff, others, 1.0)
+    left = frame["churned"].to_numpy() == 1
+    each = (a.save_rate * frame["value"].to_numpy() * (a.value_months or 1.0) if use_value
+            else np.full(n, a.save_rate * a.value_per_saved))
+    kept, money = diff * left * a.save_rate, diff * left * each
+
+    def beyond(d: np.ndarray) -> bool:
+        return bool(abs(d.sum()) > Z90 * np.sqrt((d ** 2).sum()))
+
+    return beyond(kept), beyond(money)
+
+
 def share_of(frame: pd.DataFrame, rows: np.ndarray, column: str, kind: str | None, group: str) -> float:
     labels = sensitive.groups(frame[column], kind).to_numpy()
     return float((labels[rows] == group).mean()) if len(rows) else float("nan")
@@ -203,7 +239,8 @@ def share_of(frame: pd.DataFrame, rows: np.ndarray, column: str, kind: str | Non
 
 
 def analyse_fairness(lift, columns: dict[str, str | None], *, names: dict[str, str], used: list[str],
-                     other=None, other_label: str = "", n_boot: int = N_BOOT) -> FairnessResult:
+                     other=None, other_label: str = "", other_uses: list[str] = (), n_boot: int = N_BOOT
+                     ) -> FairnessResult:
     """Who the story's list (``lift``) picks in each group of ``columns`` (frame column -> its
     sensitive kind, None for a column picked by the user), and the other lists: ``other`` (the
     curves of a model trained with the sensitive columns when the story's model is not, or
@@ -213,14 +250,17 @@ def analyse_fairness(lift, columns: dict[str, str | None], *, names: dict[str, s
     f = ev.frame
     order = None if curves.model.binned else curves.model.order
     rows = list_positions(f, lift.contacts, curves.n, order)
-    mixes = [group_mix(f, rows, c, name=names.get(c, c), kind=kind, n_boot=n_boot)
+    every = [group_mix(f, rows, c, name=names.get(c, c), kind=kind, n_boot=n_boot)
              for c, kind in columns.items() if c in f]
-    result = FairnessResult(mixes=mixes, options=[], sensitive={c: k for c, k in columns.items() if k},
+    mixes = [m for m in every if m.describable()]
+    result = FairnessResult(mixes=mixes, options=[], sensitive={m.column: m.kind for m in mixes if m.kind},
                             used=[names.get(c, c) for c in used], scores=ev.source, contacts=int(lift.contacts),
-                            period=ev.period, currency=lift.currency, focus=_focus(mixes))
+                            period=ev.period, currency=lift.currency, focus=_focus(mixes),
+                            other_uses=[names.get(c, c) for c in other_uses],
+                            skipped=[m.name for m in every if not m.describable()])
     if ev.population is not None and ev.population.sample_note:
         result.notes.append(ev.population.sample_note)
-    if order is not None:  # the list's own customers are at hand (not a warehouse's sample)
+    if order is not None and mixes:  # the list's own customers are at hand (not a warehouse's sample)
         result.options = _options(lift, rows, result, other, other_label)
     return result
 
@@ -231,6 +271,11 @@ def _focus(mixes: list[GroupMix]) -> tuple[str, str] | None:
     leaning = [(abs(r.gap), m.column, r.group) for m in mixes for r in m.leaning().itertuples()]
     if leaning:
         return max(leaning, key=lambda x: x[0])[1:]  # ties: the first, as the finding names them
+    return None  # nothing leans: no group to follow across the lists
+
+
+def _first_column(mixes: list[GroupMix]) -> tuple[str, str] | None:
+    """Without a leaning group, the equal-rates list is built on the first sensitive column."""
     first = next((m for m in mixes if m.kind), None)
     if first is None or first.table.empty:
         return None
@@ -245,15 +290,23 @@ def _options(lift, rows: np.ndarray, result: FairnessResult, other, other_label:
     label = ("The story's list: your scores" if result.scores == "given" else
              "The story's list: the model " + ("with" if result.used else "without") + " sensitive columns")
     out = [ListOption("story", label, lift.model, share(f, rows))]
+    uses_value = lift.curves.uses_value
     if other is not None:
         k = min(lift.contacts, other.model.n)
         o_rows = other.model.order[:k]
+        at = pd.Series(np.arange(len(f)), index=f["_row"].to_numpy()) if "_row" in f else None
+        same = (at.reindex(other.evaluation.frame["_row"].to_numpy()[o_rows]).to_numpy()
+                if at is not None and "_row" in other.evaluation.frame else None)
+        differs = (paired_differs(f, rows, same.astype(int), a, use_value=uses_value)
+                   if same is not None and not np.isnan(same).any() else (True, True))
         out.append(ListOption("without" if result.used else "with", other_label, other.model.outcome(k, a),
-                              share(other.evaluation.frame, o_rows)))
-    if result.focus:
-        col = result.focus[0]
+                              share(other.evaluation.frame, o_rows), differs))
+    equal_on = result.focus or _first_column(result.mixes)
+    if equal_on:
+        col = result.equal_column = equal_on[0]
         eq = equal_rate_positions(f, col, result.sensitive.get(col), lift.contacts)
         name = result.mix(col).name
         out.append(ListOption("equal", f"The story's scores, each {name} group called in its share of customers",
-                              priced(f, eq, a, use_value=lift.curves.uses_value), share(f, eq)))
+                              priced(f, eq, a, use_value=uses_value), share(f, eq),
+                              paired_differs(f, rows, eq, a, use_value=uses_value)))
     return out

@@ -74,25 +74,35 @@ def _money(net: float, currency: str) -> str:
 
 def option_sentence(result: FairnessResult, o: ListOption) -> str:
     """What another list of the same length keeps and makes against the story's list: 'A model
-    that also uses sex: about 81 kept instead of 66, and $40.6k instead of $31.6k; ...'."""
+    that also uses sex: about 81 kept instead of 66, and $40.6k instead of $31.6k a month; ...'.
+    A difference chance alone could make is 'about as many' / 'about as much'."""
     story, cur, per = result.options[0].outcome, result.currency, result.period.per
-    lead = {"equal": f"Equal contact rates in each {result.mix(result.focus[0]).name} group" if result.focus else "",
-            "with": f"A model that also uses {_sensitive_names(result)}",
-            "without": f"A model without {_sensitive_names(result)}"}[o.key]
-    kept = (f"about as many kept ({fmt_count(o.outcome.saved)})" if fmt_count(o.outcome.saved) == fmt_count(story.saved)
-            else f"about {fmt_count(o.outcome.saved)} kept instead of {fmt_count(story.saved)}")
-    money = f"{_money(o.outcome.net, cur)} instead of {_money(story.net, cur)}{per}"
+    names = join_words(result.other_uses) if result.other_uses else _sensitive_names(result)
+    lead = {"equal": f"Equal contact rates in each {result.mix(result.equal_column).name} group"
+                     if result.equal_column else "",
+            "with": f"A model that also uses {names}", "without": f"A model without {names}"}[o.key]
+    kept = o.differs[0] and fmt_count(o.outcome.saved) != fmt_count(story.saved)
+    money = o.differs[1] and _money(o.outcome.net, cur) != _money(story.net, cur)
+    if not kept and not money:
+        said = ("about as many kept and about as much money as the story's list (the difference is within "
+                "what chance alone gives)")
+    else:
+        said = ", and ".join([
+            f"about {fmt_count(o.outcome.saved)} kept instead of {fmt_count(story.saved)}" if kept
+            else "about as many kept",
+            f"{_money(o.outcome.net, cur)} instead of {_money(story.net, cur)}{per}" if money
+            else "about as much money"])
     share = ""
-    if result.focus and o.group_share is not None:
+    if result.focus and o.group_share is not None and result.options[0].group_share is not None:
         share = (f"; {who(result.mix(result.focus[0]), result.focus[1])} would be {fmt_pct(o.group_share)} of "
-                 "that list")
-    return f"{lead}: {kept}, and {money}{share}."
+                 f"that list ({fmt_pct(result.options[0].group_share)} of the story's)")
+    return f"{lead}: {said}{share}."
 
 
 def fairness_findings(result: FairnessResult) -> list[Finding]:
     """The ``fairness`` finding when there is something to say, else the quiet ``fairness_check``."""
     leaning = [(m, r) for m in result.mixes if m.kind for r in m.leaning().itertuples()]
-    if not result.sensitive:
+    if not result.sensitive:  # none, or none with two groups of customers to compare
         return []
     if leaning or result.used:
         return [_loud(result, leaning)]
@@ -122,7 +132,8 @@ def _loud(result: FairnessResult, leaning: list) -> Finding:
         bullets = [lean_sentence(m, r) + "." for m, r in leaning[1:]
                    if not (m is mix and len(m.table) == 2)][:2]
     else:
-        title = f"The model uses {join_words(result.used)}, a sensitive column{'s' if len(result.used) > 1 else ''}"
+        title = (f"The model uses {join_words(result.used)}, "
+                 f"{'sensitive columns' if len(result.used) > 1 else 'a sensitive column'}")
         headline = ("It was chosen on the Data page. The list still holds each group in about its share of the "
                     "customers who left.")
         bullets = []
@@ -175,7 +186,8 @@ def treatment_lines(sensitive: dict[str, str], names: dict[str, str], *, used: b
     if not sensitive:
         return ["No column was recognised as sensitive (sex, age, ethnicity, religion, family status, disability, "
                 "nationality, postcode); columns can be marked sensitive on the Data page."]
-    cols = join_words([f"{names.get(c, c)} ({kind})" for c, kind in sensitive.items()])
+    cols = join_words([names.get(c, c) if names.get(c, c).lower() == kind else f"{names.get(c, c)} ({kind})"
+                       for c, kind in sensitive.items()])
     if scores == "given":
         how = ("the scores come with the data, so which columns the model behind them reads is not known here; "
                "whom the list picks in each group is described")

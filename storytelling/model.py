@@ -83,8 +83,8 @@ def model_input(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """The columns a model reads, with categories as text and yes/no as 0/1."""
     X = rows[columns].copy()
     for c in X.columns:
-        if isinstance(X[c].dtype, pd.CategoricalDtype):
-            X[c] = X[c].astype("object")
+        if isinstance(X[c].dtype, pd.CategoricalDtype):  # a blank is NaN: the encoder refuses pd.NA among text
+            X[c] = X[c].astype("object").where(X[c].notna(), np.nan)
         elif pd.api.types.is_bool_dtype(X[c]):
             X[c] = X[c].astype(float)
     return X

@@ -76,8 +76,8 @@ def test_the_sentence_matches_a_direct_computation(tmp_path, make, column, kind,
     f = story.finding("fairness")
     data, ev, k, shares, _ = _direct(df, roles, column, kind)
     assert column not in data.features and column not in (ev.model.feature_names_in_ if ev.model else [])
-    # the group leaning most (of two as large, the one on the list more)
-    group = min(shares, key=lambda g: (-round(abs(shares[g][0] - shares[g][1]), 9), shares[g][0] < shares[g][1]))
+    # the group leaning most (of two as large, the smaller group)
+    group = min(shares, key=lambda g: (-round(abs(shares[g][0] - shares[g][1]), 9), shares[g][2]))
     on_list, of_leavers, of_all = shares[group]
     assert abs(on_list - of_leavers) >= MIN_GAP  # the truth leans, so a sentence is due
     only = "only " if on_list < of_leavers else ""
@@ -198,3 +198,34 @@ def test_slices_of_the_score_order_give_the_plain_bootstrap_ranges():
         *_, gap = boot_shares(score, g, left, 2000, 3, 400, 7, bins=bins)
         ends.append(np.percentile(gap, [5, 95], axis=0))
     assert np.abs(ends[0] - ends[1]).max() < 0.006
+
+
+def test_blanks_in_a_sensitive_or_a_text_column_do_not_stop_the_story(tmp_path):
+    df = sex_drives(3000)
+    df.loc[::10, "sex"] = None
+    df.loc[::7, "plan"] = None
+    story = _story(df, tmp_path)
+    assert "fairness" in [f.key for f in story.findings]
+
+
+def test_a_column_without_two_groups_to_compare_is_not_described(tmp_path):
+    df = age_proxies(3000).drop(columns=["Age"])
+    df["gender"] = None
+    df["nationality"] = [f"N{i % 150}" for i in range(len(df))]  # 150 groups of 20: none large enough
+    story = _story(df, tmp_path)
+    assert not any(f.key.startswith("fairness") for f in story.findings)
+
+
+def test_a_paired_difference_is_said_only_beyond_chance():
+    from storytelling.fairness import paired_differs
+
+    rng = np.random.default_rng(1)
+    n = 4000
+    frame = pd.DataFrame({"churned": (rng.random(n) < 0.1).astype(float), "value": np.full(n, 50.0)})
+    a = StoryConfig().assumptions()
+    rows = np.arange(400)
+    assert paired_differs(frame, rows, rows, a, use_value=True) == (False, False)
+    swap = np.r_[np.arange(395), np.arange(400, 405)]  # five customers swapped: chance
+    assert paired_differs(frame, rows, swap, a, use_value=True) == (False, False)
+    frame.loc[:399, "churned"] = 1.0  # the first list holds only leavers, the second none of them
+    assert paired_differs(frame, rows, np.arange(400, 800), a, use_value=True) == (True, True)

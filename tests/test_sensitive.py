@@ -25,6 +25,7 @@ def _table(n: int = 400, seed: int = 0, **extra) -> pd.DataFrame:
     ("Age", list(range(18, 90)), S.AGE),
     ("age_band", ["18-24", "25-34", "65+"], S.AGE),
     ("customerAge", list(range(18, 90)), S.AGE),
+    ("account_holder_age", list(range(18, 90)), S.AGE),
     ("date_of_birth", ["1970-01-02", "1985-03-04"], S.AGE),
     ("Ethnicity", ["A", "B", "C"], S.ETHNICITY),
     ("religion", ["x", "y"], S.RELIGION),
@@ -46,7 +47,8 @@ def test_recognised_by_name(name, values, kind):
     ("usage", [1.0, 2.5]), ("account_age", [1, 2, 30]), ("account_age_days", [3, 40]), ("page_views", [1, 9]),
     ("partner_name", ["Acme", "Globex", "Initech"]), ("region", ["North", "South"]), ("contract", ["A", "B"]),
     ("package", ["basic", "max"]), ("storage_gb", [10, 20]), ("tenure_band", ["0-12", "13-24", "25-48"]),
-    ("device_age", [1, 2, 3]), ("plan", ["M", "L", "XL"]),
+    ("device_age", [1, 2, 3]), ("plan", ["M", "L", "XL"]), ("kids_plan", ["Yes", "No"]),
+    ("phone_colour", ["Black", "White", "Gold"]), ("days_band", ["15-30", "31-60", "61-90", "90+"]),
 ])
 def test_not_recognised(name, values):
     assert S.kind_of(pd.Series(values * 5), name) is None
@@ -55,6 +57,7 @@ def test_not_recognised(name, values):
 @pytest.mark.parametrize(("values", "kind"), [
     (["Male", "Female", "Female"], S.SEX),
     (["m", "f"], S.SEX),
+    (["M", "F", "U"], S.SEX),
     (["Married", "Single", "Divorced"], S.FAMILY),
     (["18-24", "25-34", "35-44", "65+"], S.AGE),
     (["White", "Black", "Asian", "Hispanic"], S.ETHNICITY),
@@ -125,3 +128,18 @@ def test_real_shaped_tables():
     roles = infer_roles(telco_like())
     assert roles.sensitive == ["gender"] and "gender" not in roles.features
     assert infer_roles(mobile_like()).sensitive == []
+
+
+def test_a_date_of_birth_is_not_the_snapshot_date():
+    df = _table(date_of_birth=lambda r, n: pd.to_datetime("1950-01-01") + pd.to_timedelta(r.integers(0, 15000, n), "D"))
+    roles = infer_roles(df)
+    assert roles.date is None and roles.sensitive == ["date_of_birth"]
+
+
+def test_groups_of_numbers_written_as_text_and_of_postcodes():
+    ages = pd.Series([str(a) for a in range(18, 88)] * 3 + ["unknown"])
+    assert set(S.groups(ages, S.AGE)) >= {"under 25", "65 and over", "(missing)"}
+    zips = pd.Series(["11162", "11190", "29724", "29701"] * 20)
+    assert set(S.groups(zips, S.POSTCODE)) == {"111", "297"}
+    assert sorted(["65 and over", "under 25", "25-34", "other"], key=S.group_order) == [
+        "under 25", "25-34", "65 and over", "other"]

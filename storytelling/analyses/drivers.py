@@ -32,7 +32,9 @@ def _compute(run: Run, o: dict):
             result = explain_evaluation(dm, run.evaluation, glossary=run.glossary)
         except ExplanationError as exc:  # nothing true to say about drivers: the story goes without them
             raise LeftOut(str(exc)) from None
-        result.sensitive = {c: k for c, k in run.source.data.sensitive.items() if c in dm.columns}
+        sens = run.source.data.sensitive
+        result.sensitive = {c: k for c, k in sens.items() if c in dm.columns}
+        result.kept_out = [run.glossary.name(c) for c in sens if c not in dm.columns]
         return result
 
     return run.memo(("drivers", o["model"], names), explain, slow=True)

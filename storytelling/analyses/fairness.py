@@ -41,8 +41,11 @@ def _other_curves(run: Run):
     ev = run.evaluation
     if ev.source != "baseline" or ev.population is not None:
         return None
+    data = other_data(run.source.data)
+    if set(data.features) == set(run.source.data.features):  # no sensitive column the model could read
+        return None
     other = run.memo(("fairness other model", not run.source.data.roles.use_sensitive),
-                     lambda: evaluate_cached(other_data(run.source.data)), slow=True)
+                     lambda: evaluate_cached(data), slow=True)
     return build_curves(other, use_value=run.lift.curves.uses_value)
 
 
@@ -53,12 +56,14 @@ def _compute(run: Run, o: dict):
     names = {c: run.glossary.name(c) for c in columns}
     used = [c for c in data.sensitive if c in data.features] if run.evaluation.source == "baseline" else []
     label = ("A model without the sensitive columns" if data.roles.use_sensitive else
-             "A model that also uses the sensitive columns")
+             "A model that also uses the sensitive columns it can read")
     lift = run.lift
     key = ("fairness", lift.contacts, repr(lift.assumptions), lift.curves.uses_value, tuple(extra),
            json.dumps(names, sort_keys=True))
+    changed = set(other_data(data).features) ^ set(data.features)  # the columns the other model adds or drops
     return run.memo(key, lambda: analyse_fairness(lift, columns, names=names, used=used, other=_other_curves(run),
-                                                  other_label=label))
+                                                  other_label=label, other_uses=[c for c in data.sensitive
+                                                                                 if c in changed]))
 
 
 ANALYSIS = register(Analysis(
