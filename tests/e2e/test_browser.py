@@ -223,7 +223,9 @@ def test_an_undated_table_in_the_browser(server, page, tmp_path):
     expect(page.get_by_text(re.compile("'rownames' numbers the rows")).first).to_be_visible(timeout=TIMEOUT)
     wait_ready(page)
     chips = page.locator("[data-testid='stMultiSelect'] [data-tag]")
-    expect(chips).to_have_count(len(infer_roles(df).features), timeout=TIMEOUT)
+    guessed = infer_roles(df)
+    expect(chips).to_have_count(len(guessed.features) + len(guessed.sensitive), timeout=TIMEOUT)  # two lists
+    assert guessed.sensitive == ["gender"]
     no_exception(page)
     shot(page, "data_undated")
     page.get_by_role("link", name="Retention lift").first.click()
