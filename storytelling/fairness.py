@@ -93,9 +93,6 @@ class FairnessResult:
     def mix(self, column: str) -> GroupMix:
         return next(m for m in self.mixes if m.column == column)
 
-    def option(self, key: str) -> ListOption | None:
-        return next((o for o in self.options if o.key == key), None)
-
 
 # ---------------------------------------------------------------------------------------------
 # Shares
