@@ -19,6 +19,7 @@ pages = [
     st.Page("app_pages/backtest.py", title="Backtest", icon=":material/history:"),
     st.Page("app_pages/drivers.py", title="Drivers", icon=":material/psychology:"),
     st.Page("app_pages/ab_test.py", title="A/B test", icon=":material/science:"),
+    st.Page("app_pages/uplift.py", title="Whom the campaign keeps", icon=":material/person_check:"),
     st.Page("app_pages/export.py", title="Export", icon=":material/ios_share:"),
 ]
 nav = st.navigation(pages)

@@ -4,10 +4,11 @@ import streamlit as st
 
 from storytelling.data import DataError
 from storytelling.report import designs_for
+from storytelling.sample import CAMPAIGN_DESIGN
 from storytelling.story import md_escape
 from storytelling.ui import render
 from storytelling.ui.scenario import current_result
-from storytelling.ui.session import ab_results, analysis
+from storytelling.ui.session import ab_results, analysis, chosen
 from storytelling.ui.sidebar import context
 
 ctx = context()
@@ -47,6 +48,28 @@ options = designs_for(lift, alpha=1 - confidence, power=power, ratio=ratio, alte
 d = options[design_key]
 
 
+def follow_up() -> None:
+    """The next test once a campaign test has run: the list by expected effect against the list by
+    risk against customers left alone (sized on the Whom the campaign keeps page's reading)."""
+    options = chosen(ctx, "uplift") or ({"data": True} if ctx.source.campaign_table() is not None else None)
+    if options is None:
+        return
+    if not st.toggle("Size the follow-up test: calling by the offer's effect against calling by risk",
+                     key="ab_follow_up"):
+        return
+    try:
+        with st.spinner("Reading the campaign test customer by customer (once per test)…"):
+            _, found = analysis(ctx, "uplift", options)
+    except DataError as exc:
+        render.error(str(exc))
+        return
+    line = next((b for b in found[0].bullets if b.startswith("The next test")), None)
+    st.markdown(md_escape(line or "The campaign test does not show that picking by the offer's effect keeps more "
+                          "than picking by risk, so there is no gain yet for a follow-up test to confirm: "
+                          + found[0].title.lower() + "."))
+    st.page_link("app_pages/uplift.py", label="Whom the campaign keeps", icon=":material/person_check:")
+
+
 def prefilled(key: str, default: float) -> bool:
     """A number prefilled from the scenario follows the scenario until the user edits it; True once edited."""
     ss, was = st.session_state, st.session_state.get(f"{key}__default")
@@ -83,6 +106,7 @@ plan = d.plan
 render.finding(plan_f, ctx.audience, level=4, chart=False)
 with st.expander("How the chance of catching the effect grows with customers"):
     render.draw_chart(plan_f.get_chart())
+follow_up()
 
 st.divider()
 st.markdown("### Read the result")
@@ -115,8 +139,10 @@ else:
 if counts is None:
     st.stop()
 try:
+    own = entry == "Upload per-customer results" and up is None  # the data's own test (the sample's: everyone)
+    tested = CAMPAIGN_DESIGN if own else design_key
     _, (result,) = analysis(ctx, "ab_readout", {"counts": [int(c) for c in counts], "confidence": confidence,
-                                                "ratio": ratio, "planned_total": plan.total, "design": design_key},
+                                                "ratio": ratio, "planned_total": plan.total, "design": tested},
                             remember=real)
 except DataError as exc:
     render.error(str(exc))

@@ -322,8 +322,9 @@ GROUP_NAMES = {"control": {"control", "c", "a", "0", "holdout", "hold-out", "hol
                "test": {"test", "t", "b", "1", "treatment", "treated", "campaign", "contacted", "variant"}}
 
 
-def results_from_table(df: pd.DataFrame) -> tuple[int, int, int, int]:
-    """(control_n, control_churned, test_n, test_churned) from per-customer rows (group, churned)."""
+def test_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """Per-customer rows of a results file as ``called`` (True: test group) and ``left`` (0/1),
+    keeping the file's other columns; rows whose group or outcome is blank are dropped."""
     if df is None or df.empty:
         raise DataError("The results file has no rows. It needs one row per customer with their group and "
                         "whether they left.")
@@ -348,13 +349,19 @@ def results_from_table(df: pd.DataFrame) -> tuple[int, int, int, int]:
     if y is None:
         raise DataError(f"Column '{churn_col}' should say whether each customer left (yes/no, 1/0).")
     ok = kind.notna() & y.notna()
-    counts = {}
-    for k in ("control", "test"):
-        sel = ok & (kind == k)
-        counts[k] = (int(sel.sum()), int(y[sel].sum()))
-        if counts[k][0] == 0:
+    rest = df.drop(columns=[group_col, churn_col])[ok]
+    out = rest.assign(called=(kind[ok] == "test").to_numpy(bool), left=y[ok].to_numpy().astype(int))
+    for k, sel in (("control", ~out["called"]), ("test", out["called"])):
+        if not sel.any():
             raise DataError(f"The results file has no customers in the {k} group.")
-    return counts["control"][0], counts["control"][1], counts["test"][0], counts["test"][1]
+    return out.reset_index(drop=True)
+
+
+def results_from_table(df: pd.DataFrame) -> tuple[int, int, int, int]:
+    """(control_n, control_churned, test_n, test_churned) from per-customer rows (group, churned)."""
+    rows = test_rows(df)
+    c, t = rows[~rows["called"]], rows[rows["called"]]
+    return len(c), int(c["left"].sum()), len(t), int(t["left"].sum())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -396,3 +396,32 @@ def ab_result_chart(groups: pd.DataFrame) -> alt.LayerChart:
     err = base.mark_rule(color="#222", strokeWidth=2).encode(x="low:Q", x2="high:Q")
     text = base.mark_text(align="left", dx=6, dy=-14, fontSize=13, color="#333").encode(x="high:Q", text="label:N")
     return (bars + err + text).properties(width=WIDTH, height=160)
+
+
+def effect_bands_chart(table: pd.DataFrame, band_title: str) -> alt.LayerChart:
+    """Customers kept per 100 called in each band (``band``, ``kept``, ``low``, ``high``), with ranges."""
+    base = alt.Chart(table).encode(y=alt.Y("band:N", title=band_title, sort=list(table["band"])))
+    bars = base.mark_bar(color=POLICY_COLOURS[MODEL]).encode(
+        x=alt.X("kept:Q", title="Customers kept per 100 called"),
+        tooltip=[alt.Tooltip("band:N", title=band_title), alt.Tooltip("kept:Q", title="Kept per 100", format=".1f"),
+                 alt.Tooltip("low:Q", title="Range from", format=".1f"),
+                 alt.Tooltip("high:Q", title="Range to", format=".1f"),
+                 alt.Tooltip("customers:Q", title="Customers in the test", format=",")])
+    whiskers = base.mark_rule(color="#222").encode(x="low:Q", x2="high:Q")
+    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#666").encode(x="x:Q")
+    return (bars + whiskers + zero).properties(width=WIDTH)
+
+
+def gain_chart(curve: pd.DataFrame) -> alt.Chart:
+    """Customers kept per 100 customers as the called share grows (``share``, ``list``, ``kept``)."""
+    names = ["By expected effect", "By risk", "At random"]
+    return alt.Chart(curve).mark_line(point=True).encode(
+        x=alt.X("share:Q", title="Share of customers called", axis=alt.Axis(format="%")),
+        y=alt.Y("kept:Q", title="Customers kept per 100 customers"),
+        color=alt.Color("list:N", scale=alt.Scale(domain=names, range=[ACCENT, POLICY_COLOURS[MODEL],
+                                                                      POLICY_COLOURS[RANDOM]]),
+                        legend=alt.Legend(title=None, orient="top")),
+        strokeDash=alt.condition(alt.datum.list == "At random", alt.value([5, 4]), alt.value([1, 0])),
+        tooltip=[alt.Tooltip("list:N", title="Picked"), alt.Tooltip("share:Q", title="Called", format=".0%"),
+                 alt.Tooltip("kept:Q", title="Kept per 100", format=".2f")],
+    ).properties(width=WIDTH, height=HEIGHT)

@@ -28,11 +28,30 @@ def decision_finding(findings: list[Finding], *, dated: bool, today: date | None
     if lift is None:
         return None
     test, plan = by_key.get("ab_readout"), by_key.get("ab_plan")
+    if test is not None and "list_net" in (by_key.get("uplift") or test).facts:
+        test = as_list_readout(test, by_key["uplift"])
     d = (_after_test(lift, test, dated) if test is not None else
          _before_test(lift, plan, by_key.get("best_depth"), dated, today or date.today()))
     if not dated and (note := _gone_from_the_list(lift, by_key.get("population"))):
         d.bullets.append(note)
     return _with_figures(d, dated)
+
+
+def as_list_readout(test: Finding, uplift: Finding) -> Finding:
+    """The readout as the list's own: when the test was read customer by customer, what the riskiest
+    customers on the list kept in it (not the whole test's average) prices the list."""
+    from dataclasses import replace
+
+    f = dict(test.facts)
+    for mine, theirs in (("kept_per_month", "list_kept"), ("net_per_month", "list_net"), ("net_low", "list_net_low"),
+                         ("net_high", "list_net_high"), ("worked", "list_worked")):
+        f[mine] = uplift.fact(theirs)
+    worked = f["worked"].value == "yes"
+    if worked and f["net_per_month"].value < 0:
+        worked = False  # it keeps customers, but fewer than pay for the calls
+    f["worked"] = Fact("worked", worked, "", "yes" if worked else "no")
+    title = (test.title if worked else "on customers like the list's, the test shows no clear gain worth the calls")
+    return replace(test, facts=f, title=title, next_steps=test.next_steps if worked else uplift.next_steps)
 
 
 def _gone_from_the_list(lift: Finding, population: Finding | None) -> str | None:

@@ -58,6 +58,7 @@ FINDING_NAMES = {
     "ab_readout": "A/B test result",
     "decision": "The decision asked", "sensitivity": "What if we are wrong",
     "fairness": "Who is on the list", "fairness_check": "Who is on the list (in line)",
+    "uplift": "Whom the campaign keeps", "uplift_curve": "Kept as the list grows",
 }
 
 
@@ -98,7 +99,7 @@ def ab_readout_for(lift: LiftResult, readout, design: str = "picks") -> Finding:
     m = lift.model
     value_per_kept = m.value / m.saved if m.saved > 0 else lift.assumptions.value_per_saved
     return readout_finding(readout, customers_per_month=per_month, value_per_kept=value_per_kept,
-                           cost_per_month=lift.assumptions.cost(lift.contacts), currency=lift.currency,
+                           cost_per_month=lift.assumptions.cost(per_month), currency=lift.currency,
                            per=lift.curves.evaluation.period.per)
 
 

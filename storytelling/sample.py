@@ -11,7 +11,13 @@ A synthetic subscription business ("Northwind Broadband") that behaves like a re
 * ``churned_next_30d`` is the label; the latest snapshot is unlabelled (today's customers);
 * ``on_retention_list`` is the rule marketing uses today (contract ends within 60 days, or
   3+ support tickets in the last 90 days);
-* a separate per-customer A/B campaign result file.
+* a campaign test that started from one monthly snapshot: customers drawn at random from that
+  month's customers, half called (``test``) and half left alone (``control``). The call changes
+  each customer's chance of leaving by a known amount (:func:`call_effect`): it keeps many of
+  the customers with a fixable problem, none of those who leave anyway, and makes a few leave
+  (contracts about to end: the call reminds them to shop around). The month's labels in the
+  panel are what happened, calls included, and its results file joins the panel by customer id
+  and snapshot date.
 
 Everything is drawn from one seeded generator, so the same arguments give the same tables.
 Run ``python -m storytelling.sample`` to rewrite ``sample_data/``.
@@ -27,6 +33,7 @@ import pandas as pd
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 PANEL_FILE = "customers.parquet"
+CAMPAIGN_DESIGN = "everyone"  # the sample's campaign test drew customers of every risk, not the model's list
 AB_FILE = "ab_test_results.csv"
 
 CONTRACTS = np.array(["Month-to-month", "One year", "Two year"])
@@ -52,6 +59,8 @@ class SampleSpec:
     last_snapshot: str = "2026-11-01"
     price_change_month: int = 10  # index of the first snapshot after the price rise
     seed: int = 20261123
+    test_month: int = 16  # index of the snapshot the campaign test started from (1 August 2026)
+    test_share: float = 1.0  # the share of that month's customers drawn into the test
 
 
 def _new_customers(rng: np.random.Generator, n: int, start_id: int, month_idx: int) -> dict:
@@ -88,11 +97,13 @@ def _take(a: dict, keep: np.ndarray) -> dict:
     return {k: v[keep] for k, v in a.items()}
 
 
-def generate(spec: SampleSpec | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def generate(spec: SampleSpec | None = None, *, truth: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return ``(panel, ab_results)`` for the synthetic business.
 
     ``panel`` has one row per active customer per monthly snapshot; ``ab_results`` has one row
-    per customer in last autumn's campaign test (``group`` is control or test, ``churned`` 0/1).
+    per customer in the campaign test (``customer_id``, ``snapshot_date`` it started from,
+    ``group`` control or test, ``churned`` 0/1). ``truth`` adds each test customer's chance of
+    leaving if left alone and if called (``p_alone``, ``p_called``), known only to the generator.
     """
     spec = spec or SampleSpec()
     rng = np.random.default_rng(spec.seed)
@@ -101,7 +112,7 @@ def generate(spec: SampleSpec | None = None) -> tuple[pd.DataFrame, pd.DataFrame
     next_id = 100_001 + spec.customers
     tickets = rng.poisson(pop["stress"] * 0.6)
     usage_prev = pop["usage_level"].copy()
-    frames = []
+    frames, test = [], None
     for m, date in enumerate(dates):
         n = len(pop["customer_id"])
         after_rise = m >= spec.price_change_month
@@ -120,7 +131,10 @@ def generate(spec: SampleSpec | None = None) -> tuple[pd.DataFrame, pd.DataFrame
         rise_shock = 0.45 if spec.price_change_month <= m < spec.price_change_month + 4 else 0.0
         logit = _churn_logit(pop, tickets, usage_trend, failed, charge, season, rise_shock)
         p = 1.0 / (1.0 + np.exp(-logit))
-        churned = rng.random(n) < p
+        u = rng.random(n)
+        if m == min(spec.test_month, spec.months - 2):  # a month whose outcome is known
+            p, test = _campaign(spec, pop, p, u, tickets=tickets, usage_trend=usage_trend, failed=failed, date=date)
+        churned = u < p
         label = churned.astype(float) if m < len(dates) - 1 else np.full(n, np.nan)
         frames.append(_snapshot(rng, pop, date, charge=charge, tickets=tickets, usage_trend=usage_trend, failed=failed,
                                 contract_end_days=contract_end_days, on_list=on_list, label=label))
@@ -142,7 +156,7 @@ def generate(spec: SampleSpec | None = None) -> tuple[pd.DataFrame, pd.DataFrame
     panel = pd.concat(frames, ignore_index=True)
     for col in ("contract", "plan", "region", "age_band", "payment_method"):
         panel[col] = panel[col].astype("category")
-    return panel, _ab_results(rng, spec)
+    return panel, test if truth else test.drop(columns=["p_alone", "p_called"])
 
 
 def _churn_logit(pop: dict, tickets: np.ndarray, usage_trend: np.ndarray, failed: np.ndarray, charge: np.ndarray,
@@ -191,19 +205,32 @@ def _snapshot(rng: np.random.Generator, pop: dict, date, *, charge, tickets, usa
     return frame.sample(frac=1.0, random_state=int(rng.integers(1 << 30))).reset_index(drop=True)
 
 
-def _ab_results(rng: np.random.Generator, spec: SampleSpec) -> pd.DataFrame:
-    """A campaign test on the model's top-scored customers: half contacted, half not."""
-    n = max(200, spec.customers // 3)
-    group = np.where(rng.random(n) < 0.5, "control", "test")
-    base = 0.16  # the model's picks leave far more often than average
-    churned = rng.random(n) < np.where(group == "test", base * 0.78, base)
-    return pd.DataFrame(
-        {
-            "customer_id": [f"T{i:06d}" for i in range(1, n + 1)],
-            "group": group,
-            "churned": churned.astype(int),
-        }
-    )
+def call_effect(pop: dict, *, tickets: np.ndarray, usage_trend: np.ndarray, failed: np.ndarray) -> np.ndarray:
+    """The relative change a call makes to each customer's chance of leaving (the truth the
+    campaign test should recover): none for customers who leave anyway (failed payments, usage
+    collapsing), +80% for contracts ending within two months (the call reminds them to shop
+    around), -70% for month-to-month customers with support problems, -30% for everyone else."""
+    anyway = (failed >= 1) | (usage_trend <= -0.3)
+    reminded = (pop["term"] > 0) & (pop["months_left"] <= 2)
+    fixable = (pop["contract"] == 0) & (tickets >= 2)
+    return np.select([anyway, reminded, fixable], [0.0, 0.8, -0.7], default=-0.3)
+
+
+def _campaign(spec: SampleSpec, pop: dict, p: np.ndarray, u: np.ndarray, *, tickets, usage_trend, failed,
+              date) -> tuple[np.ndarray, pd.DataFrame]:
+    """The month's chances of leaving with the test's calls, and the test's rows (drawn with their
+    own generator, so the months before the test are the same with or without it)."""
+    rng = np.random.default_rng(spec.seed + 1)
+    n = len(p)
+    rows = np.sort(rng.choice(n, size=int(n * spec.test_share), replace=False))
+    called = rng.random(len(rows)) < 0.5
+    p_called = np.clip(p * (1 + call_effect(pop, tickets=tickets, usage_trend=usage_trend, failed=failed)), 0, 1)
+    out = p.copy()
+    out[rows[called]] = p_called[rows[called]]
+    test = pd.DataFrame({"customer_id": pd.Series(pop["customer_id"][rows]).map("C{:06d}".format).to_numpy(),
+                         "snapshot_date": date, "group": np.where(called, "test", "control"),
+                         "churned": (u[rows] < out[rows]).astype(int), "p_alone": p[rows], "p_called": p_called[rows]})
+    return out, test
 
 
 def write(directory: Path | str = SAMPLE_DIR, spec: SampleSpec | None = None) -> list[Path]:
@@ -214,7 +241,7 @@ def write(directory: Path | str = SAMPLE_DIR, spec: SampleSpec | None = None) ->
     panel_path = directory / PANEL_FILE
     ab_path = directory / AB_FILE
     panel.to_parquet(panel_path, index=False, compression="zstd")
-    ab.to_csv(ab_path, index=False)
+    ab.to_csv(ab_path, index=False, date_format="%Y-%m-%d")
     return [panel_path, ab_path]
 
 
@@ -227,9 +254,10 @@ def load_sample() -> pd.DataFrame:
 
 
 def load_sample_ab() -> pd.DataFrame:
+    """The committed campaign test's results (one row per customer in the test)."""
     path = SAMPLE_DIR / AB_FILE
     if path.exists():
-        return pd.read_csv(path)
+        return pd.read_csv(path, parse_dates=["snapshot_date"])
     return generate()[1]
 
 

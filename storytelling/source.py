@@ -70,6 +70,9 @@ class Source(Protocol):
     def campaign_results(self) -> tuple[int, int, int, int] | None:
         """The campaign test that comes with the data (the sample ships one), as counts; else None."""
 
+    def campaign_table(self) -> pd.DataFrame | None:
+        """The campaign test that comes with the data, one row per customer; else None."""
+
 
 @dataclass
 class FileSource:
@@ -133,6 +136,11 @@ class FileSource:
 
     def campaign_results(self) -> tuple[int, int, int, int] | None:
         return _sample_campaign() if self.sample else None
+
+    def campaign_table(self) -> pd.DataFrame | None:
+        from storytelling.sample import load_sample_ab
+
+        return load_sample_ab() if self.sample else None
 
 
 @dataclass
@@ -207,6 +215,9 @@ class WarehouseSource:
     def config_fields(self) -> dict[str, Any]:
         sql = self.table.source  # in the app, url is the secrets.toml connection's name
         return {"data_sql": self.connection or sql.url, "data_table": sql.table, "data_query": sql.query}
+
+    def campaign_table(self) -> None:
+        return None
 
     def campaign_results(self) -> None:
         return None

@@ -17,3 +17,21 @@ def lift_and_drivers(data=None, ev=None):
     lift = analyse_lift(build_curves(ev), ASSUMPTIONS, 1000)
     drivers = explain_evaluation(as_driver_model(ev.model, data.features), ev, sample_size=300)
     return lift, drivers
+
+
+_RUNS: dict = {}
+
+
+def sample_run(cfg):
+    """The registry's Run for the sample as the CLI builds it (the list at 1,000 calls), once per test session."""
+    from storytelling.glossary import Glossary
+    from storytelling.registry import Run
+    from storytelling.source import open_source
+
+    if "sample" not in _RUNS:
+        source = open_source(roles=cfg.roles)
+        ev = source.evaluate()
+        lift = analyse_lift(source.curves(ev, use_value=cfg.value_months is not None), cfg.assumptions(), 1000)
+        _RUNS["sample"] = (source, ev, lift, Glossary.infer(source.data.frame, source.data.described))
+    source, ev, lift, glossary = _RUNS["sample"]
+    return Run(source, ev, lift, cfg, glossary)

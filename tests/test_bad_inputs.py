@@ -169,7 +169,7 @@ def test_an_xlsx_zip_bomb_is_refused_before_it_is_parsed():
 # -- the red team's files (issue 14): each showed a traceback with server paths ------------------
 
 
-def _months(n_customers: int = 300):
+def _months(n_customers: int = 500):
     from storytelling.sample import load_sample
 
     raw = load_sample()

@@ -48,8 +48,8 @@ def toy():
 
 def test_built_in_analyses_are_found_in_story_order():
     keys = [a.key for a in registry.analyses()]
-    assert keys == ["lift", "fairness", "backtest", "drivers", "ab_plan", "ab_readout"]
-    assert registry.supporting_keys() == {"backtest_timeline", "backtest_quality", "fairness_check"}
+    assert keys == ["lift", "fairness", "backtest", "drivers", "ab_plan", "ab_readout", "uplift"]
+    assert registry.supporting_keys() == {"backtest_timeline", "backtest_quality", "fairness_check", "uplift_curve"}
 
 
 def test_a_toy_analysis_reaches_the_cli_the_deck_and_the_note(toy, tmp_path, capsys):

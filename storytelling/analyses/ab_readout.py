@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from storytelling.abtest import read_test, results_from_table
 from storytelling.registry import Analysis, Run, register
+from storytelling.sample import CAMPAIGN_DESIGN
 
 
 def _options(run: Run) -> dict | None:
     """From story.toml's [ab]: the results file or counts; else the test that comes with the data."""
     cfg = run.config
     found = {"file": cfg.ab_results} if cfg.ab_results else {"counts": cfg.ab_counts} if cfg.ab_counts else None
+    design = cfg.ab_design
     if found is None and (counts := run.source.campaign_results()) is not None:
-        found = {"counts": list(counts)}
+        found, design = {"counts": list(counts)}, CAMPAIGN_DESIGN  # the sample's test called customers of every risk
     if found is None:
         return None
     return {**found, "confidence": cfg.ab_confidence, "ratio": cfg.ab_ratio, "planned_total": cfg.ab_planned_total,
-            "design": cfg.ab_design}
+            "design": design}
 
 
 def _compute(run: Run, o: dict):

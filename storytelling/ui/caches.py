@@ -208,6 +208,12 @@ def cached_ab_counts(key: str, _raw: bytes, name: str | None) -> tuple[int, int,
     return results_from_table(load_table(_raw, name))
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def cached_ab_table(key: str, _raw: bytes, name: str | None):
+    """An uploaded campaign test's rows (read once per upload)."""
+    return load_table(_raw, name)
+
+
 def warm_sample() -> None:
     """Load, check and score the sample into the shared caches (``storytelling serve`` runs this
     once the server answers, while the first visitor's browser is still loading the page)."""

@@ -56,6 +56,11 @@ def _choices(ctx: AppContext) -> dict[str, dict]:
     return c["by_key"] if c and c["dataset"] == (ctx.dataset_key, roles_of(ctx)) else {}
 
 
+def chosen(ctx: AppContext, key: str) -> dict | None:
+    """The options the analysis's own page last ran with (None: not visited with this data)."""
+    return _choices(ctx).get(key)
+
+
 def analysis(ctx: AppContext, key: str, options: dict, *, progress=None, remember: bool = True) -> tuple:
     """A page's analysis with the page's choices, (result, findings), cached across sessions; the
     choices are remembered (unless ``remember`` is False: an illustration), so the Overview and

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 PAGES = ["app_pages/overview.py", "app_pages/data.py", "app_pages/retention_lift.py", "app_pages/fairness.py",
          "app_pages/backtest.py",
-         "app_pages/drivers.py", "app_pages/ab_test.py", "app_pages/export.py"]
+         "app_pages/drivers.py", "app_pages/ab_test.py", "app_pages/uplift.py", "app_pages/export.py"]
 
 
 @pytest.fixture()

@@ -19,7 +19,8 @@ def sample_story_figures() -> dict:
     from storytelling.cli import build_story_from_config
     from storytelling.config import StoryConfig
 
-    story = build_story_from_config(StoryConfig(backtest_months=3, ab_results=str(AB)), log=lambda *_: None, full=True)
+    cfg = StoryConfig(backtest_months=3, ab_results=str(AB), ab_design="everyone")  # the sample test: every risk
+    story = build_story_from_config(cfg, log=lambda *_: None, full=True)
     return {
         "title": story.title, "period": story.period, "next_steps": story.next_steps,
         "findings": {f.key: {"title": f.title, "headline": f.headline,

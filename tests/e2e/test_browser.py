@@ -83,6 +83,13 @@ def test_walk_every_page(server, page):
     no_exception(page)
     shot(page, "ab_test", height=2600)
 
+    page.get_by_role("link", name="Whom the campaign keeps").first.click()
+    expect(page.get_by_text(re.compile("With the same 1,000 calls")).first).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("Whom to call first")).to_be_visible(timeout=TIMEOUT)
+    wait_ready(page)
+    no_exception(page)
+    shot(page, "uplift", height=2600)
+
     page.get_by_role("link", name="Export").first.click()
     expect(page.get_by_text("Prepare the files")).to_be_visible(timeout=TIMEOUT)
     page.get_by_role("button", name="Prepare the files").click()

@@ -1,0 +1,204 @@
+"""Whom the campaign keeps: tested on generated campaign tests whose effect per customer is known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from storytelling import uplift as U
+from storytelling.uplift import CampaignCustomers, analyse_uplift
+
+SEGMENTS = np.array(["fixable", "reminded", "other"])
+
+
+def campaign(n: int, *, seed: int, kind: str = "differs") -> tuple[CampaignCustomers, np.ndarray, np.ndarray]:
+    """A randomised test with a known chance of leaving if left alone (p0) and if called (p1).
+
+    ``differs``: the call keeps 70% of fixable customers' leavers, makes reminded customers leave
+    80% more often, keeps 20% of the rest; ``same``: it keeps one customer in 100 of everyone."""
+    rng = np.random.default_rng(seed)
+    seg = rng.choice(3, n, p=[0.25, 0.15, 0.6])
+    tickets = rng.poisson(1.5, n) + (seg == 0) * 2
+    tenure = rng.gamma(2.0, 12.0, n)
+    noise = rng.normal(0, 0.5, n)
+    p0 = 1 / (1 + np.exp(-(-2.3 + 0.25 * tickets - 0.02 * tenure + 0.9 * (seg == 1) + noise)))
+    if kind == "differs":
+        p1 = np.clip(p0 * (1 + np.select([seg == 0, seg == 1], [-0.7, 0.8], -0.2)), 0, 1)
+    else:
+        p0 = np.maximum(p0, 0.02)
+        p1 = p0 - 0.01
+    called = rng.random(n) < 0.5
+    left = (rng.random(n) < np.where(called, p1, p0)).astype(int)
+    X = pd.DataFrame({"segment": SEGMENTS[seg], "tickets": tickets, "tenure": tenure.round()})
+    risk = 1 / (1 + np.exp(-(np.log(p0 / (1 - p0)) + rng.normal(0, 0.3, n))))  # a good churn model's score
+    return CampaignCustomers(X, called, left, risk, None, n, "customer id"), p0, p1
+
+
+def test_the_effect_in_each_band_of_risk_matches_the_truth_within_its_range():
+    covered = total = 0
+    for seed in range(6):
+        t, p0, p1 = campaign(8_000, seed=seed)
+        bands = U.by_band(t.risk, t.left, t.called, 5, U.band_names(5))
+        order = np.argsort(-t.risk, kind="stable")
+        for b, rows in zip(bands, np.array_split(order, 5)):
+            truth = (p0[rows] - p1[rows]).mean()
+            covered += b.low <= truth <= b.high
+            total += 1
+            # brute force: control churn minus called churn among the band's customers
+            c, k = t.left[rows][~t.called[rows]], t.left[rows][t.called[rows]]
+            assert b.kept == pytest.approx(c.mean() - k.mean())
+    assert covered / total >= 0.8, (covered, total)  # 90% ranges
+
+
+def test_the_uplift_list_keeps_more_where_the_truth_says_it_should():
+    t, p0, p1 = campaign(40_000, seed=1)
+    r = analyse_uplift(t, contacts=4_000, customers=40_000)
+    k = 4_000
+    truth_effect = (p0 - p1)[np.argsort(-(p0 - p1))[:k]].mean()
+    truth_risk = (p0 - p1)[np.argsort(-t.risk)[:k]].mean()
+    assert truth_effect > truth_risk + 0.02  # the generator's truth: picking by effect is better
+    assert r.compare.verdict == "more" and r.compare.gain > 0
+    assert r.harmed_share > 0  # the reminded customers: a call makes them leave
+    assert r.responders and r.responders[0][0] == "segment"
+    groups = {g.label: g for g in r.responders[0][1]}
+    assert groups["fixable"].kept > groups["other"].kept > groups["reminded"].kept
+    assert groups["reminded"].high < 0
+
+
+def test_when_the_call_keeps_everyone_alike_it_says_the_lists_are_alike():
+    t, p0, p1 = campaign(30_000, seed=2, kind="same")
+    r = analyse_uplift(t, contacts=3_000, customers=30_000)
+    assert r.compare.verdict == "alike"
+    assert r.harmed_share == 0
+    assert r.compare.gain_low < 0 < r.compare.gain_high
+
+
+def test_every_customer_is_scored_by_models_that_never_saw_them(monkeypatch):
+    t, _, _ = campaign(3_000, seed=3)
+    seen = []
+
+    class Spy:
+        def __init__(self, index):
+            self.index = set(index)
+
+        def predict(self, X):
+            assert not self.index & set(X.index)  # none of the scored customers was in the fit
+            seen.extend(X.index)
+            return np.zeros(len(X))
+
+    monkeypatch.setattr(U, "fit_uplift", lambda X, called, left, seed=0: Spy(X.index))
+    U.out_of_fold(t.features, t.called, t.left)
+    assert sorted(seen) == list(range(3_000))  # everyone scored once
+
+
+def test_a_small_test_gets_wide_ranges_and_a_warning_instead_of_a_list():
+    from storytelling.uplift_findings import uplift_finding
+
+    t, _, _ = campaign(500, seed=4)
+    r = analyse_uplift(t, contacts=100, customers=10_000)
+    assert r.compare is None and r.too_small and r.today is None
+    assert all(b.high - b.low > 0.05 for b in r.risk_bands)  # more than 5 per 100 wide
+    f = uplift_finding(r, names={}, value_per_kept=600, cost=800, currency="$")
+    assert f.title == "The campaign test is too small to tell whom a call keeps"
+    assert any("needs at least" in c for c in f.caveats)
+    assert "calling the customers the offer changes keeps" not in f.text_for("Executive")
+
+
+def test_the_two_lists_and_their_paired_range_against_a_plain_bootstrap():
+    t, _, _ = campaign(2_000, seed=5)
+    rng = np.random.default_rng(0)
+    score = rng.random(2_000)
+    c = U.compare_lists(score, t.risk, t.left, t.called, 0.3)
+    a, b = U.top(score, 0.3), U.top(t.risk, 0.3)
+    assert a.sum() == b.sum() == 600
+    for mask, e in ((a, c.by_effect), (b, c.by_risk)):
+        assert e.kept == pytest.approx(t.left[mask & ~t.called].mean() - t.left[mask & t.called].mean())
+    # a plain bootstrap (resampling customers with replacement) gives about the same range
+    diffs = []
+    for _ in range(400):
+        i = rng.integers(0, 2_000, 2_000)
+        keep = [t.left[i][m[i] & ~t.called[i]].mean() - t.left[i][m[i] & t.called[i]].mean() for m in (a, b)]
+        diffs.append(keep[0] - keep[1])
+    lo, hi = np.percentile(diffs, [5, 95])
+    assert c.gain_low == pytest.approx(lo, abs=0.02) and c.gain_high == pytest.approx(hi, abs=0.02)
+
+
+def test_the_effect_range_is_newcombes_by_hand():
+    from math import sqrt
+
+    left = np.array([1] * 30 + [0] * 470 + [1] * 15 + [0] * 485)
+    called = np.array([False] * 500 + [True] * 500)
+    e = U.effect(left, called)
+
+    def wilson(x, n, z=1.6448536):
+        p = x / n
+        mid, half = (p + z * z / (2 * n)), z * sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        return (mid - half) / (1 + z * z / n), (mid + half) / (1 + z * z / n)
+
+    (l1, u1), (l2, u2) = wilson(30, 500), wilson(15, 500)
+    d = 30 / 500 - 15 / 500
+    assert e.kept == pytest.approx(d)
+    assert e.low == pytest.approx(d - sqrt((30 / 500 - l1) ** 2 + (u2 - 15 / 500) ** 2), abs=1e-6)
+    assert e.high == pytest.approx(d + sqrt((u1 - 30 / 500) ** 2 + (15 / 500 - l2) ** 2), abs=1e-6)
+
+
+def test_join_by_id_with_and_without_the_tests_date():
+    frame = pd.DataFrame({"customer_id": ["a", "b", "c", "a", "b", "c"],
+                          "snapshot_date": pd.to_datetime(["2026-01-01"] * 3 + ["2026-02-01"] * 3),
+                          "x": [1, 2, 3, 4, 5, 6]})
+    res = pd.DataFrame({"customer_id": ["a", "b", "zz"], "called": [True, False, True], "left": [0, 1, 0]})
+    rows, start, how = U.match_rows(res, frame, id_name=None, date_name=None, dated=True)
+    assert start == pd.Timestamp("2026-02-01") and list(rows["x"]) == [4, 5]  # the latest of equal matches
+    dated = res.assign(snapshot_date="2026-01-01")
+    rows, start, how = U.match_rows(dated, frame, id_name=None, date_name=None, dated=True)
+    assert start == pd.Timestamp("2026-01-01") and list(rows["x"]) == [1, 2] and how == "customer id and snapshot date"
+    undated = frame.iloc[:3].drop(columns="snapshot_date")
+    rows, start, how = U.match_rows(res.rename(columns={"customer_id": "CustomerID"}), undated,
+                                    id_name="CustomerID", date_name=None, dated=False)
+    assert start is None and list(rows["x"]) == [1, 2]
+
+
+def test_a_column_s_groups_in_words():
+    s = pd.Series([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, np.nan])
+    g = U.column_groups(s)
+    assert g.iloc[-1] == "not given" and g.iloc[0].startswith("under") and g.iloc[-2].endswith("or more")
+    assert set(U.column_groups(pd.Series(["Yes", "No", "Yes"]))) == {"yes", "no"}
+
+
+def test_the_samples_campaign_test_is_joined_scored_as_of_its_start_and_recovered():
+    """The sample's test: every August customer, joined by id and date, risk from a model trained on
+    what was known before August, and each band's effect near the generator's truth."""
+    from storytelling.config import StoryConfig
+    from storytelling.registry import run_one
+    from storytelling.sample import generate
+    from tests.sample_story import sample_run
+
+    run = sample_run(StoryConfig())
+    result, findings = run_one("uplift", run)
+    t = result.test
+    assert t.rows == t.n == 11_929 and t.start == pd.Timestamp("2026-08-01")
+    assert "11,929 customers matched the customer table" in findings[0].text_for("Executive")
+    bt = run.source.backtest_scores([t.start]).periods[0]
+    assert bt.train_end < t.start  # the risk came from a model that never saw the test's outcomes
+    truth = generate(truth=True)[1].set_index("customer_id").loc[t.ids.astype(str)]
+    order = np.argsort(-t.risk, kind="stable")
+    hits = sum(b.low <= (truth["p_alone"] - truth["p_called"]).to_numpy()[rows].mean() <= b.high
+               for b, rows in zip(result.risk_bands, np.array_split(order, len(result.risk_bands))))
+    assert hits >= len(result.risk_bands) - 1
+    assert findings[0].facts["verdict"].value in ("alike", "more")  # never 'fewer' on the designed truth
+
+
+def test_a_results_file_with_the_customers_columns_instead_of_ids():
+    from storytelling.analyses.uplift import test_customers
+    from storytelling.config import StoryConfig
+    from tests.sample_story import sample_run
+
+    run = sample_run(StoryConfig())
+    month = run.source.data.frame
+    rows = month[month["snapshot_date"] == month["snapshot_date"].max()].head(800)
+    res = rows[run.source.data.features].assign(group=np.where(np.arange(800) % 2, "test", "control"), churned=0)
+    res.loc[::9, "churned"] = 1
+    t = test_customers(run, res)
+    assert t.how == "the features in the results file" and t.n == 800
+    assert np.allclose(t.risk, run.evaluation.model.predict_proba(t.features)[:, 1])
