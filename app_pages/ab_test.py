@@ -63,8 +63,8 @@ def follow_up() -> None:
     except DataError as exc:
         render.error(str(exc))
         return
-    line = next((b for b in found[0].bullets if b.startswith("The next test")), None)
-    st.markdown(md_escape(line or "The campaign test does not show that picking by the offer's effect keeps more "
+    line = found[0].facts.get("next_test")
+    st.markdown(md_escape(line.text if line else "The campaign test does not show that picking by the offer's effect keeps more "
                           "than picking by risk, so there is no gain yet for a follow-up test to confirm: "
                           + found[0].title.lower() + "."))
     st.page_link("app_pages/uplift.py", label="Whom the campaign keeps", icon=":material/person_check:")

@@ -46,10 +46,9 @@ def as_list_readout(test: Finding, uplift: Finding) -> Finding:
     for mine, theirs in (("kept_per_month", "list_kept"), ("net_per_month", "list_net"), ("net_low", "list_net_low"),
                          ("net_high", "list_net_high"), ("worked", "list_worked")):
         f[mine] = uplift.fact(theirs)
-    worked = f["worked"].value == "yes"
-    if worked and f["net_per_month"].value < 0:
-        worked = False  # it keeps customers, but fewer than pay for the calls
-    f["worked"] = Fact("worked", worked, "", "yes" if worked else "no")
+    if f["worked"].value and f["net_per_month"].value < 0:  # it keeps customers, but fewer than pay for the calls
+        f["worked"] = Fact("worked", False, "", "no")
+    worked = bool(f["worked"].value)
     title = (test.title if worked else "on customers like the list's, the test shows no clear gain worth the calls")
     return replace(test, facts=f, title=title, next_steps=test.next_steps if worked else uplift.next_steps)
 

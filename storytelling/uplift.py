@@ -44,10 +44,6 @@ class CampaignCustomers:
     def n(self) -> int:
         return len(self.left)
 
-    @property
-    def matched(self) -> int:
-        return self.n
-
 
 def _column(df: pd.DataFrame, wanted: tuple[str, ...], extra: str | None = None) -> str | None:
     names = {normalise_name(c): c for c in df.columns}

@@ -128,7 +128,7 @@ def _list_facts(e: Effect, k: int, value_per_kept: float, cost: float, currency:
             "list_net": Fact("list_net", net, currency, fmt_money(net, currency)),
             "list_net_low": Fact("list_net_low", lo, currency, lo_t),
             "list_net_high": Fact("list_net_high", hi, currency, hi_t),
-            "list_worked": Fact("list_worked", "yes" if e.low > 0 else "no", "", "yes" if e.low > 0 else "no")}
+            "list_worked": Fact("list_worked", e.low > 0, "", "yes" if e.low > 0 else "no")}
 
 
 def _title(r: UpliftResult) -> str:
@@ -153,6 +153,7 @@ def uplift_finding(r: UpliftResult, *, names: dict[str, str], value_per_kept: fl
         bullets += [_lists(c, r, f), _verdict(c, f, currency), *_harm(r, f), *responder_lines(r, names)]
         if next_test:
             bullets.append(next_test)
+            f["next_test"] = Fact("next_test", next_test, "", next_test)
     headline = bullets[2] if c is not None else bullets[1]
     return Finding(
         key="uplift", title=_title(r), headline=headline, bullets=[b for b in bullets if b != headline],
