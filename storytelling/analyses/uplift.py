@@ -42,14 +42,15 @@ def _risk_at_start(run: Run, start) -> pd.DataFrame:
 
 def _by_features(run: Run, rows: pd.DataFrame) -> CampaignCustomers | None:
     """The test's customers from the features in its results file, scored by the story's model."""
-    from storytelling.model import feature_frame
+    from storytelling.model import baseline_model, feature_frame
 
     data, ev = run.source.data, run.evaluation
-    if not data.features or not set(data.features) <= set(rows.columns) or ev.model is None:
+    if not data.features or not set(data.features) <= set(rows.columns) or ev.source != "baseline":
         return None
+    model = baseline_model(data, ev)  # scores read from the disk cache come without their model
     X = feature_frame(data, rows)
     return CampaignCustomers(X, rows["called"].to_numpy(bool), rows["left"].to_numpy(int),
-                         ev.model.predict_proba(X)[:, 1], None, len(rows), "the features in the results file")
+                             model.predict_proba(X)[:, 1], None, len(rows), "the features in the results file")
 
 
 def test_customers(run: Run, results: pd.DataFrame) -> CampaignCustomers:

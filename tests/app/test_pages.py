@@ -62,9 +62,13 @@ def expected_metrics(k: int | None, a: Assumptions = SAMPLE_ASSUMPTIONS) -> list
         cost = a.cost_per_contact * n + a.fixed_cost
         return churned[:n].sum(), saved, value - cost, cost
 
-    if k is None:
-        nets = [outcome(n)[2] for n in range(1, a.capacity + 1)]
+    if k is None:  # the recommended list: the best within capacity, or the whole capacity when a longer list
+        nets = [outcome(n)[2] for n in range(1, a.capacity + 1)]  # pays more and it earns within 1% of that best
         k = int(np.argmax(nets)) + 1
+        every = a.save_rate * np.cumsum(lost) - a.cost_per_contact * np.arange(1, len(lost) + 1) - a.fixed_cost
+        longer_pays = int(np.argmax(every)) + 1 > a.capacity
+        if longer_pays and nets[-1] >= max(nets) - 0.01 * abs(max(nets)):
+            k = a.capacity
     reached, saved, net, cost = outcome(k)
     return [fmt_count(saved), fmt_money(net), fmt_money(cost), fmt_pct(round_sig(net / cost, 2)), fmt_count(reached)]
 
