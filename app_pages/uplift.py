@@ -44,8 +44,12 @@ if result.today is not None:
     st.subheader("Whom to call first")
     names = dict(result.names)
     table = contact_table(result, names)
+    proven = result.compare is not None and result.compare.verdict == "more"
     st.caption(md_escape(f"Today's {len(table):,} customers, the ones a call is expected to keep first. An estimate "
-                         "from one test: confirm it before relying on it."))
+                         "from one test: confirm it before relying on it." if proven else
+                         f"Today's {len(table):,} customers in the order the test suggests. The test does not show "
+                         "that this order keeps more than the order by risk: use it to plan the next test, not to "
+                         "pick whom to call."))
     st.dataframe(table.head(200), hide_index=True, width="stretch")
     c1, c2, _ = st.columns([1, 1, 2])
     c1.download_button("List by expected effect (Excel)", lambda: to_xlsx_bytes(contact_table(result, names)),

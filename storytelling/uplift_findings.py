@@ -223,7 +223,7 @@ def contact_table(r: UpliftResult, names: dict[str, str]) -> pd.DataFrame:
     harmed = int(round(r.harmed_share * len(t)))  # the bottom share the test shows a call pushes to leave
     advice = ["call"] * (len(t) - harmed) + ["leave out: a call may push them to leave"] * harmed
     return pd.DataFrame({"rank": range(1, len(t) + 1), "customer id": t["customer_id"].astype(str),
-                         "customers kept per 100 calls like this": (t["effect"] * 100).round(2),
+                         "customers kept per 100 calls like this": (t["effect"] * 100).round(1),
                          "risk of leaving": t["risk"].round(4),
                          "advice": advice})
 
