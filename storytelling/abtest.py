@@ -494,7 +494,7 @@ def readout_finding(r: Readout, *, customers_per_month: float | None = None, val
         title=_readout_title(r, f),
         chart=lambda: charts.ab_result_chart(_groups(r)),
         plot=lambda: _groups_plot(_groups(r), r),
-        next_steps=[_next_step(r)],
+        next_steps=[_next_step(r, f.get("net_per_month"))],
         headline=r.verdict,
         bullets=bullets,
         facts=f,
@@ -522,6 +522,7 @@ def _priced(r: Readout, f: dict[str, Fact], customers_per_month: float, value_pe
     worth = kept * value_per_kept - cost_per_month
     lo_k, hi_k = -r.ci_high * customers_per_month, -r.ci_low * customers_per_month  # signed: negative = harm
     lo_net, hi_net = lo_k * value_per_kept - cost_per_month, hi_k * value_per_kept - cost_per_month
+    f["priced_for"] = Fact("priced_for", customers_per_month, "customers", fmt_count(customers_per_month))
     f["kept_per_month"] = Fact("kept_per_month", kept, "customers", fmt_count(kept))
     f["net_per_month"] = Fact("net_per_month", worth, currency, fmt_money(worth, currency))
     lo_text, hi_text = fmt_money_range(lo_net, hi_net, currency)  # rounded outward: the range never narrows
@@ -571,11 +572,14 @@ def _wilson(count: int, n: int, alpha: float) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-def _next_step(r: Readout) -> str:
+def _next_step(r: Readout, net: Fact | None = None) -> str:
     if r.srm:
         return "Fix how customers are assigned to the groups, then restart the test."
     if any("before the planned" in w for w in r.warnings):
         return "Let the test run to its planned size before deciding anything."
+    if r.significant and r.difference < 0 and net is not None and net.value <= 0:
+        return ("Do not roll the campaign out as tested: the customers it keeps are worth less than the calls. "
+                "Call fewer customers, those most likely to leave, or find a cheaper offer, and test that.")
     if r.significant and r.difference < 0:
         return ("Roll the campaign out to the model's list, keeping a small comparison group to watch that the "
                 "effect lasts.")

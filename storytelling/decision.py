@@ -11,6 +11,7 @@ year's worth and the decision date are new, each computed here once.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date, timedelta
 
 from storytelling import charts
@@ -27,9 +28,7 @@ def decision_finding(findings: list[Finding], *, dated: bool, today: date | None
     lift = by_key.get("lift")
     if lift is None:
         return None
-    test, plan = by_key.get("ab_readout"), by_key.get("ab_plan")
-    if test is not None and "list_net" in (by_key.get("uplift") or test).facts:
-        test = as_list_readout(test, by_key["uplift"])
+    test, plan = deciding_readout(findings), by_key.get("ab_plan")
     d = (_after_test(lift, test, dated) if test is not None else
          _before_test(lift, plan, by_key.get("best_depth"), dated, today or date.today()))
     if not dated and (note := _gone_from_the_list(lift, by_key.get("population"))):
@@ -37,20 +36,46 @@ def decision_finding(findings: list[Finding], *, dated: bool, today: date | None
     return _with_figures(d, dated)
 
 
+def deciding_readout(findings: list[Finding]) -> Finding | None:
+    """The test readout the decision rests on, or None before a test: the list's own when the test was
+    read customer by customer (:func:`as_list_readout`); 'worked' only when it also pays for the calls."""
+    by_key = {f.key: f for f in findings}
+    test = by_key.get("ab_readout")
+    if test is None:
+        return None
+    if "list_net" in (by_key.get("uplift") or test).facts:
+        return as_list_readout(test, by_key["uplift"])
+    if test.fact("worked").value and "net_per_month" in test.facts and test.fact("net_per_month").value <= 0:
+        return _unpaid(test, test.facts, "the campaign keeps customers, but fewer than pay for the calls",
+                       test.next_steps)
+    return test
+
+
 def as_list_readout(test: Finding, uplift: Finding) -> Finding:
     """The readout as the list's own: when the test was read customer by customer, what the riskiest
     customers on the list kept in it (not the whole test's average) prices the list."""
-    from dataclasses import replace
-
     f = dict(test.facts)
-    for mine, theirs in (("kept_per_month", "list_kept"), ("net_per_month", "list_net"), ("net_low", "list_net_low"),
+    for mine, theirs in (("priced_for", "list_contacts"), ("kept_per_month", "list_kept"), ("net_per_month", "list_net"), ("net_low", "list_net_low"),
                          ("net_high", "list_net_high"), ("worked", "list_worked")):
         f[mine] = uplift.fact(theirs)
-    if f["worked"].value and f["net_per_month"].value < 0:  # it keeps customers, but fewer than pay for the calls
-        f["worked"] = Fact("worked", False, "", "no")
-    worked = bool(f["worked"].value)
-    title = (test.title if worked else "on customers like the list's, the test shows no clear gain worth the calls")
-    return replace(test, facts=f, title=title, next_steps=test.next_steps if worked else uplift.next_steps)
+    if not f["worked"].value:
+        return _unpaid(test, f, "the test cannot yet tell whether the list keeps enough customers to pay for its calls",
+                       [LIST_TEST_STEP])
+    if f["net_per_month"].value <= 0:  # it keeps customers, but fewer than pay for the calls
+        return _unpaid(test, f, "the list keeps customers, but fewer than pay for its calls", [LIST_TEST_STEP])
+    return replace(test, facts=f)
+
+
+#: What to do when the test does not show that the list pays for its calls.
+LIST_TEST_STEP = ("Test the list itself before scaling up: call part of next month's list and leave the rest alone "
+                  "(the A/B test page sizes it), so the result speaks for the customers the model picks.")
+
+
+def _unpaid(test: Finding, f: dict[str, Fact], title: str, steps: list[str]) -> Finding:
+    """The readout, as the decision reads it, when the test does not show the calls pay."""
+    f = dict(f)
+    f["worked"] = Fact("worked", False, "", "no")
+    return replace(test, facts=f, title=title, next_steps=steps)
 
 
 def _gone_from_the_list(lift: Finding, population: Finding | None) -> str | None:
@@ -182,6 +207,16 @@ def _before_test(lift: Finding, plan: Finding | None, depth: Finding | None, dat
         bullets=[ask, "If the test confirms it: " + approve[0].lower() + approve[1:]], facts=f)
 
 
+def _range_line(test: Finding, per: str) -> str:
+    """What calling the customers the test's money was counted for would be worth, at either end of its range."""
+    low, high = test.fact("net_low"), test.fact("net_high")
+    who = test.fact("priced_for").text
+    verdict = ("a loss at either end" if high.value < 0 else "a gain at either end" if low.value > 0 else
+               "the test cannot yet tell a gain from a loss")
+    return (f"At the effect measured so far, calling {who} customers{per} would net anywhere from {low.text} to "
+            f"{high.text} after the calls: {verdict}.")
+
+
 def _after_test(lift: Finding, test: Finding, dated: bool) -> Finding:
     """Once a test has run, its readout replaces the replay's estimate, and says so."""
     f = {k: test.fact(k) for k in ("control_rate", "test_rate", "worked")}
@@ -203,8 +238,7 @@ def _after_test(lift: Finding, test: Finding, dated: bool) -> Finding:
                  "Decision: do not scale the campaign up yet") + ", because " + test.title[0].lower() + test.title[1:]
         bullets = [test.next_steps[0]]
         if priced and not test.fact("worked").value:
-            bullets.append(f"At the effect measured so far, the list of {T['contacts']} would be worth anywhere from "
-                           f"{T['net_low']} to {T['net_high']}{per}: the test cannot yet tell a gain from a loss.")
+            bullets.append(_range_line(test, per))
     return Finding(
         key="decision", title=title,
         headline=f"The campaign test, not the replay, decides: churn was {T['control_rate']} without the campaign and "

@@ -11,7 +11,7 @@ from datetime import date
 
 from storytelling import registry
 from storytelling.backtest import BacktestResult
-from storytelling.decision import decision_finding
+from storytelling.decision import deciding_readout, decision_finding
 from storytelling.drivers import DriverResult
 from storytelling.glossary import Glossary
 from storytelling.lift import LiftResult
@@ -83,11 +83,14 @@ def left_out_names(outcome: registry.Outcome, *, skip: tuple[str, ...] = ()) -> 
 
 def headline_keys(findings: list[Finding]) -> list[str]:
     """The default story's choice: every finding but the supporting ones (and the plan for a test
-    once the test has run: its readout is what matters then)."""
+    once the test has run: its readout is what matters then, and it comes first after the population)."""
     supporting = registry.supporting_keys()
-    if any(f.key == "ab_readout" for f in findings):
+    keys = [f.key for f in findings]
+    if "ab_readout" in keys:  # the test decides: it comes before the replay it overrides
         supporting = supporting | {"ab_plan"}
-    return ["decision"] + [f.key for f in findings if f.key not in supporting and f.key != "decision"]
+        first = [k for k in ("population", "ab_readout", "uplift") if k in keys]
+        keys = first + [k for k in keys if k not in first]
+    return ["decision"] + [k for k in keys if k not in supporting and k != "decision"]
 
 
 def ab_readout_for(lift: LiftResult, readout, design: str = "picks") -> Finding:
@@ -148,15 +151,16 @@ def select(story: Story, keys: list[str], *, title: str | None = None, audience:
     by_key = {f.key: f for f in story.findings if f.key != "decision"}
     found = [by_key[k] for k in keys if k in by_key]
     decision = decision_finding(found, dated=story.dated, today=story.made) if "decision" in keys else None
-    test = next((f for f in found if f.key == "ab_readout"), None)
-    # a real test overrides the replay: unless it shows the campaign works, the ask is the test's
+    test = deciding_readout(found)  # the readout as the decision reads it (the list's own, when there is one)
+    # a real test overrides the replay: unless it shows the list pays, the ask is the test's
     replay_ask = test is None or test.fact("worked").value
     # ... and once a test has run, its readout says what to do next, not the plan for running one
     # ... and before a test, the test comes first and the list follows it (as the decision says)
     testing_first = test is None and any(f.key == "ab_plan" for f in found)
     ordered = sorted(found, key=lambda f: not (testing_first and f.key == "ab_plan"))
     steps = [s for f in ordered if (replay_ask or f.key != "best_depth") and not (test and f.key == "ab_plan")
-             for s in f.next_steps]
+             for s in (test.next_steps if f.key == "ab_readout" else f.next_steps)]
+    steps = list(dict.fromkeys(steps))
     if not any(f.key in ("ab_plan", "ab_readout") for f in found):
         steps.append(AB_NEXT)
     if decision is not None:

@@ -124,7 +124,8 @@ def _list_facts(e: Effect, k: int, value_per_kept: float, cost: float, currency:
     lo, hi = e.low * k * value_per_kept - cost, e.high * k * value_per_kept - cost
     lo_t, hi_t = fmt_money_range(lo, hi, currency)
     net = e.kept * k * value_per_kept - cost
-    return {"list_kept": Fact("list_kept", e.kept * k, "customers", fmt_count(e.kept * k)),
+    return {"list_contacts": Fact("list_contacts", k, "customers", fmt_count(k)),
+            "list_kept": Fact("list_kept", e.kept * k, "customers", fmt_count(e.kept * k)),
             "list_net": Fact("list_net", net, currency, fmt_money(net, currency)),
             "list_net_low": Fact("list_net_low", lo, currency, lo_t),
             "list_net_high": Fact("list_net_high", hi, currency, hi_t),

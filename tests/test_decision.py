@@ -6,6 +6,7 @@ from datetime import date
 from storytelling.abtest import designs, plan_finding, read_test
 from storytelling.lift import analyse_lift
 from storytelling.report import ab_readout_for, build_story, select
+from storytelling.story import fmt_count
 
 
 def _plan():
@@ -51,6 +52,27 @@ def test_a_test_that_ran_replaces_the_replay_and_says_so(sample_lift_drivers):
     assert worked.fact("net_per_month").text in d.title and lift.model.net != worked.fact("net_per_month").value
     assert [big for big, _ in d.get_plot().figures] == [worked.fact(k).text for k in
                                                         ("control_rate", "test_rate", "kept_per_month", "net_per_month")]
+
+
+def test_a_test_that_keeps_customers_but_not_enough_to_pay_is_no_roll_out(sample_lift_drivers):
+    lift, _ = sample_lift_drivers
+    # calling everyone (the whole month's customers): churn clearly falls, but the calls cost more than they keep
+    everyone = ab_readout_for(lift, read_test(6000, 140, 6000, 100), design="everyone")
+    assert everyone.fact("worked").value and everyone.fact("net_per_month").value < 0
+    assert everyone.next_steps[0].startswith("Do not roll the campaign out as tested")
+    story = build_story(lift, ab=everyone)
+    d = story.findings[0]
+    assert d.title == ("Decision: do not scale the campaign up yet, because the campaign keeps customers, but fewer "
+                       "than pay for the calls")
+    n = fmt_count(lift.curves.n)
+    assert (f"calling {n} customers a month would net anywhere from {everyone.fact('net_low').text} to "
+            f"{everyone.fact('net_high').text} after the calls") in d.bullets[1]
+    want = "a loss at either end" if everyone.fact("net_high").value < 0 else "cannot yet tell a gain from a loss"
+    assert want in d.bullets[1]
+    # the next steps follow the decision: neither the replay's list nor a roll-out is asked for
+    assert not any(s.startswith(("Give marketing", "Roll the campaign out")) for s in story.next_steps)
+    assert story.next_steps[0] == everyone.next_steps[0]
+    assert [f.key for f in story.findings][:3] == ["decision", "population", "ab_readout"]
 
 
 def test_a_list_that_loses_money_is_not_asked_for(sample_lift_drivers):
