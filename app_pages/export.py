@@ -12,7 +12,7 @@ from storytelling.report import DEFAULT_TITLE, finding_name, headline_keys, sele
 from storytelling.story import AUDIENCES, md_escape
 from storytelling.ui import render
 from storytelling.ui.context import CTX
-from storytelling.ui.session import apply_config, session_config
+from storytelling.ui.session import apply_config, keep_history, session_config
 from storytelling.ui.session import story as whole_story
 from storytelling.ui.sidebar import context
 
@@ -75,8 +75,11 @@ if st.button("Prepare the files", type="primary", icon=":material/description:")
             render.error(str(exc))
             st.stop()
     st.session_state[FILES] = files
+    files["history"] = keep_history(ctx, outcome)  # a deck prepared is an update given: the next one compares with it
 if files and files["signature"] == signature:
-    st.caption(f"Ready in {files['seconds']:.1f} s.")
+    kept = (f" Recorded in the history ({files['history']}): the next update says what changed since this one."
+            if files.get("history") else "")
+    st.caption(md_escape(f"Ready in {files['seconds']:.1f} s.{kept}"))
     c1, c2, c3 = st.columns(3)
     c1.download_button("Deck (.pptx)", files["pptx"], "churn-story.pptx", icon=":material/slideshow:",
                        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", on_click="ignore")

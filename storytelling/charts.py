@@ -425,3 +425,19 @@ def gain_chart(curve: pd.DataFrame) -> alt.Chart:
         tooltip=[alt.Tooltip("list:N", title="Picked"), alt.Tooltip("share:Q", title="Called", format=".0%"),
                  alt.Tooltip("kept:Q", title="Kept per 100", format=".2f")],
     ).properties(width=WIDTH, height=HEIGHT)
+
+
+def calibration_chart(table: pd.DataFrame) -> alt.Chart:
+    """Leavers expected and leavers seen in each fifth of the forecast risk (``band``, ``expected``, ``actual``)."""
+    names = ["Lowest", "Second", "Middle", "Fourth", "Highest"][:len(table)]
+    long = pd.DataFrame({"fifth": names * 2, "what": ["Expected"] * len(names) + ["Left"] * len(names),
+                         "leavers": list(table["expected"]) + list(table["actual"])})
+    return alt.Chart(long).mark_bar().encode(
+        x=alt.X("fifth:N", title="Fifth of customers by forecast risk", sort=names, axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("what:N", sort=["Expected", "Left"]),
+        y=alt.Y("leavers:Q", title="Leavers"),
+        color=alt.Color("what:N", scale=alt.Scale(domain=["Expected", "Left"], range=["#BBBBBB", POLICY_COLOURS[MODEL]]),
+                        legend=alt.Legend(title=None, orient="top")),
+        tooltip=[alt.Tooltip("fifth:N", title="Fifth"), alt.Tooltip("what:N", title=""),
+                 alt.Tooltip("leavers:Q", format=",.0f")],
+    ).properties(width=WIDTH, height=HEIGHT)

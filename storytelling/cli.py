@@ -19,7 +19,8 @@ if TYPE_CHECKING:  # imported lazily: `storytelling serve` should not load panda
     from storytelling.story import Story
 
 
-def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, log=print, full: bool = False) -> Story:
+def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, log=print, full: bool = False,
+                            keep_history: bool = False) -> Story:
     """Everything the app would show for this config, as a Story (no Streamlit): the source the
     config names, the scenario, and every analysis of the registry the data and config allow; what
     cannot be built is logged and named in the story (``full``: with the supporting findings)."""
@@ -43,7 +44,8 @@ def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, l
         log(f"data: {source.name}, {len(source.data.frame):,} rows")
     lift = analyse_lift(curves, cfg.assumptions(), scenario_contacts(cfg, curves, log))
     glossary = Glossary.infer(source.data.frame, source.data.described).with_edits(cfg.glossary)
-    outcome = run_all(Run(source, ev, lift, cfg, glossary))
+    run = Run(source, ev, lift, cfg, glossary)
+    outcome = run_all(run)
     if outcome.failed:  # the config asked for something that cannot be done: say what, build nothing
         raise DataError(" ".join(f"{get(k).name}: {why}" for k, why in outcome.failed.items()))
     for a in analyses():
@@ -51,6 +53,11 @@ def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, l
             log(f"{a.key}: {a.summary(outcome.results[a.key])}")
     for key, why in outcome.missing().items():
         log(f"{key}: left out. {why}")
+    if keep_history and "changes" in outcome.results:
+        from storytelling.analyses.changes import keep
+
+        if (folder := keep(run, outcome.results["changes"])) is not None:
+            log(f"history: recorded {outcome.results['changes'].record.period} in {folder}")
     return build_story(lift, findings=outcome.findings, title=cfg.title, audience=cfg.audience, keys=cfg.findings,
                        full=full, glossary=glossary, data_name=source.name, left_out=left_out_names(outcome),
                        sensitive=sensitive_lines(source.data, ev.source, glossary))
@@ -84,7 +91,8 @@ def _build(args) -> int:
     if not any(outputs.values()):
         outputs = {"pptx": "story.pptx", "html": "story.html", "md": "story.md"}
     t = time.perf_counter()
-    story = build_story_from_config(cfg, data_path=args.data, log=lambda m: print(m, file=sys.stderr))
+    story = build_story_from_config(cfg, data_path=args.data, log=lambda m: print(m, file=sys.stderr),
+                                    keep_history=not args.no_history)
     if not story.findings:
         raise DataError("None of the findings named in story.findings exist for this data. Check the names.")
     template = None
@@ -125,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--pptx", help="write the deck here")
     b.add_argument("--html", help="write the printable report here")
     b.add_argument("--md", help="write the Update / Next note here")
+    b.add_argument("--no-history", action="store_true",
+                   help="do not record this build in the history (story.toml's [history] folder, default "
+                        "story_history/), which the next build compares with")
     sub.add_parser("serve", add_help=False,
                    help="run the app (streamlit run app.py) with the sample warmed up; other options go to streamlit")
     args, extra = parser.parse_known_args(argv)

@@ -86,10 +86,12 @@ def headline_keys(findings: list[Finding]) -> list[str]:
     once the test has run: its readout is what matters then, and it comes first after the population)."""
     supporting = registry.supporting_keys()
     keys = [f.key for f in findings]
+    first = ["population", "changes"]  # the context: this month, and what changed since the last update
     if "ab_readout" in keys:  # the test decides: it comes before the replay it overrides
         supporting = supporting | {"ab_plan"}
-        first = [k for k in ("population", "ab_readout", "uplift") if k in keys]
-        keys = first + [k for k in keys if k not in first]
+        first += ["ab_readout", "uplift"]
+    first = [k for k in first if k in keys]
+    keys = first + [k for k in keys if k not in first]
     return ["decision"] + [k for k in keys if k not in supporting and k != "decision"]
 
 

@@ -326,7 +326,7 @@ class Story:
 
     def messages(self, n: int) -> list[Finding]:
         """The first ``n`` messages: the findings after the context-setting population figure."""
-        msgs = [f for f in self.findings if f.key not in ("population", "decision")][:n]
+        msgs = [f for f in self.findings if f.key not in ("population", "decision", "changes")][:n]
         return msgs or self.findings[:n]
 
     def finding(self, key: str) -> Finding:

@@ -1,6 +1,12 @@
+import os
+import tempfile
+
 import numpy as np
 import pandas as pd
 import pytest
+
+# builds record their figures in a history folder: the tests' go to a folder of their own, never the checkout
+os.environ.setdefault("STORY_HISTORY", tempfile.mkdtemp(prefix="story-history-"))
 
 from storytelling.data import prepare
 from storytelling.model import evaluate

@@ -96,7 +96,7 @@ def test_the_app_offers_the_session_setup_as_a_config():
     assert cfg.cost_per_contact == 14.0 and cfg.contacts == 1500 and cfg.save_rate == 0.3
     assert cfg.roles["label"] == "churned_next_30d" and "tenure_months" in cfg.roles["features"]
     assert cfg.data_path is None  # the sample
-    assert cfg.findings[:3] == ["decision", "population", "lift"]
+    assert cfg.findings[:4] == ["decision", "population", "changes", "ab_readout"]  # the sample's test has run
 
 
 def test_the_server_config_is_hardened():

@@ -48,7 +48,7 @@ def toy():
 
 def test_built_in_analyses_are_found_in_story_order():
     keys = [a.key for a in registry.analyses()]
-    assert keys == ["lift", "fairness", "backtest", "drivers", "ab_plan", "ab_readout", "uplift"]
+    assert keys == ["changes", "lift", "fairness", "backtest", "drivers", "ab_plan", "ab_readout", "uplift"]
     assert registry.supporting_keys() == {"backtest_timeline", "backtest_quality", "fairness_check", "uplift_curve"}
 
 
@@ -110,7 +110,7 @@ def test_what_is_left_out_is_named_with_why():
     out = run_all(_run(StoryConfig(backtest_months=0), memo=lookup_only))
     assert "backtest_months = 0" in out.left_out["backtest"]
     assert "open its page" in out.left_out["drivers"]  # a slow step the view does not start
-    assert set(out.results) == {"lift", "ab_plan", "ab_readout"}  # the sample comes with its campaign test
+    assert set(out.results) == {"changes", "lift", "ab_plan", "ab_readout"}  # the sample comes with its campaign test
     out = run_all(_run(StoryConfig(save_rate=1.0)))
     assert "nothing left to test" in out.left_out["ab_plan"] and "ab_plan" not in out.failed
 
@@ -129,7 +129,7 @@ def test_a_need_the_data_lacks_is_said_and_a_page_cannot_force_it():
     run = Run(source, ev, analyse_lift(curves, cfg.assumptions(), 50), cfg,
               Glossary.infer(source.data.frame, source.data.features))
     out = run_all(run)
-    assert out.cannot == {"backtest": "the data has no snapshot dates",
+    assert out.cannot == {"backtest": "the data has no snapshot dates", "changes": "the data has no snapshot dates",
                           "fairness": "no column of the data looks sensitive"}
     assert "backtest" not in out.left_out and not any(f.key.startswith("backtest") for f in out.findings)
     with pytest.raises(DataError, match="Backtest cannot be shown: the data has no snapshot dates"):

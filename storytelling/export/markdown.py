@@ -18,6 +18,10 @@ def to_markdown(story: Story) -> str:
     lines = [f"**Update: {_esc(story.title)}**", ""]
     if story.subtitle:
         lines += [f"_{_esc(story.subtitle)}_", ""]
+    since = next((f for f in story.findings if f.key == "changes"), None)
+    if since is not None:  # the note opens with what changed since the last update
+        lines += [f"**{_esc(since.title)}**", ""] + [f"- {_esc(b)}" for b in [since.headline, *since.bullets][:4]]
+        lines += [""]
     decision = next((f for f in story.findings[:1] if f.key == "decision"), None)
     if decision is not None:
         lines += [f"**{_esc(decision.title)}.**", ""]

@@ -104,6 +104,13 @@ def _title_slide(prs, story: Story, brand: RGBColor) -> None:
                    "shows why.", "", "Assumptions and method: in the appendix's notes."])
 
 
+def slide_findings(story: Story) -> list[Finding]:
+    """The findings with a slide of their own: all but the decision (its own slide), and what changed
+    since the last update only when it is something an executive must know."""
+    return [f for f in story.findings if f.key != "decision"
+            and not (f.key == "changes" and not f.fact("urgent").value)]
+
+
 def summary_messages(story: Story) -> list[Finding]:
     """The three messages of the executive summary: the first findings after the context."""
     return story.messages(SUMMARY_MESSAGES)
@@ -242,7 +249,7 @@ def outline(story: Story) -> list[str]:
     """The deck's slide titles, in order (what :func:`to_pptx` draws; the Export page lists them)."""
     decision = [f.title for f in story.findings[:1] if f.key == "decision"]
     more = max(0, (len(story.glossary) - 1) // GLOSSARY_ROWS)
-    return ([story.title, *decision, "In short", *(f.title for f in story.findings if f.key != "decision"),
+    return ([story.title, *decision, "In short", *(f.title for f in slide_findings(story)),
              "Appendix: assumptions, data and names"] + ["Appendix: names (continued)"] * more)
 
 
@@ -265,9 +272,8 @@ def to_pptx(story: Story, *, template: bytes | None = None, brand_colour: str | 
     for f in story.findings[:1] if story.findings and story.findings[0].key == "decision" else []:
         _decision_slide(prs, f, story, brand)
     _summary_slide(prs, story, brand)
-    for f in story.findings:
-        if f.key != "decision":
-            _finding_slide(prs, f, story, brand)
+    for f in slide_findings(story):
+        _finding_slide(prs, f, story, brand)
     _appendix_slides(prs, story, brand)
     out = io.BytesIO()
     prs.save(out)

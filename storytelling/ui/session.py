@@ -4,6 +4,7 @@ and the session's setup as a :class:`~storytelling.config.StoryConfig` (saved an
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -15,9 +16,11 @@ from storytelling.drivers import DriverModel
 from storytelling.fairness_findings import sensitive_lines
 from storytelling.registry import Outcome, Run, run_each, run_one
 from storytelling.report import DEFAULT_TITLE, build_story, left_out_names
+from storytelling.source import FileSource
 from storytelling.story import Story
 from storytelling.ui.caches import (
     BASELINE,
+    SAMPLE_KEY,
     STAND_IN,
     CustomerSet,
     cached_ab_counts,
@@ -46,8 +49,28 @@ LOADED = "_story_loaded"  # what a loaded story.toml said that no widget holds (
 
 def run_for(ctx: AppContext, *, progress=None) -> Run:
     """The registry's view of this session: its data, scenario, setup and the pages' choices."""
-    return Run(ctx.source, ctx.evaluation, current_result(ctx), session_config(ctx), ctx.glossary,
+    cfg = session_config(ctx)
+    if not server_data(ctx):  # an upload is the visitor's own: the server keeps no history of it, nor reads one
+        cfg = replace(cfg, history="")
+    return Run(ctx.source, ctx.evaluation, current_result(ctx), cfg, ctx.glossary,
                choices=_choices(ctx), memo=memo_for(ctx.dataset_key, roles_of(ctx)), progress=progress)
+
+
+def server_data(ctx: AppContext) -> bool:
+    """The data is the server's own (the sample, or a warehouse the server is set up to read), not an upload."""
+    return ctx.dataset_key == SAMPLE_KEY or not isinstance(ctx.source, FileSource)
+
+
+def keep_history(ctx: AppContext, outcome: Outcome) -> str | None:
+    """Record this session's run in the server's history (as a nightly build does); returns where, or
+    None when nothing was recorded (an upload, or data without dates)."""
+    from storytelling.analyses.changes import keep
+
+    changes = outcome.results.get("changes")
+    if changes is None or not server_data(ctx):
+        return None
+    folder = keep(run_for(ctx), changes)
+    return None if folder is None else str(folder)
 
 
 def _choices(ctx: AppContext) -> dict[str, dict]:

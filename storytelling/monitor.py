@@ -1,0 +1,194 @@
+"""Whether the model still earns its keep: what changed since the last update.
+
+Each check compares like with like and reports a change only when it is larger than chance or than a
+stated threshold, so that nothing is said when nothing changed:
+
+* :func:`check_forecast`: an earlier run's forecast for a month against the month's outcomes, once
+  they are known (customer by customer, by the ids it forecast);
+* :func:`churn_change`: churn in the latest measured month against the month before (two-sided
+  z-test of two proportions, 95%);
+* :func:`mix_shift`: the columns whose distribution moved most between the months the model learnt
+  from and the month being scored (population stability index, PSI, per column);
+* :func:`score_shift`: the scores of the month being scored against those of the month measured;
+* :func:`edge_trend`: the list's edge over random calling, run by run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from storytelling.history import RunRecord, forecast_range
+
+#: PSI at which a column (or the scores) has moved enough to name, and enough to retrain.
+PSI_NAME, PSI_RETRAIN = 0.1, 0.25
+#: The list's edge over random calling below which the model no longer earns its keep.
+EDGE_FLOOR = 1.5
+#: A fall in the edge (share of the earlier runs' median) worth naming.
+EDGE_FALL = 0.25
+BINS = 10
+
+
+@dataclass(frozen=True)
+class ForecastCheck:
+    """An earlier forecast against what happened, for the customers it named who are in the month's outcomes."""
+
+    month: str
+    made_in: str  # the period of the run that forecast it
+    matched: int
+    forecast_customers: int
+    expected: float
+    low: float
+    high: float
+    actual: int
+    list_customers: int
+    list_expected: float
+    list_actual: int
+    calibration: pd.DataFrame  # band, customers, expected, actual (by fifths of the forecast risk)
+
+    @property
+    def within(self) -> bool:
+        return self.low <= self.actual <= self.high
+
+
+def check_forecast(record: RunRecord, forecast: pd.DataFrame, outcomes: pd.DataFrame) -> ForecastCheck | None:
+    """``record``'s forecast checked on ``outcomes`` (customer_id, snapshot_date, churned: the month
+    now measured); None when it forecast another month or none of its customers are there."""
+    if record.forecast_month is None:
+        return None
+    month = outcomes[outcomes["snapshot_date"] == pd.Timestamp(record.forecast_month)]
+    known = month.dropna(subset=["churned"]).drop_duplicates("customer_id")
+    got = forecast.merge(pd.DataFrame({"customer_id": known["customer_id"].astype(str),
+                                       "left": known["churned"].to_numpy(int)}), on="customer_id")
+    if got.empty:
+        return None
+    expected, low, high = forecast_range(got["score"].to_numpy())
+    listed = got[got["on_list"]]
+    return ForecastCheck(month=record.forecast_month, made_in=record.period, matched=len(got),
+                         forecast_customers=len(forecast), expected=expected, low=low, high=high,
+                         actual=int(got["left"].sum()), list_customers=len(listed),
+                         list_expected=float(listed["score"].sum()), list_actual=int(listed["left"].sum()),
+                         calibration=calibration(got["score"].to_numpy(), got["left"].to_numpy()))
+
+
+def calibration(score: np.ndarray, left: np.ndarray, bands: int = 5) -> pd.DataFrame:
+    """Customers in fifths of the forecast risk (lowest first): how many left, against how many the
+    risks said would (ties kept together by ranking first)."""
+    order = np.argsort(score, kind="stable")
+    band = np.empty(len(score), int)
+    band[order] = np.arange(len(score)) * bands // len(score)
+    df = pd.DataFrame({"band": band, "score": score, "left": left})
+    g = df.groupby("band").agg(customers=("score", "size"), expected=("score", "sum"), actual=("left", "sum"))
+    return g.reset_index()
+
+
+@dataclass(frozen=True)
+class ChurnChange:
+    before_month: pd.Timestamp
+    month: pd.Timestamp
+    before_rate: float
+    rate: float
+    customers: int
+    p_value: float
+
+    @property
+    def clear(self) -> bool:
+        return self.p_value < 0.05
+
+
+def churn_change(frame: pd.DataFrame) -> ChurnChange | None:
+    """Churn in the latest month with outcomes against the month before (None with fewer than two)."""
+    lab = frame.dropna(subset=["churned"])
+    months = sorted(lab["snapshot_date"].unique())
+    if len(months) < 2:
+        return None
+    a, b = lab[lab["snapshot_date"] == months[-2]]["churned"], lab[lab["snapshot_date"] == months[-1]]["churned"]
+    p1, p2 = float(a.mean()), float(b.mean())
+    pooled = (a.sum() + b.sum()) / (len(a) + len(b))
+    se = math.sqrt(pooled * (1 - pooled) * (1 / len(a) + 1 / len(b)))
+    p = 1.0 if se == 0 else float(2 * norm.sf(abs(p2 - p1) / se))
+    return ChurnChange(pd.Timestamp(months[-2]), pd.Timestamp(months[-1]), p1, p2, len(b), p)
+
+
+@dataclass(frozen=True)
+class Shift:
+    """One column's move: its PSI and the part of it that moved most, in words-ready pieces."""
+
+    column: str
+    psi: float
+    what: str  # the category, or "higher"/"lower" for a number
+    before: float  # that category's share (or the median) in the reference months
+    now: float
+
+
+def psi(ref: np.ndarray, new: np.ndarray) -> float:
+    """Population stability index of two share vectors over the same bins (empty bins smoothed)."""
+    r, n = np.clip(ref, 1e-4, None), np.clip(new, 1e-4, None)
+    return float(((n - r) * np.log(n / r)).sum())
+
+
+def _shares(ref: pd.Series, new: pd.Series) -> tuple[np.ndarray, np.ndarray, list]:
+    """Both columns' shares over bins set by the reference: deciles for numbers, categories otherwise."""
+    if pd.api.types.is_numeric_dtype(ref) and ref.nunique() > BINS:
+        edges = np.unique(np.nanquantile(ref.to_numpy(float), np.linspace(0, 1, BINS + 1)[1:-1]))
+        cut = lambda s: np.where(s.isna(), -1, np.searchsorted(edges, s.to_numpy(float), side="right"))  # noqa: E731
+        labels = list(range(-1, len(edges) + 1))
+    else:
+        labels = list(pd.concat([ref, new]).astype("string").fillna("(not recorded)").unique())
+        cut = lambda s: s.astype("string").fillna("(not recorded)").to_numpy()  # noqa: E731
+    a, b = pd.Series(cut(ref)).value_counts(normalize=True), pd.Series(cut(new)).value_counts(normalize=True)
+    return a.reindex(labels, fill_value=0).to_numpy(), b.reindex(labels, fill_value=0).to_numpy(), labels
+
+
+def column_shift(column: str, ref: pd.Series, new: pd.Series) -> Shift:
+    a, b, labels = _shares(ref, new)
+    value = psi(a, b)
+    if pd.api.types.is_numeric_dtype(ref) and ref.nunique() > BINS:
+        m0, m1 = float(ref.median()), float(new.median())
+        return Shift(column, value, "higher" if m1 > m0 else "lower", m0, m1)
+    i = int(np.argmax(np.abs(b - a)))
+    return Shift(column, value, str(labels[i]), float(a[i]), float(b[i]))
+
+
+def mix_shift(reference: pd.DataFrame, new: pd.DataFrame, columns: list[str]) -> list[Shift]:
+    """Every column's shift from ``reference`` (the months learnt from) to ``new``, largest first."""
+    out = [column_shift(c, reference[c], new[c]) for c in columns if c in reference and c in new]
+    return sorted(out, key=lambda s: -s.psi)
+
+
+def score_shift(measured: np.ndarray, scored: np.ndarray) -> float:
+    """PSI of the scored month's risks over the measured month's deciles of risk."""
+    a, b, _ = _shares(pd.Series(measured), pd.Series(scored))
+    return psi(a, b)
+
+
+@dataclass(frozen=True)
+class EdgeTrend:
+    periods: list[str]
+    edges: list[float]
+    usual: float | None  # the earlier runs' median edge (None without earlier runs)
+
+    @property
+    def now(self) -> float:
+        return self.edges[-1]
+
+    @property
+    def below_floor(self) -> bool:
+        return self.now < EDGE_FLOOR
+
+    @property
+    def fell(self) -> bool:
+        return self.usual is not None and self.now < self.usual * (1 - EDGE_FALL)
+
+
+def edge_trend(records: list[RunRecord]) -> EdgeTrend | None:
+    """The list's edge over random calling, run by run (the last is this run's)."""
+    got = [(r.period, r.edge) for r in records if math.isfinite(r.edge)]
+    if not got:
+        return None
+    earlier = [e for _, e in got[:-1]]
+    return EdgeTrend([p for p, _ in got], [e for _, e in got], float(np.median(earlier)) if earlier else None)

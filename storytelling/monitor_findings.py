@@ -1,0 +1,139 @@
+"""'Since the last update' in words: what changed, whether last month's forecast came true, what to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from storytelling import charts
+from storytelling import plot as plots
+from storytelling.history import RunRecord
+from storytelling.monitor import PSI_NAME, PSI_RETRAIN, ChurnChange, EdgeTrend, ForecastCheck, Shift
+from storytelling.story import Fact, Finding, fmt_count, fmt_count_range, fmt_date, fmt_pct, fmt_ratio
+
+#: What to do when the model's inputs or edge moved enough.
+RETRAIN = "Retrain the model on the latest months and check the data feed for changes in how the columns are filled."
+
+
+@dataclass
+class Changes:
+    """Everything the monitoring found for this run (see :mod:`storytelling.monitor`)."""
+
+    record: RunRecord
+    forecast: pd.DataFrame | None
+    last: RunRecord | None  # the latest earlier run
+    check: ForecastCheck | None
+    churn: ChurnChange | None
+    shifts: list[Shift]
+    shift_month: str  # the month whose customers were compared with those the model learnt from
+    score_psi: float | None
+    edge: EdgeTrend | None
+    problems: list[str] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # the columns as the glossary names them
+
+
+def forecast_line(c: ForecastCheck) -> str:
+    """'We expected about 310 of November 2026's customers to leave (between 290 and 330); 298 did: ...'."""
+    lo, hi = fmt_count_range(c.low, c.high)
+    said = "within the range" if c.within else (
+        "more than the range: the model's risks ran low" if c.actual > c.high else
+        "fewer than the range: the model's risks ran high, or calls kept some of them")
+    return (f"We expected about {fmt_count(c.expected)} of the {fmt_count(c.matched, people=False)} customers of "
+            f"{fmt_date(c.month)} to leave (between {lo} and {hi}); {fmt_count(c.actual, people=False)} did: {said}.")
+
+
+def list_line(c: ForecastCheck) -> str | None:
+    if not c.list_customers:
+        return None
+    hit, promised = c.list_actual / c.list_customers, c.list_expected / c.list_customers
+    why = (" Fewer leaving is what calling them should bring, so this is not a fair test of the model once the list "
+           "is called." if hit < promised else "")
+    return (f"Of the {fmt_count(c.list_customers, people=False)} customers on that month's list, "
+            f"{fmt_pct(hit)} left, against the {fmt_pct(promised)} the model expected.{why}")
+
+
+def churn_line(c: ChurnChange) -> str | None:
+    if not c.clear:
+        return None
+    verb = "rose" if c.rate > c.before_rate else "fell"
+    more = abs(c.rate - c.before_rate) * c.customers
+    return (f"Churn {verb} from {fmt_pct(c.before_rate)} in {fmt_date(c.before_month)} to {fmt_pct(c.rate)} in "
+            f"{fmt_date(c.month)} (about {fmt_count(more)} {'more' if verb == 'rose' else 'fewer'} leavers among "
+            f"{fmt_count(c.customers, people=False)} customers): more than chance would explain.")
+
+
+def shift_line(s: Shift, names: dict[str, str], month: str) -> str:
+    name = names.get(s.column, s.column)
+    if s.what in ("higher", "lower"):
+        return (f"{name[:1].upper() + name[1:]} is {s.what} for the customers of {month} than for those the model "
+                f"learnt from (typically {_num(s.now)} against {_num(s.before)}).")
+    more = "more" if s.now > s.before else "fewer"
+    return (f"{more.capitalize()} customers with {name} '{s.what}' in {month} than in the months the model learnt from "
+            f"({fmt_pct(s.now)} against {fmt_pct(s.before)}).")
+
+
+def _num(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 10 else f"{x:,.2g}"
+
+
+def edge_line(e: EdgeTrend) -> str | None:
+    if not (e.below_floor or e.fell):
+        return None
+    was = f", down from {fmt_ratio(e.usual)} in earlier updates" if e.usual is not None else ""
+    return (f"The model's list now finds {fmt_ratio(e.now)} as many leavers as calling at random{was}: "
+            "the model is losing its edge.")
+
+
+def changes_finding(ch: Changes) -> Finding:
+    """The note's opening: 2-4 bullets of what changed (nothing named when nothing did)."""
+    month = fmt_date(ch.shift_month)
+    moved = [s for s in ch.shifts if s.psi >= PSI_NAME][:2]
+    lines = [forecast_line(ch.check) if ch.check else None, list_line(ch.check) if ch.check else None,
+             churn_line(ch.churn) if ch.churn else None, edge_line(ch.edge) if ch.edge else None,
+             *[shift_line(s, ch.names, month) for s in moved]]
+    if ch.score_psi is not None and ch.score_psi >= PSI_NAME and not moved:
+        lines.append(f"The scores of {month}'s customers are spread unlike those of the month measured: the mix "
+                     "of customers changed in a way no single column shows.")
+    lines = [x for x in lines if x]
+    retrain = (any(s.psi >= PSI_RETRAIN for s in ch.shifts) or (ch.score_psi or 0) >= PSI_RETRAIN
+               or (ch.edge is not None and (ch.edge.below_floor or ch.edge.fell)))
+    urgent = retrain or bool(ch.churn and ch.churn.clear) or bool(ch.check and not ch.check.within)
+    since = (f"the update of {fmt_date(ch.last.made[:10])}" if ch.last else
+             fmt_date(ch.churn.before_month) if ch.churn else "the months before")
+    if not lines:
+        lines = [f"Nothing that needs a decision changed since {since}: churn, the customers' mix and the "
+                 "model's scores are within their usual range."]
+    title = (f"Since {since}: {'what changed' if urgent else 'no change that needs a decision'}")
+    f = {"urgent": Fact("urgent", urgent, "", "yes" if urgent else "no"),
+         "retrain": Fact("retrain", retrain, "", "yes" if retrain else "no")}
+    if ch.check is not None:
+        f.update(_check_facts(ch.check))
+    return Finding(
+        key="changes", title=title, headline=lines[0], bullets=lines[1:4],
+        caveats=list(ch.problems) + ([] if ch.last else ["This is the first update recorded for this data: from the "
+                                                         "next one, it also says whether this month's forecast came "
+                                                         "true."]),
+        next_steps=[RETRAIN] if retrain else [], facts=f,
+        chart=(lambda: charts.calibration_chart(ch.check.calibration)) if ch.check else None,
+        plot=(lambda: _calibration_plot(ch.check)) if ch.check else None,
+        technical=["PSI by column (month scored vs months learnt from): "
+                   + ", ".join(f"{s.column} {s.psi:.3f}" for s in ch.shifts[:6])
+                   + (f"; scores {ch.score_psi:.3f}" if ch.score_psi is not None else "")
+                   + f"; named at {PSI_NAME}, retrain at {PSI_RETRAIN}."],
+    )
+
+
+def _check_facts(c: ForecastCheck) -> dict[str, Fact]:
+    return {"expected": Fact("expected", c.expected, "customers", fmt_count(c.expected)),
+            "actual": Fact("actual", c.actual, "customers", fmt_count(c.actual, people=False)),
+            "within": Fact("within", c.within, "", "yes" if c.within else "no")}
+
+
+def _calibration_plot(c: ForecastCheck):
+    t = c.calibration
+    labels = tuple(["Lowest fifth", "Second", "Middle", "Fourth", "Highest fifth"][:len(t)])
+    series = (plots.Series("Expected", tuple(float(v) for v in t["expected"]), "#BBBBBB"),
+              plots.Series("Left", tuple(float(v) for v in t["actual"])))
+    return plots.Plot("bar", "Leavers expected and leavers seen, by fifth of the forecast risk", series=series,
+                      categories=labels, x_title="Leavers")

@@ -1,0 +1,144 @@
+"""Since the last update: a history of builds, forecast against outcome, and changes named only when real."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from storytelling.cli import build_story_from_config
+from storytelling.config import StoryConfig
+from storytelling.export import to_markdown
+from storytelling.export.pptx import slide_findings
+from storytelling.history import RunRecord, folder_for, forecast_range, read_history
+from storytelling.monitor import EDGE_FLOOR, edge_trend, psi
+from storytelling.story import fmt_pct
+
+MONTHS = pd.date_range("2026-01-01", periods=8, freq="MS")
+
+
+def panel(*, shift_contract: bool = False, churn_jump: bool = False, customers: int = 4000, seed: int = 3) -> pd.DataFrame:
+    """A stable monthly panel (the same customers each month, the same drivers); ``shift_contract``
+    moves the last (scored) month to far more month-to-month contracts; ``churn_jump`` doubles churn
+    in the last month with outcomes."""
+    rng = np.random.default_rng(seed)
+    ids = np.arange(1, customers + 1)
+    rows = []
+    for i, month in enumerate(MONTHS):
+        contract = rng.choice(["Month-to-month", "One year", "Two year"], customers, p=[0.45, 0.35, 0.2])
+        if shift_contract and i == len(MONTHS) - 1:
+            contract = rng.choice(["Month-to-month", "One year", "Two year"], customers, p=[0.8, 0.15, 0.05])
+        tickets = rng.poisson(1.0, customers)
+        tenure = rng.integers(1, 72, customers)
+        logit = -3.6 + 1.4 * (contract == "Month-to-month") + 0.45 * tickets - 0.02 * tenure
+        if churn_jump and i == len(MONTHS) - 2:
+            logit = logit + 0.8
+        left = (rng.random(customers) < 1 / (1 + np.exp(-logit))).astype(float)
+        if i == len(MONTHS) - 1:
+            left[:] = np.nan  # the month being scored: outcomes not known yet
+        rows.append(pd.DataFrame({"customer_id": ids, "snapshot_date": month, "contract": contract,
+                                  "tickets": tickets, "tenure": tenure, "churned": left}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def until(df: pd.DataFrame, month) -> pd.DataFrame:
+    """The panel as a build on ``month``'s outcomes saw it: the next month scored, its outcomes unknown."""
+    nxt = pd.Timestamp(month) + pd.offsets.MonthBegin(1)
+    out = df[df["snapshot_date"] <= nxt].copy()
+    out.loc[out["snapshot_date"] == nxt, "churned"] = np.nan
+    return out
+
+
+def build(df: pd.DataFrame, tmp_path, history) -> object:
+    path = tmp_path / f"data-{df['snapshot_date'].max():%Y%m}.parquet"
+    df.to_parquet(path)
+    cfg = StoryConfig(data_name="Panel", backtest_months=0, drivers=False, history=str(history), capacity=300)
+    return build_story_from_config(cfg, data_path=str(path), log=lambda m: None, keep_history=True)
+
+
+def test_psi_is_the_textbook_sum():
+    a, b = np.array([0.5, 0.3, 0.2]), np.array([0.4, 0.4, 0.2])
+    assert psi(a, b) == pytest.approx(sum((y - x) * np.log(y / x) for x, y in zip(a, b)))
+
+
+def test_forecast_range_matches_a_simulation():
+    p = np.random.default_rng(0).beta(1, 20, 3000)
+    mean, low, high = forecast_range(p)
+    draws = (np.random.default_rng(1).random((4000, len(p))) < p).sum(axis=1)
+    assert mean == pytest.approx(p.sum())
+    assert low == pytest.approx(np.quantile(draws, 0.05), abs=3) and high == pytest.approx(np.quantile(draws, 0.95), abs=3)
+
+
+def test_last_month_s_forecast_is_checked_against_what_happened(tmp_path):
+    df, history = panel(), tmp_path / "h"
+    build(until(df, MONTHS[-3]), tmp_path, history)  # measured June, forecast July
+    first = read_history(folder_for(history, "Panel"))
+    assert [r.period for r in first.records] == ["2026-06-01"] and first.records[0].forecast_month == "2026-07-01"
+    story = build(until(df, MONTHS[-2]), tmp_path, history)  # July's outcomes are in
+    f = story.finding("changes")
+    # independent: the stored forecast, joined by hand to July's outcomes
+    forecast = pd.read_parquet(folder_for(history, "Panel") / "2026-06-01.forecast.parquet")
+    july = df[df["snapshot_date"] == MONTHS[-2]][["customer_id", "churned"]].astype({"customer_id": str})
+    got = forecast.merge(july, on="customer_id")
+    assert f.fact("expected").value == pytest.approx(got["score"].sum())
+    assert f.fact("actual").value == int(got["churned"].sum())
+    low, high = forecast_range(got["score"].to_numpy())[1:]
+    assert f.fact("within").value == (low <= got["churned"].sum() <= high)
+    text = " ".join([f.headline, *f.bullets])
+    assert "customers of July 2026 to leave" in text and f"{int(got['churned'].sum()):,} did" in text
+    listed = got[got["on_list"]]
+    first_run = read_history(folder_for(history, "Panel")).records[0]
+    assert listed.shape[0] == first_run.contacts
+    assert (f"Of the {len(listed):,} customers on that month's list, {fmt_pct(listed['churned'].mean())} left, against "
+            f"the {fmt_pct(listed['score'].mean())} the model expected") in text
+    assert f.get_chart() is not None and f.get_plot() is not None  # the calibration by fifths
+    assert to_markdown(story).splitlines()[4].startswith("**Since the update of")
+    # a second build of the same month replaces its own record
+    build(until(df, MONTHS[-2]), tmp_path, history)
+    assert [r.period for r in read_history(folder_for(history, "Panel")).records] == ["2026-06-01", "2026-07-01"]
+
+
+def test_nothing_is_named_when_nothing_changed(tmp_path):
+    story = build(until(panel(), MONTHS[-2]), tmp_path, tmp_path / "h")
+    f = story.finding("changes")
+    assert not f.fact("urgent").value and not f.fact("retrain").value and "no change that needs a decision" in f.title
+    assert f.headline.startswith("Nothing that needs a decision changed") and not f.bullets
+    assert f not in slide_findings(story)  # no slide when there is nothing an executive must know
+
+
+def test_a_shift_in_the_mix_and_a_jump_in_churn_are_named(tmp_path):
+    story = build(until(panel(shift_contract=True, churn_jump=True), MONTHS[-2]), tmp_path, tmp_path / "h")
+    f = story.finding("changes")
+    text = " ".join([f.headline, *f.bullets])
+    assert f.fact("urgent").value and f.fact("retrain").value and f in slide_findings(story)
+    assert text.startswith("Churn rose from")
+    assert "More customers with contract 'Month-to-month' in August 2026 than in the months the model learnt from" in text
+    assert "tenure" not in text and "tickets" not in text  # the columns that did not move are not named
+    assert any(s.startswith("Retrain the model") for s in story.next_steps)
+
+
+def test_a_damaged_history_is_named_and_skipped(tmp_path):
+    history = tmp_path / "h"
+    folder = folder_for(history, "Panel")
+    folder.mkdir(parents=True)
+    (folder / "2026-05-01.json").write_text("{not json")
+    good = RunRecord(period="2026-06-01", made="2026-07-02T03:00:00", data_name="Panel", customers=10, leavers=1,
+                     contacts=1, reached=1, kept=0.3, net=1.0, random_reached=0.1, rule_reached=None, auc=0.7,
+                     forecast_month="2026-07-01", forecast_customers=10, forecast_expected=1, forecast_low=0,
+                     forecast_high=3)
+    (folder / "2026-06-01.json").write_text(json.dumps({**good.__dict__, "customers": "ten"}))
+    (folder / "2026-06-01.forecast.parquet").write_bytes(b"PAR1 truncated")
+    story = build(until(panel(), MONTHS[-2]), tmp_path, history)
+    f = story.finding("changes")
+    assert sum("could not be read" in c for c in f.caveats) == 2 and "2026-05-01.json" in " ".join(f.caveats)
+
+
+def test_the_edge_warning_needs_a_real_fall():
+    def rec(period, reached):
+        return RunRecord(period=period, made=period, data_name="x", customers=1000, leavers=30, contacts=100,
+                         reached=reached, kept=0, net=0, random_reached=3.0, rule_reached=None, auc=None)
+
+    steady = edge_trend([rec("2026-01-01", 9), rec("2026-02-01", 8.7), rec("2026-03-01", 9.3)])
+    assert not steady.fell and not steady.below_floor
+    fallen = edge_trend([rec("2026-01-01", 9), rec("2026-02-01", 9), rec("2026-03-01", 4.2)])
+    assert fallen.fell and fallen.below_floor and fallen.now == pytest.approx(1.4) and EDGE_FLOOR > 1.4
