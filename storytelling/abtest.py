@@ -453,7 +453,7 @@ def _tradeoff(chosen: Design, other: Design) -> str:
             "nothing about customers the model would not pick.")
 
 
-def _kept_text(x: float) -> str:
+def kept_text(x: float) -> str:
     """A signed count of customers kept: '40 kept', '12 more leaving', 'none'."""
     if x >= 0.5:
         return f"{fmt_count(x)} kept"
@@ -532,7 +532,7 @@ def _priced(r: Readout, f: dict[str, Fact], customers_per_month: float, value_pe
               f"loses about {fmt_count(-kept)} more of them" if kept <= -0.5 else "keeps none of them")
     return (
         f"At this effect, running the campaign for {fmt_count(customers_per_month)} customers{per} {effect} "
-        f"(anywhere from {_kept_text(lo_k)} to {_kept_text(hi_k)}), worth {f['net_per_month'].text}{per} after "
+        f"(anywhere from {kept_text(lo_k)} to {kept_text(hi_k)}), worth {f['net_per_month'].text}{per} after "
         f"campaign costs (from {f['net_low'].text} to {f['net_high'].text}) at the current assumptions.")
 
 

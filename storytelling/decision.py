@@ -58,17 +58,24 @@ def as_list_readout(test: Finding, uplift: Finding) -> Finding:
     for mine, theirs in (("priced_for", "list_contacts"), ("kept_per_month", "list_kept"), ("net_per_month", "list_net"), ("net_low", "list_net_low"),
                          ("net_high", "list_net_high"), ("worked", "list_worked")):
         f[mine] = uplift.fact(theirs)
+    if f["net_high"].value < 0:  # a loss at either end of the range: said as such, not as 'cannot tell'
+        harm = uplift.fact("list_kept").value < 0
+        return _unpaid(test, f, "on customers like the list's, the test shows calls make more of them leave" if harm
+                       else "on customers like the list's, the test shows the calls cost more than they keep",
+                       [LIST_REVISE_STEP])
     if not f["worked"].value:
-        return _unpaid(test, f, "the test cannot yet tell whether the list keeps enough customers to pay for its calls",
-                       [LIST_TEST_STEP])
+        return _unpaid(test, f, "the test cannot yet tell whether calling the list keeps customers", [LIST_TEST_STEP])
     if f["net_per_month"].value <= 0:  # it keeps customers, but fewer than pay for the calls
         return _unpaid(test, f, "the list keeps customers, but fewer than pay for its calls", [LIST_TEST_STEP])
     return replace(test, facts=f)
 
 
 #: What to do when the test does not show that the list pays for its calls.
-LIST_TEST_STEP = ("Test the list itself before scaling up: call part of next month's list and leave the rest alone "
+LIST_TEST_STEP = ("Test the list itself before scaling up: call part of the model's list and leave the rest alone "
                   "(the A/B test page sizes it), so the result speaks for the customers the model picks.")
+#: What to do when the test shows calling the list loses.
+LIST_REVISE_STEP = ("Do not call the model's list with this offer: change the offer or whom it goes to (the 'Whom the "
+                    "campaign keeps' page), then test again.")
 
 
 def _unpaid(test: Finding, f: dict[str, Fact], title: str, steps: list[str]) -> Finding:

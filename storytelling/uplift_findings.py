@@ -6,7 +6,8 @@ import pandas as pd
 
 from storytelling import charts
 from storytelling import plot as plots
-from storytelling.story import Fact, Finding, facts, fmt_count, fmt_count_range, fmt_date, fmt_money
+from storytelling.abtest import kept_text
+from storytelling.story import Fact, Finding, facts, fmt_count, fmt_date, fmt_money
 from storytelling.uplift import Effect, ListCompare, UpliftResult
 
 CAVEAT = ("An estimate from one test: the groups it names and the list it draws need confirming in the next test "
@@ -58,13 +59,19 @@ def risk_sentence(r: UpliftResult) -> str:
             f"customers a call keeps most.")
 
 
+def _keeps(kept: float, low: float, high: float) -> str:
+    """'keeps about 26 (anywhere from 1 more leaving to 54 kept)': harm said as such at either end."""
+    mid = (f"keeps about {fmt_count(kept)}" if kept >= 0.5 else
+           f"makes about {fmt_count(-kept)} more leave" if kept <= -0.5 else "keeps about none")
+    return f"{mid} (anywhere from {kept_text(low)} to {kept_text(high)})"
+
+
 def _lists(c: ListCompare, r: UpliftResult, f: dict[str, Fact]) -> str:
     k = r.contacts
-    lo_e, hi_e = fmt_count_range(c.by_effect.low * k, c.by_effect.high * k)
-    lo_r, hi_r = fmt_count_range(c.by_risk.low * k, c.by_risk.high * k)
-    return (f"With the same {fmt_count(k, people=False)} calls, calling the customers the offer changes keeps about "
-            f"{f['kept_by_effect'].text} (between {lo_e} and {hi_e}); calling the riskiest keeps about "
-            f"{f['kept_by_risk'].text} (between {lo_r} and {hi_r}).")
+    e, q = c.by_effect, c.by_risk
+    return (f"With the same {fmt_count(k, people=False)} calls, calling the customers the test's model expects a call "
+            f"to help most {_keeps(e.kept * k, e.low * k, e.high * k)}; calling the riskiest "
+            f"{_keeps(q.kept * k, q.low * k, q.high * k)}.")
 
 
 def _verdict(c: ListCompare, f: dict[str, Fact], currency: str) -> str:
@@ -79,7 +86,7 @@ def _verdict(c: ListCompare, f: dict[str, Fact], currency: str) -> str:
 
 def _harm(r: UpliftResult, f: dict[str, Fact]) -> list[str]:
     if r.harmed_share <= 0:
-        return ["The test shows no group of customers whom a call clearly makes more likely to leave."]
+        return ["The analysis found no group of customers whom a call clearly makes more likely to leave."]
     band = r.effect_bands[-1]
     return [f"About {f['harmed'].text} of today's customers are more likely to leave if called (the "
             f"{r.harmed_share:.0%} a call is expected to help least; in the test, calling them gave "
@@ -146,9 +153,10 @@ def uplift_finding(r: UpliftResult, *, names: dict[str, str], value_per_kept: fl
     t, c = r.test, r.compare
     f = _facts(r, value_per_kept, cost, currency)
     when = f" from {fmt_date(t.start)}" if t.start is not None else ""
-    bullets = [f"The test{when}: {f['test_customers'].text} customers matched the customer table "
-               f"({f['test_rows'].text} in the results file, matched by {t.how}); overall the call kept "
-               f"{f['overall_per_100'].text}.", risk_sentence(r)]
+    read = (f"{f['test_customers'].text} customers, read from the results file's own columns" if t.ids is None else
+            f"{f['test_customers'].text} customers matched the customer table ({f['test_rows'].text} in the results "
+            f"file, matched by {t.how})")
+    bullets = [f"The test{when}: {read}; overall the call kept {f['overall_per_100'].text}.", risk_sentence(r)]
     caveats = list(r.too_small) + [CAVEAT]
     if c is not None:
         bullets += [_lists(c, r, f), _verdict(c, f, currency), *_harm(r, f), *responder_lines(r, names)]

@@ -119,3 +119,29 @@ def test_an_undated_list_longer_than_the_customers_still_here_says_so(tmp_path):
     here = pop.fact("customers").value - pop.fact("leavers").value
     assert any(b.startswith(f"Only {here:,} of the file's customers are still with us") for b in d.bullets)
     assert not any("a month" in b or "a year" in b for b in d.bullets)
+
+
+def test_a_list_the_test_shows_loses_is_said_to_lose(sample_lift_drivers):
+    from storytelling.story import Fact, Finding
+
+    lift, _ = sample_lift_drivers
+    test = ab_readout_for(lift, read_test(4000, 600, 4000, 440))  # the whole test: calls keep customers
+
+    def uplift(kept, low, high, worked):
+        f = {"list_contacts": Fact("list_contacts", 1000, "customers", "1,000"),
+             "list_kept": Fact("list_kept", kept, "customers", f"{kept:.0f}"),
+             "list_net": Fact("list_net", kept * 800 - 8000, "$", "x"),
+             "list_net_low": Fact("list_net_low", low, "$", f"{low:.0f}"),
+             "list_net_high": Fact("list_net_high", high, "$", f"{high:.0f}"),
+             "list_worked": Fact("list_worked", worked, "", "")}
+        return Finding(key="uplift", title="t", headline="h", facts=f, next_steps=["u"])
+
+    harmed = build_story(lift, findings=[*build_story(lift, ab=test).findings[1:], uplift(-130, -160000, -50000, False)])
+    d = harmed.findings[0]
+    assert d.title.endswith("because on customers like the list's, the test shows calls make more of them leave")
+    assert "a loss at either end" in d.bullets[1] and harmed.next_steps[0].startswith("Do not call the model's list")
+    costly = build_story(lift, findings=[*build_story(lift, ab=test).findings[1:], uplift(5, -9000, -1000, True)])
+    assert costly.findings[0].title.endswith("the test shows the calls cost more than they keep")
+    unclear = build_story(lift, findings=[*build_story(lift, ab=test).findings[1:], uplift(26, -9000, 35000, False)])
+    assert unclear.findings[0].title.endswith("the test cannot yet tell whether calling the list keeps customers")
+    assert not any(s.startswith(("Roll the campaign out", "Give marketing")) for s in unclear.next_steps)

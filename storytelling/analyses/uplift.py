@@ -83,6 +83,8 @@ def today_customers(run: Run) -> pd.DataFrame:
 
     ev, data = run.evaluation, run.source.data
     now = ev.current if ev.current is not None else ev.frame
+    if ev.as_of is None and "churned" in now:  # undated: those the file marks as gone are not called (as the lift list)
+        now = now[now["churned"] != 1]
     return feature_frame(data, now).assign(customer_id=now["customer_id"].to_numpy(), risk=now["score"].to_numpy())
 
 
