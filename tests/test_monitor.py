@@ -142,3 +142,12 @@ def test_the_edge_warning_needs_a_real_fall():
     assert not steady.fell and not steady.below_floor
     fallen = edge_trend([rec("2026-01-01", 9), rec("2026-02-01", 9), rec("2026-03-01", 4.2)])
     assert fallen.fell and fallen.below_floor and fallen.now == pytest.approx(1.4) and EDGE_FLOOR > 1.4
+
+
+def test_only_a_server_config_names_the_history_folder():
+    from storytelling.config import parse_config, to_toml
+
+    text = '[history]\nfolder = "/etc/evil"\n'
+    assert parse_config(text).history is None  # an uploaded config: the default folder, never its own
+    assert parse_config(text, trusted=True).history == "/etc/evil"
+    assert parse_config(to_toml(parse_config(text, trusted=True)), trusted=True).history == "/etc/evil"
