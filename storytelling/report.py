@@ -59,6 +59,7 @@ FINDING_NAMES = {
     "decision": "The decision asked", "sensitivity": "What if we are wrong",
     "fairness": "Who is on the list", "fairness_check": "Who is on the list (in line)",
     "uplift": "Whom the campaign keeps", "uplift_curve": "Kept as the list grows",
+    "changes": "Since the last update",
 }
 
 
