@@ -175,11 +175,11 @@ def run_record(evaluation, lift, data_name: str, *, made: datetime | None = None
     now = evaluation.current
     if now is None or "score" not in now or not len(now):
         return RunRecord(**base), None
-    order = np.argsort(-now["score"].to_numpy(), kind="stable")  # the list as contact_list draws it
-    on_list = np.zeros(len(now), bool)
-    on_list[order[:min(lift.contacts, len(now))]] = True
-    forecast = pd.DataFrame({"customer_id": now["customer_id"].astype(str).to_numpy(),
-                             "score": now["score"].to_numpy(float), "on_list": on_list})
+    from storytelling.lift import contact_list
+
+    ids = now["customer_id"].astype(str)
+    on_list = ids.isin(set(contact_list(evaluation, lift.contacts, columns=0)["Customer id"])).to_numpy()
+    forecast = pd.DataFrame({"customer_id": ids.to_numpy(), "score": now["score"].to_numpy(float), "on_list": on_list})
     mean, low, high = forecast_range(forecast["score"].to_numpy())
     rec = RunRecord(**base, forecast_month=pd.Timestamp(now["snapshot_date"].iloc[0]).date().isoformat(),
                     forecast_customers=len(forecast), forecast_expected=mean, forecast_low=low, forecast_high=high,

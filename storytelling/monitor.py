@@ -5,8 +5,8 @@ stated threshold, so that nothing is said when nothing changed:
 
 * :func:`check_forecast`: an earlier run's forecast for a month against the month's outcomes, once
   they are known (customer by customer, by the ids it forecast);
-* :func:`churn_change`: churn in the latest measured month against the month before (two-sided
-  z-test of two proportions, 95%);
+* :func:`churn_change`: churn in the latest measured month against the month before (read as the
+  A/B readout reads two groups, 95%);
 * :func:`mix_shift`: the columns whose distribution moved most between the months the model learnt
   from and the month being scored (population stability index, PSI, per column);
 * :func:`score_shift`: the scores of the month being scored against those of the month measured;
@@ -16,11 +16,10 @@ stated threshold, so that nothing is said when nothing changed:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from storytelling.history import RunRecord, forecast_range
 
@@ -93,25 +92,22 @@ class ChurnChange:
     before_rate: float
     rate: float
     customers: int
-    p_value: float
-
-    @property
-    def clear(self) -> bool:
-        return self.p_value < 0.05
+    clear: bool  # larger than chance: read as the A/B readout reads a test (range excludes zero, p < 0.05)
 
 
 def churn_change(frame: pd.DataFrame) -> ChurnChange | None:
-    """Churn in the latest month with outcomes against the month before (None with fewer than two)."""
+    """Churn in the latest month with outcomes against the month before (None with fewer than two),
+    tested as :func:`storytelling.abtest.read_test` tests two groups."""
+    from storytelling.abtest import read_test
+
     lab = frame.dropna(subset=["churned"])
     months = sorted(lab["snapshot_date"].unique())
     if len(months) < 2:
         return None
     a, b = lab[lab["snapshot_date"] == months[-2]]["churned"], lab[lab["snapshot_date"] == months[-1]]["churned"]
-    p1, p2 = float(a.mean()), float(b.mean())
-    pooled = (a.sum() + b.sum()) / (len(a) + len(b))
-    se = math.sqrt(pooled * (1 - pooled) * (1 / len(a) + 1 / len(b)))
-    p = 1.0 if se == 0 else float(2 * norm.sf(abs(p2 - p1) / se))
-    return ChurnChange(pd.Timestamp(months[-2]), pd.Timestamp(months[-1]), p1, p2, len(b), p)
+    r = read_test(len(a), int(a.sum()), len(b), int(b.sum()), expected_ratio=len(b) / len(a))
+    return ChurnChange(pd.Timestamp(months[-2]), pd.Timestamp(months[-1]), float(a.mean()), float(b.mean()), len(b),
+                       bool(r.significant))
 
 
 @dataclass(frozen=True)
@@ -192,3 +188,20 @@ def edge_trend(records: list[RunRecord]) -> EdgeTrend | None:
         return None
     earlier = [e for _, e in got[:-1]]
     return EdgeTrend([p for p, _ in got], [e for _, e in got], float(np.median(earlier)) if earlier else None)
+
+
+@dataclass
+class Changes:
+    """Everything the monitoring found for this run (see :mod:`storytelling.monitor`)."""
+
+    record: RunRecord
+    forecast: pd.DataFrame | None
+    last: RunRecord | None  # the latest earlier run
+    check: ForecastCheck | None
+    churn: ChurnChange | None
+    shifts: list[Shift]
+    shift_month: str  # the month whose customers were compared with those the model learnt from
+    score_psi: float | None
+    edge: EdgeTrend | None
+    problems: list[str] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # the columns as the glossary names them

@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-import pandas as pd
-
 from storytelling import charts
 from storytelling import plot as plots
-from storytelling.history import RunRecord
-from storytelling.monitor import PSI_NAME, PSI_RETRAIN, ChurnChange, EdgeTrend, ForecastCheck, Shift
+from storytelling.monitor import PSI_NAME, PSI_RETRAIN, Changes, ChurnChange, EdgeTrend, ForecastCheck, Shift
 from storytelling.story import Fact, Finding, fmt_count, fmt_count_range, fmt_date, fmt_pct, fmt_ratio
 
 #: What to do when the model's inputs or edge moved enough.
 RETRAIN = "Retrain the model on the latest months and check the data feed for changes in how the columns are filled."
-
-
-@dataclass
-class Changes:
-    """Everything the monitoring found for this run (see :mod:`storytelling.monitor`)."""
-
-    record: RunRecord
-    forecast: pd.DataFrame | None
-    last: RunRecord | None  # the latest earlier run
-    check: ForecastCheck | None
-    churn: ChurnChange | None
-    shifts: list[Shift]
-    shift_month: str  # the month whose customers were compared with those the model learnt from
-    score_psi: float | None
-    edge: EdgeTrend | None
-    problems: list[str] = field(default_factory=list)
-    names: dict[str, str] = field(default_factory=dict)  # the columns as the glossary names them
 
 
 def forecast_line(c: ForecastCheck) -> str:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from storytelling.history import DEFAULT_FOLDER, History, folder_for, read_history, run_record, write_run
-from storytelling.monitor import check_forecast, churn_change, edge_trend, mix_shift, score_shift
-from storytelling.monitor_findings import Changes, changes_finding
+from storytelling.monitor import Changes, check_forecast, churn_change, edge_trend, mix_shift, score_shift
+from storytelling.monitor_findings import changes_finding
 from storytelling.registry import Analysis, LeftOut, Run, register
 
 
@@ -21,30 +21,36 @@ def history_folder(run: Run) -> Path | None:
 
 def _compute(run: Run, o: dict) -> Changes:
     ev, data = run.evaluation, run.source.data
-    made = run.memo(("run record", ev.as_of, run.lift.contacts), lambda: run_record(ev, run.lift, run.source.name))
+    made = run_record(ev, run.lift, run.source.name)  # cheap, and follows the scenario: never stored
     if made is None:
         raise LeftOut("the data has no snapshot dates, so there is no earlier month to compare with.")
     record, forecast = made
     folder = history_folder(run)
     history = read_history(folder) if folder is not None else History([], [])
     earlier = history.before(record.period)
-    last = earlier[-1] if earlier else None
     check = None
     for r in reversed(earlier):  # the latest earlier run that forecast the month now measured
         if r.forecast_month == record.period and (f := history.forecast(r)) is not None:
             check = check_forecast(r, f, ev.frame)
             break
+    moved = run.memo(("changes in the data", str(ev.as_of), str(ev.train_end)), lambda: _moved(run))
+    return Changes(record=record, forecast=forecast, last=earlier[-1] if earlier else None, check=check, **moved,
+                   edge=edge_trend(earlier + [record]), problems=list(history.problems),
+                   names={c: run.glossary.name(c) for c in data.features})
+
+
+def _moved(run: Run) -> dict:
+    """What moved in the data itself (the same for every scenario, so computed once per data set):
+    churn against the month before, each column's mix and the scores of the month scored."""
+    ev, data = run.evaluation, run.source.data
     new = ev.current if ev.current is not None and len(ev.current) else ev.frame
-    month = pd.Timestamp(new["snapshot_date"].iloc[0])
     frame = data.frame
     learnt_to = ev.train_end if ev.train_end is not None else ev.as_of - pd.Timedelta(days=1)
     reference = frame[(frame["snapshot_date"] <= learnt_to) & frame["churned"].notna()]
-    shifts = mix_shift(reference, new, data.features) if len(reference) else []
-    scored = score_shift(ev.frame["score"].to_numpy(), new["score"].to_numpy()) if new is not ev.frame else None
-    return Changes(record=record, forecast=forecast, last=last, check=check, churn=churn_change(frame),
-                   shifts=shifts, shift_month=month.date().isoformat(), score_psi=scored,
-                   edge=edge_trend(earlier + [record]), problems=list(history.problems),
-                   names={c: run.glossary.name(c) for c in data.features})
+    return {"churn": churn_change(frame), "shifts": mix_shift(reference, new, data.features) if len(reference) else [],
+            "shift_month": pd.Timestamp(new["snapshot_date"].iloc[0]).date().isoformat(),
+            "score_psi": score_shift(ev.frame["score"].to_numpy(), new["score"].to_numpy()) if new is not ev.frame
+            else None}
 
 
 def keep(run: Run, changes: Changes) -> Path | None:
