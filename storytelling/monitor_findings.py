@@ -93,13 +93,20 @@ def changes_finding(ch: Changes) -> Finding:
                                                          "next one, it also says whether this month's forecast came "
                                                          "true."]),
         next_steps=[RETRAIN] if retrain else [], facts=f,
-        chart=(lambda: charts.calibration_chart(ch.check.calibration)) if ch.check else None,
-        plot=(lambda: _calibration_plot(ch.check)) if ch.check else None,
+        chart=(lambda: charts.calibration_chart(ch.check.calibration)) if ch.check else
+        (lambda: charts.figure_card(_churn_figures(ch.churn))) if ch.churn else None,
+        plot=(lambda: _calibration_plot(ch.check)) if ch.check else
+        (lambda: plots.figures(_churn_figures(ch.churn), alt=title)) if ch.churn else None,
         technical=["PSI by column (month scored vs months learnt from): "
                    + ", ".join(f"{s.column} {s.psi:.3f}" for s in ch.shifts[:6])
                    + (f"; scores {ch.score_psi:.3f}" if ch.score_psi is not None else "")
                    + f"; named at {PSI_NAME}, retrain at {PSI_RETRAIN}."],
     )
+
+
+def _churn_figures(c: ChurnChange) -> list[tuple[str, str]]:
+    return [(fmt_pct(c.before_rate), f"churn in {fmt_date(c.before_month)}"),
+            (fmt_pct(c.rate), f"churn in {fmt_date(c.month)}")]
 
 
 def _check_facts(c: ForecastCheck) -> dict[str, Fact]:

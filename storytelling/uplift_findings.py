@@ -63,14 +63,16 @@ def _keeps(kept: float, low: float, high: float) -> str:
     """'keeps about 26 (anywhere from 1 more leaving to 54 kept)': harm said as such at either end."""
     mid = (f"keeps about {fmt_count(kept)}" if kept >= 0.5 else
            f"makes about {fmt_count(-kept)} more leave" if kept <= -0.5 else "keeps about none")
+    if low >= 0.5:  # kept at either end: the plain range
+        return f"{mid} ({fmt_count(low)} to {fmt_count(high)})"
     return f"{mid} (anywhere from {kept_text(low)} to {kept_text(high)})"
 
 
 def _lists(c: ListCompare, r: UpliftResult, f: dict[str, Fact]) -> str:
     k = r.contacts
     e, q = c.by_effect, c.by_risk
-    return (f"With the same {fmt_count(k, people=False)} calls, calling the customers the test's model expects a call "
-            f"to help most {_keeps(e.kept * k, e.low * k, e.high * k)}; calling the riskiest "
+    return (f"With the same {fmt_count(k, people=False)} calls, calling those a call is expected to help most "
+            f"{_keeps(e.kept * k, e.low * k, e.high * k)}; calling the riskiest "
             f"{_keeps(q.kept * k, q.low * k, q.high * k)}.")
 
 
@@ -154,8 +156,7 @@ def uplift_finding(r: UpliftResult, *, names: dict[str, str], value_per_kept: fl
     f = _facts(r, value_per_kept, cost, currency)
     when = f" from {fmt_date(t.start)}" if t.start is not None else ""
     read = (f"{f['test_customers'].text} customers, read from the results file's own columns" if t.ids is None else
-            f"{f['test_customers'].text} customers matched the customer table ({f['test_rows'].text} in the results "
-            f"file, matched by {t.how})")
+            f"{f['test_customers'].text} of the results file's {f['test_rows'].text} customers, matched by {t.how}")
     bullets = [f"The test{when}: {read}; overall the call kept {f['overall_per_100'].text}.", risk_sentence(r)]
     caveats = list(r.too_small) + [CAVEAT]
     if c is not None:

@@ -178,7 +178,7 @@ def test_the_samples_campaign_test_is_joined_scored_as_of_its_start_and_recovere
     result, findings = run_one("uplift", run)
     t = result.test
     assert t.rows == t.n == 11_929 and t.start == pd.Timestamp("2026-08-01")
-    assert "11,929 customers matched the customer table" in findings[0].text_for("Executive")
+    assert "11,929 of the results file's 11,929 customers, matched by customer id" in findings[0].text_for("Executive")
     bt = run.source.backtest_scores([t.start]).periods[0]
     assert bt.train_end < t.start  # the risk came from a model that never saw the test's outcomes
     truth = generate(truth=True)[1].set_index("customer_id").loc[t.ids.astype(str)]

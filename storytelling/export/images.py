@@ -20,7 +20,7 @@ def finding_chart(f: Finding):
     if c is not None:
         return c
     items = [(fact.text, fact.name.replace("_", " ")) for fact in list(f.facts.values())[:3]
-             if isinstance(fact.value, (int, float))]
+             if isinstance(fact.value, (int, float)) and not isinstance(fact.value, bool)]  # a yes/no is no figure
     return charts.figure_card(items) if items else None
 
 
