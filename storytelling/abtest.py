@@ -463,8 +463,9 @@ def kept_text(x: float) -> str:
 
 
 def readout_finding(r: Readout, *, customers_per_month: float | None = None, value_per_kept: float | None = None,
-                    cost_per_month: float = 0.0, currency: str = "$", per: str = " a month") -> Finding:
-    """The test read in words. ``customers_per_month`` (with ``value_per_kept``) prices the effect
+                    cost_per_month: float = 0.0, currency: str = "$", per: str = " a month",
+                    reach: str = "the model's list") -> Finding:
+    """The test read in words (``reach``: whom the test called, as its next step names them). ``customers_per_month`` (with ``value_per_kept``) prices the effect
     for the customers the campaign would reach each period (``per``: ' a month', or '' when the
     data has no dates), with the range's both ends, harm included."""
     f = facts(
@@ -494,7 +495,7 @@ def readout_finding(r: Readout, *, customers_per_month: float | None = None, val
         title=_readout_title(r, f),
         chart=lambda: charts.ab_result_chart(_groups(r)),
         plot=lambda: _groups_plot(_groups(r), r),
-        next_steps=[_next_step(r, f.get("net_per_month"))],
+        next_steps=[_next_step(r, f.get("net_per_month"), reach)],
         headline=r.verdict,
         bullets=bullets,
         facts=f,
@@ -572,7 +573,7 @@ def _wilson(count: int, n: int, alpha: float) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-def _next_step(r: Readout, net: Fact | None = None) -> str:
+def _next_step(r: Readout, net: Fact | None = None, reach: str = "the model's list") -> str:
     if r.srm:
         return "Fix how customers are assigned to the groups, then restart the test."
     if any("before the planned" in w for w in r.warnings):
@@ -581,7 +582,7 @@ def _next_step(r: Readout, net: Fact | None = None) -> str:
         return ("Do not roll the campaign out as tested: the customers it keeps are worth less than the calls. "
                 "Call fewer customers, those most likely to leave, or find a cheaper offer, and test that.")
     if r.significant and r.difference < 0:
-        return ("Roll the campaign out to the model's list, keeping a small comparison group to watch that the "
+        return (f"Roll the campaign out to {reach}, keeping a small comparison group to watch that the "
                 "effect lasts.")
     if r.significant:
         return "Stop the campaign and find out why it made customers leave."

@@ -106,7 +106,8 @@ def ab_readout_for(lift: LiftResult, readout, design: str = "picks") -> Finding:
     value_per_kept = m.value / m.saved if m.saved > 0 else lift.assumptions.value_per_saved
     return readout_finding(readout, customers_per_month=per_month, value_per_kept=value_per_kept,
                            cost_per_month=lift.assumptions.cost(per_month), currency=lift.currency,
-                           per=lift.curves.evaluation.period.per)
+                           per=lift.curves.evaluation.period.per,
+                           reach="every customer, as tested" if design == "everyone" else "the model's list")
 
 
 def designs_for(lift: LiftResult, **plan_options) -> dict:

@@ -143,10 +143,13 @@ def by_band(score: np.ndarray, left: np.ndarray, called: np.ndarray, bands: int,
             for b in range(bands)]
 
 
-def band_names(bands: int) -> list[str]:
+def band_names(bands: int, first: str = "Riskiest {}%", last: str = "Least risky {}%") -> list[str]:
     share = 100 // bands
-    return [f"Riskiest {share}%" if b == 0 else f"Least risky {share}%" if b == bands - 1 else
+    return [first.format(share) if b == 0 else last.format(share) if b == bands - 1 else
             f"Next {share}% ({share * b}-{share * (b + 1)}%)" for b in range(bands)]
+
+
+EFFECT_BANDS = ("The {}% a call is expected to help most", "The {}% a call is expected to help least")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -299,22 +302,32 @@ def _number(x: float) -> str:
     return f"{x:,.0f}" if abs(x - round(x)) < 1e-9 or abs(x) >= 100 else f"{x:,.1f}"
 
 
-def column_groups(col: pd.Series) -> pd.Series:
-    """A column's groups in words: yes/no, its common values (the rest 'other'), or three ranges
-    of a number; blanks are 'not given'."""
+def _ranges(col: pd.Series, parts: int) -> pd.Series:
+    """A number cut into ``parts`` ranges of about equal size, in words ('under 60', '60 to under
+    150', '400 or more')."""
+    x = col.astype(float)
+    cuts = np.unique(np.nanquantile(x, np.arange(1, parts) / parts, method="higher"))  # cuts at values held
+    out = pd.Series(f"under {_number(cuts[0])}", index=col.index, dtype="object")
+    for lo, hi in zip(cuts[:-1], cuts[1:]):
+        out[(x >= lo) & (x < hi)] = f"{_number(lo)} to under {_number(hi)}"
+    out[x >= cuts[-1]] = f"{_number(cuts[-1])} or more"
+    return out
+
+
+def column_groups(col: pd.Series, parts: int = 3) -> pd.Series:
+    """A column's groups in words: yes/no, each value of a whole number with few values, its
+    common values (the rest 'other'), or ``parts`` ranges of a number; blanks are 'not given'."""
     from storytelling.values import binary_values
 
-    yes_no = binary_values(col) if col.nunique(dropna=True) == 2 else None
+    distinct = col.nunique(dropna=True)
+    yes_no = binary_values(col) if distinct == 2 else None
+    numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
     if yes_no is not None:
         out = yes_no.map({1.0: "yes", 0.0: "no"}).astype("object")
-    elif pd.api.types.is_numeric_dtype(col) and col.nunique(dropna=True) > 6:
-        cuts = np.unique(np.nanquantile(col.astype(float), [1 / 3, 2 / 3]))
-        lo, hi = (cuts[0], cuts[-1])
-        out = pd.Series(np.where(col < lo, f"under {_number(lo)}",
-                                 np.where(col >= hi, f"{_number(hi)} or more",
-                                          f"{_number(lo)} to under {_number(hi)}")), index=col.index, dtype="object")
-        if lo == hi:
-            out[col >= hi] = f"{_number(hi)} or more"
+    elif numeric and distinct > 8:
+        out = _ranges(col, parts)
+    elif numeric:  # few values (e.g. support calls 0-5): each its own group, so a small one is not cut away
+        out = col.map(lambda v: _number(float(v)) if pd.notna(v) else v).astype("object")
     else:
         text = col.astype("string")
         common = text.value_counts(normalize=True)
@@ -341,8 +354,9 @@ def responders(features: pd.DataFrame, left: np.ndarray, called: np.ndarray, *, 
     effects (groups with fewer than ``min_arm`` customers in either arm are left out) and the
     p-value, kept only below ``alpha`` shared among the columns (Bonferroni)."""
     found = []
+    parts = 5 if len(left) >= 25 * min_arm else 3  # finer ranges when every range still holds enough
     for c in features.columns:
-        g = column_groups(features[c]).to_numpy()
+        g = column_groups(features[c], parts).to_numpy()
         effects = [effect(left[g == v], called[g == v], str(v)) for v in pd.unique(g)
                    if min(int(((g == v) & called).sum()), int(((g == v) & ~called).sum())) >= min_arm]
         if len(effects) >= 2:
@@ -385,8 +399,7 @@ def analyse_uplift(test: CampaignCustomers, *, contacts: int, customers: int, to
     if small:
         return out
     oof, _ = out_of_fold(test.features, called, left, seed=seed)
-    names = [n.replace("Riskiest", "Most kept").replace("Least risky", "Least kept") for n in band_names(bands)]
-    out.effect_bands = by_band(oof, left, called, bands, names)
+    out.effect_bands = by_band(oof, left, called, bands, band_names(bands, *EFFECT_BANDS))
     out.compare = compare_lists(oof, test.risk, left, called, min(1.0, contacts / max(customers, 1)), seed=seed)
     out.curve = gain_curve(oof, test.risk, left, called)
     out.responders = responders(test.features, left, called)

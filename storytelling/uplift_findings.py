@@ -14,6 +14,11 @@ CAVEAT = ("An estimate from one test: the groups it names and the list it draws 
           "before the whole campaign relies on them.")
 
 
+OWN_COLUMNS = ("The results file names no customers, so the test's customers were scored by the story's model, "
+               "which learnt from the customer table: if they are among its customers, the bands of risk may look "
+               "sharper than they would be for a fresh list.")
+
+
 def per_100(e: Effect) -> str:
     """'2.1 per 100 called (0.4 to 3.8)' with harm said as such."""
     def n(x: float) -> str:
@@ -90,9 +95,19 @@ def _harm(r: UpliftResult, f: dict[str, Fact]) -> list[str]:
     if r.harmed_share <= 0:
         return ["The analysis found no group of customers whom a call clearly makes more likely to leave."]
     band = r.effect_bands[-1]
-    return [f"About {f['harmed'].text} of today's customers are more likely to leave if called (the "
-            f"{r.harmed_share:.0%} a call is expected to help least; in the test, calling them gave "
-            f"{per_100(band)}, below zero): leave them out."]
+    return [f"Leave out the {r.harmed_share:.0%} of today's customers a call is expected to help least (about "
+            f"{f['harmed'].text}): in the test, calling customers like them made more leave "
+            f"({per_100(band)}). Not every one of them would leave because of a call; as a group they do."]
+
+
+def order_line(r: UpliftResult) -> str | None:
+    """Said when the test does not bear out the expected-effect ranking: the band expected to gain
+    least kept at least as many as the band expected to gain most."""
+    first, last = r.effect_bands[0], r.effect_bands[-1]
+    if first.kept > last.kept:
+        return None
+    return (f"The test does not bear out the ranking: {last.label.lower()} kept {per_100(last)}, no fewer than "
+            f"{first.label.lower()}, which kept {per_100(first)}.")
 
 
 def responder_lines(r: UpliftResult, names: dict[str, str]) -> list[str]:
@@ -158,7 +173,7 @@ def uplift_finding(r: UpliftResult, *, names: dict[str, str], value_per_kept: fl
     read = (f"{f['test_customers'].text} customers, read from the results file's own columns" if t.ids is None else
             f"{f['test_customers'].text} of the results file's {f['test_rows'].text} customers, matched by {t.how}")
     bullets = [f"The test{when}: {read}; overall the call kept {f['overall_per_100'].text}.", risk_sentence(r)]
-    caveats = list(r.too_small) + [CAVEAT]
+    caveats = list(r.too_small) + [CAVEAT] + ([OWN_COLUMNS] if t.ids is None else [])
     if c is not None:
         bullets += [_lists(c, r, f), _verdict(c, f, currency), *_harm(r, f), *responder_lines(r, names)]
         if next_test:
@@ -194,7 +209,7 @@ def effect_bands_finding(r: UpliftResult) -> Finding | None:
         headline=("Customers kept per 100 customers when the first share of them is called: by the offer's "
                   "expected effect, by risk, and at random (measured on the test, each customer scored by a "
                   "model that never saw them)."),
-        bullets=[f"{b.label}: {per_100(b)}." for b in r.effect_bands],
+        bullets=[f"{b.label}: {per_100(b)}." for b in r.effect_bands] + [x for x in [order_line(r)] if x],
         chart=lambda: charts.gain_chart(r.curve),
         plot=lambda: _gain_plot(r.curve, "Customers kept per 100 customers by share called"),
         caveats=[CAVEAT],
@@ -220,9 +235,10 @@ def next_test_line(r: UpliftResult, *, customers_per_week: float | None, alpha: 
     total = plan.n_control * 3
     weeks = (f", {fmt_weeks(total / customers_per_week)} of customers at today's pace"
              if customers_per_week else "")
-    return (f"The next test: three groups of {fmt_count(plan.n_control, people=False)} customers each (called by "
-            f"the offer's expected effect, called by risk, left alone), {fmt_count(total, people=False)} in all"
-            f"{weeks}, to confirm the gain.")
+    return (f"The next test: three random groups of {fmt_count(plan.n_control, people=False)} customers each "
+            f"({fmt_count(total, people=False)} in all{weeks}); in one, call the {c.share:.0%} a call is expected "
+            f"to help most; in another, the {c.share:.0%} riskiest; leave the third alone. That is enough to "
+            f"confirm the gain.")
 
 
 def contact_table(r: UpliftResult, names: dict[str, str]) -> pd.DataFrame:

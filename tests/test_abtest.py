@@ -186,3 +186,15 @@ def test_readout_finding_speaks_plainly_and_prices_the_effect():
     assert f.fact("kept_per_month").value == pytest.approx(40)
     assert f.fact("net_per_month").value == pytest.approx(40 * 600 - 8000)
     assert np.isfinite(f.fact("ci_low").value)
+
+
+def test_the_roll_out_step_names_whom_the_test_called(sample_lift_drivers):
+    """A test that called every kind of customer does not tell marketing to roll out 'to the model's
+    list'; one that split the model's picks does."""
+    from storytelling.report import ab_readout_for
+
+    lift, _ = sample_lift_drivers
+    r = read_test(20_000, 3000, 20_000, 2000)
+    everyone, picks = ab_readout_for(lift, r, "everyone"), ab_readout_for(lift, r, "picks")
+    assert picks.next_steps[0].startswith("Roll the campaign out to the model's list")
+    assert everyone.next_steps[0].startswith("Roll the campaign out to every customer, as tested")

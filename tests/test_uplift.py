@@ -64,6 +64,30 @@ def test_the_uplift_list_keeps_more_where_the_truth_says_it_should():
     groups = {g.label: g for g in r.responders[0][1]}
     assert groups["fixable"].kept > groups["other"].kept > groups["reminded"].kept
     assert groups["reminded"].high < 0
+    from storytelling.uplift_findings import effect_bands_finding, next_test_line, uplift_finding
+
+    nxt = next_test_line(r, customers_per_week=None)
+    assert "call the 10% a call is expected to help most; in another, the 10% riskiest" in nxt
+    text = " ".join(uplift_finding(r, names={}, value_per_kept=600, cost=32_000, currency="$",
+                                   next_test=nxt).bullets)
+    assert f"Leave out the {r.harmed_share:.0%} of today's customers a call is expected to help least (about " \
+           f"{r.harmed_share * 40_000:,.0f})" in text and "as a group they do" in text
+    bands = effect_bands_finding(r)
+    assert bands.bullets[0].startswith("The 20% a call is expected to help most:")
+    assert not any("does not bear out" in b for b in bands.bullets)  # the truth's order is recovered
+
+
+def test_a_ranking_the_test_does_not_bear_out_is_said():
+    from types import SimpleNamespace
+
+    from storytelling.uplift_findings import order_line
+
+    names = U.band_names(3, *U.EFFECT_BANDS)
+    bands = [U.Effect(n, 1000, 500, k, k - 0.01, k + 0.01) for n, k in zip(names, (0.008, 0.01, 0.013))]
+    line = order_line(SimpleNamespace(effect_bands=bands))
+    assert line.startswith("The test does not bear out the ranking: the 33% a call is expected to help least kept 1.3")
+    bands[0].kept = 0.02
+    assert order_line(SimpleNamespace(effect_bands=bands)) is None
 
 
 def test_when_the_call_keeps_everyone_alike_it_says_the_lists_are_alike():
@@ -164,6 +188,32 @@ def test_a_column_s_groups_in_words():
     g = U.column_groups(s)
     assert g.iloc[-1] == "not given" and g.iloc[0].startswith("under") and g.iloc[-2].endswith("or more")
     assert set(U.column_groups(pd.Series(["Yes", "No", "Yes"]))) == {"yes", "no"}
+
+
+def test_a_small_whole_number_keeps_each_value_and_a_number_can_be_cut_finer():
+    """Support calls 0-5: each value is its own group, so the few customers with 5 calls are not
+    merged into 'under 2' / '2 or more'; fifths of a number (at least one value per range)."""
+    calls = pd.Series([0] * 50 + [1] * 30 + [2] * 10 + [5] * 3)
+    assert sorted(set(U.column_groups(calls))) == ["0", "1", "2", "5"]
+    days = pd.Series(np.arange(1000, dtype=float))
+    g = U.column_groups(days, 5)
+    assert g.nunique() == 5 and g.iloc[0] == "under 200" and g.iloc[-1] == "800 or more"
+    assert (g.value_counts() == 200).all() and g.iloc[250] == "200 to under 400"
+
+
+def test_a_group_the_call_harms_only_below_the_first_third_is_found():
+    """Harm confined to the lowest fifth of a number (contract ends within weeks) is diluted in
+    thirds; the finer cut names it."""
+    rng = np.random.default_rng(3)
+    n = 20_000
+    days = rng.uniform(0, 500, n)
+    called = rng.random(n) < 0.5
+    p = 0.2 - np.where(called, np.where(days < 100, -0.08, 0.03), 0)
+    left = (rng.random(n) < p).astype(int)
+    found = U.responders(pd.DataFrame({"days": days}), left, called)
+    assert found and found[0][0] == "days"
+    worst = found[0][1][-1]
+    assert worst.label.startswith("under ") and float(worst.label[6:]) < 110 and worst.high < 0
 
 
 def test_the_samples_campaign_test_is_joined_scored_as_of_its_start_and_recovered():
