@@ -56,7 +56,7 @@ def as_list_readout(test: Finding, uplift: Finding) -> Finding:
     customers on the list kept in it (not the whole test's average) prices the list."""
     f = dict(test.facts)
     for mine, theirs in (("priced_for", "list_contacts"), ("kept_per_month", "list_kept"), ("net_per_month", "list_net"), ("net_low", "list_net_low"),
-                         ("net_high", "list_net_high"), ("worked", "list_worked")):
+                         ("net_high", "list_net_high"), ("worked", "list_worked"), ("list_per_100", "list_per_100")):
         f[mine] = uplift.fact(theirs)
     if f["net_high"].value < 0:  # a loss at either end of the range: said as such, not as 'cannot tell'
         harm = uplift.fact("list_kept").value < 0
@@ -101,14 +101,15 @@ CAPTIONS = {"contacts": "customers on the list{per}", "net": "net value{per}", "
             "kept_per_month": "kept{per}, as tested", "net_per_month": "net value{per}, as tested",
             "control_rate": "left without the campaign", "test_rate": "left with it", "total": "customers in the test",
             "decision_date": "decision by", "cost": "campaign costs{per}", "best_contacts": "customers on the best list",
-            "best_net": "the best list's net value{per}", "net_range": "net value{per} at the effect measured so far"}
+            "best_net": "the best list's net value{per}", "net_range": "net value{per} at the effect measured so far",
+            "list_per_100": "kept per 100 called, on customers like the list's"}
 
 
 def _figure_keys(d: Finding) -> list[str]:
     """The decision's key figures: a test's own once it ran (never the replay's it replaces)."""
     if "control_rate" in d.facts:
-        return (["control_rate", "test_rate", "kept_per_month", "net_per_month"] if d.fact("worked").value else
-                ["control_rate", "test_rate", "net_range"])
+        rates = ["list_per_100"] if "list_per_100" in d.facts else ["control_rate", "test_rate"]  # the list's own
+        return rates + (["kept_per_month", "net_per_month"] if d.fact("worked").value else ["net_range"])
     if "best_contacts" in d.facts:
         return ["contacts", "net", "best_contacts", "best_net"]
     if d.fact("net").value <= 0:
@@ -226,7 +227,7 @@ def _range_line(test: Finding, per: str) -> str:
 
 def _after_test(lift: Finding, test: Finding, dated: bool) -> Finding:
     """Once a test has run, its readout replaces the replay's estimate, and says so."""
-    f = {k: test.fact(k) for k in ("control_rate", "test_rate", "worked")}
+    f = {k: test.facts[k] for k in ("control_rate", "test_rate", "worked", "list_per_100") if k in test.facts}
     replay = {k: lift.fact(k) for k in ("contacts", "net")}
     f.update(replay)
     per = " a month" if dated else ""
@@ -246,8 +247,10 @@ def _after_test(lift: Finding, test: Finding, dated: bool) -> Finding:
         bullets = [test.next_steps[0]]
         if priced and not test.fact("worked").value:
             bullets.append(_range_line(test, per))
+    mine = (f"; on customers like the list's, the call kept {T['list_per_100']}" if "list_per_100" in f else "")
     return Finding(
         key="decision", title=title,
         headline=f"The campaign test, not the replay, decides: churn was {T['control_rate']} without the campaign and "
-                 f"{T['test_rate']} with it. The replay's {T['net']}{per} rested on the assumed share the offer keeps.",
+                 f"{T['test_rate']} with it{mine}. The replay's {T['net']}{per} rested on the assumed share the offer "
+                 "keeps.",
         bullets=bullets, facts=f)

@@ -153,7 +153,8 @@ def _list_facts(e: Effect, k: int, value_per_kept: float, cost: float, currency:
             "list_net": Fact("list_net", net, currency, fmt_money(net, currency)),
             "list_net_low": Fact("list_net_low", lo, currency, lo_t),
             "list_net_high": Fact("list_net_high", hi, currency, hi_t),
-            "list_worked": Fact("list_worked", e.low > 0, "", "yes" if e.low > 0 else "no")}
+            "list_worked": Fact("list_worked", e.low > 0, "", "yes" if e.low > 0 else "no"),
+            "list_per_100": Fact("list_per_100", e.kept * 100, "customers", per_100(e))}
 
 
 def _title(r: UpliftResult) -> str:

@@ -133,13 +133,18 @@ def test_a_list_the_test_shows_loses_is_said_to_lose(sample_lift_drivers):
              "list_net": Fact("list_net", kept * 800 - 8000, "$", "x"),
              "list_net_low": Fact("list_net_low", low, "$", f"{low:.0f}"),
              "list_net_high": Fact("list_net_high", high, "$", f"{high:.0f}"),
-             "list_worked": Fact("list_worked", worked, "", "")}
+             "list_worked": Fact("list_worked", worked, "", ""),
+             "list_per_100": Fact("list_per_100", kept / 10, "customers", f"{kept / 10:.1f} per 100 called")}
         return Finding(key="uplift", title="t", headline="h", facts=f, next_steps=["u"])
 
     harmed = build_story(lift, findings=[*build_story(lift, ab=test).findings[1:], uplift(-130, -160000, -50000, False)])
     d = harmed.findings[0]
     assert d.title.endswith("because on customers like the list's, the test shows calls make more of them leave")
     assert "a loss at either end" in d.bullets[1] and harmed.next_steps[0].startswith("Do not call the model's list")
+    # the decision speaks of the list's own customers, not only of the whole test's churn
+    assert "on customers like the list's, the call kept -13.0 per 100 called" in d.headline
+    assert [caption for _, caption in d.plot().figures] == ["kept per 100 called, on customers like the list's",
+                                                            "net value a month at the effect measured so far"]
     costly = build_story(lift, findings=[*build_story(lift, ab=test).findings[1:], uplift(5, -9000, -1000, True)])
     assert costly.findings[0].title.endswith("the test shows the calls cost more than they keep")
     unclear = build_story(lift, findings=[*build_story(lift, ab=test).findings[1:], uplift(26, -9000, 35000, False)])
