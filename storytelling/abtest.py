@@ -431,6 +431,43 @@ def plan_finding(design: Design, other: Design | None = None) -> Finding:
     )
 
 
+#: A permanent holdout is sized so that over this many lists its outcomes measure the list's hit rate ...
+HOLDOUT_LISTS = 3
+#: ... within this share of its value (90% confidence).
+HOLDOUT_PRECISION = 0.25
+
+
+def holdout_size(hit_rate: float, contacts: int, *, lists: int = HOLDOUT_LISTS, precision: float = HOLDOUT_PRECISION,
+                 confidence: float = 0.9) -> int:
+    """Customers of each list to leave uncalled at random so that, over ``lists`` lists, their outcomes
+    measure the list's hit rate within ``precision`` of its value: n = z² (1 − p) / (precision² p)
+    (normal approximation), spread over the lists; at most half the list."""
+    from statistics import NormalDist
+
+    if not 0 < hit_rate < 1 or contacts < 2:
+        return 0
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    n = z * z * (1 - hit_rate) / (precision ** 2 * hit_rate)
+    return int(min(contacts // 2, math.ceil(n / lists)))
+
+
+def holdout_bullet(f: dict[str, Fact], *, hit_rate: float, contacts: int, save_rate: float, value_per_kept: float,
+                   currency: str, dated: bool) -> str | None:
+    """The permanent holdout the feedback loop needs, in words (adds its figures to ``f``)."""
+    n = holdout_size(hit_rate, contacts)
+    if n == 0:
+        return None
+    forgone = n * hit_rate * save_rate
+    f["holdout"] = Fact("holdout", n, "customers", fmt_count(n, people=False))
+    f["holdout_cost"] = Fact("holdout_cost", forgone * value_per_kept, currency, fmt_money(forgone * value_per_kept, currency))
+    every, span = ("every month", f"over {HOLDOUT_LISTS} months") if dated else ("each time", f"over {HOLDOUT_LISTS} lists")
+    return (f"Once the list is called, keep a permanent comparison group: leave {f['holdout'].text} of its "
+            f"{fmt_count(contacts, people=False)} customers ({fmt_pct(n / contacts)}) uncalled, chosen at random, {every}. A call "
+            f"changes who leaves, so without them the model can no longer be checked or retrained fairly; {span} "
+            f"their outcomes show the list's hit rate (about {fmt_pct(hit_rate)}) within a quarter of its value. "
+            f"It gives up about {fmt_count(forgone)} kept customers ({f['holdout_cost'].text}) {every}.")
+
+
 def _power_plot(by_n: pd.DataFrame, planned: int, T: dict[str, str]):
     """The chance the test shows the effect against the customers per group, as data."""
     return plots.Plot(

@@ -192,6 +192,7 @@ class BacktestResult:
     policy: str
     leaky_features: dict[str, float]
     level: float = 0.9
+    set_aside: str | None = None  # said when customers marketing called were left out (see storytelling.feedback)
 
 
 def summarise_backtest(scores: BacktestScores, assumptions: Assumptions, *, policy: str = "capacity",
@@ -352,7 +353,7 @@ def drift_months(result: BacktestResult) -> list[tuple[pd.Timestamp, float, floa
 def backtest_caveats(result: BacktestResult) -> list[str]:
     """The sceptic's checks, in plain words (always ends with the A/B test caveat)."""
     p = result.periods
-    cav = []
+    cav = [result.set_aside] if result.set_aside else []
     few = p[p["reached"] < FEW_LEAVERS]
     if len(few):
         months = ", ".join(fmt_date(c) for c in few["cutoff"])

@@ -80,6 +80,7 @@ class StoryConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     analyses: dict[str, dict[str, Any]] = field(default_factory=dict)  # [analyses.<key>]: an analysis's own options
     history: str | None = None  # [history] folder: where builds record their figures (None: story_history; "": none)
+    contacted: str | None = None  # [feedback] contacted: the column marking customers marketing called
 
     @property
     def ab_ratio(self) -> float:
@@ -218,6 +219,7 @@ def parse_config(text: str, *, base: Path | None = None, trusted: bool = False, 
     _ab_section(cfg, _table(doc, "ab"), path)
     cfg.model = model_config(doc, base=base, trusted=trusted)
     cfg.analyses = _analyses_section(_table(doc, "analyses"))
+    cfg.contacted = _str(_table(doc, "feedback"), "feedback", "contacted")
     if trusted:  # a folder to write into: only a config from the server's own disk may name it
         cfg.history = path(_str(_table(doc, "history"), "history", "folder"))
     return cfg
@@ -384,6 +386,7 @@ def to_toml(cfg: StoryConfig) -> str:
                            "power": cfg.ab_power, "sided": cfg.ab_sided, "counts": cfg.ab_counts})
     out += _section("model", {"path": cfg.model.path})
     out += _section("history", {"folder": cfg.history})
+    out += _section("feedback", {"contacted": cfg.contacted})
     for key, opts in cfg.analyses.items():
         out += _section(f"analyses.{_key(key)}", opts)
     return "\n".join(out).rstrip() + "\n"

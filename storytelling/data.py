@@ -570,6 +570,8 @@ class CustomerData:
     #: Sensitive columns in ``frame`` (name -> kind, see :mod:`storytelling.sensitive`), in the model
     #: only when ``roles.use_sensitive``.
     sensitive: dict[str, str] = field(default_factory=dict)
+    #: Customers marketing called, whose outcomes are set aside (see :mod:`storytelling.feedback`).
+    set_aside: Any = None
 
     @property
     def described(self) -> list[str]:

@@ -175,7 +175,12 @@ def train_baseline(data: CustomerData, train_rows: pd.DataFrame, *, seed: int = 
 
 def evaluate(data: CustomerData, *, horizon_days: int = 30, seed: int = 0) -> Evaluation:
     """Score the latest labelled snapshot, time-aware (see module docstring)."""
-    return _with_value(data, _evaluate(data, horizon_days=horizon_days, seed=seed))
+    ev = _with_value(data, _evaluate(data, horizon_days=horizon_days, seed=seed))
+    if data.set_aside is not None:
+        from storytelling.feedback import evaluation_note
+
+        ev.notes += [n for n in [evaluation_note(data.set_aside, ev.as_of)] if n]
+    return ev
 
 
 def _with_value(data: CustomerData, ev: Evaluation) -> Evaluation:

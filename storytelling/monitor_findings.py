@@ -63,6 +63,10 @@ def edge_line(e: EdgeTrend) -> str | None:
             "the model is losing its edge.")
 
 
+FIRST = "This is the first update recorded for this data: from the next one, it also says whether this month's " \
+        "forecast came true."
+
+
 def changes_finding(ch: Changes) -> Finding:
     """The note's opening: 2-4 bullets of what changed (nothing named when nothing did)."""
     month = fmt_date(ch.shift_month)
@@ -89,9 +93,7 @@ def changes_finding(ch: Changes) -> Finding:
         f.update(_check_facts(ch.check))
     return Finding(
         key="changes", title=title, headline=lines[0], bullets=lines[1:4],
-        caveats=list(ch.problems) + ([] if ch.last else ["This is the first update recorded for this data: from the "
-                                                         "next one, it also says whether this month's forecast came "
-                                                         "true."]),
+        caveats=list(ch.problems) + ([ch.set_aside] if ch.set_aside else []) + ([] if ch.last else [FIRST]),
         next_steps=[RETRAIN] if retrain else [], facts=f,
         chart=(lambda: charts.calibration_chart(ch.check.calibration)) if ch.check else
         (lambda: charts.figure_card(_churn_figures(ch.churn))) if ch.churn else None,

@@ -88,9 +88,17 @@ class FileSource:
 
     @classmethod
     def read(cls, raw: pd.DataFrame, roles: Roles | None = None, *, name: str = "", path: str | None = None,
-             sample: bool = False, today: pd.Timestamp | None = None) -> FileSource:
-        return cls(name=name, raw=raw, data=prepare(raw, roles if roles is not None else infer_roles(raw),
-                                                    today=today), path=path, sample=sample)
+             sample: bool = False, today: pd.Timestamp | None = None, contacted: str | None = None) -> FileSource:
+        """``contacted``: the column marking customers marketing called (their outcomes are set aside)."""
+        from storytelling import feedback
+
+        roles = roles if roles is not None else infer_roles(raw)
+        if contacted:
+            roles = feedback.without_contacted(roles, contacted)
+        data = prepare(raw, roles, today=today)
+        if contacted:
+            data = feedback.set_aside(data, raw, contacted)
+        return cls(name=name, raw=raw, data=data, path=path, sample=sample)
 
     @property
     def roles(self) -> Roles:
@@ -234,10 +242,15 @@ def _sample_campaign() -> tuple[int, int, int, int]:
 
 def open_source(*, path: str | None = None, sheet: str | None = None, sql: str | None = None,
                 table: str | None = None, query: str | None = None, query_seconds: float | None = None,
-                roles: dict | None = None, name: str | None = None) -> Source:
+                roles: dict | None = None, name: str | None = None, contacted: str | None = None) -> Source:
     """The source ``story.toml`` names: a warehouse (``sql`` with a table or query), a file
-    (``path``), or the sample."""
+    (``path``), or the sample; ``contacted``: the column marking customers marketing called."""
     given = Roles.from_dict(roles) if roles else None
+    if sql and contacted:
+        from storytelling.errors import DataError
+
+        raise DataError("[feedback] contacted works on a file for now, not on a warehouse table: export the months "
+                        "with the contacted column to a file, or leave [feedback] out.")
     if sql:
         from storytelling.warehouse import SqlSource, resolve_url
 
@@ -252,4 +265,4 @@ def open_source(*, path: str | None = None, sheet: str | None = None, sql: str |
     from pathlib import Path
 
     return FileSource.read(raw, given, name=name or (Path(path).name if path else SAMPLE_NAME), path=path,
-                           sample=not path)
+                           sample=not path, contacted=contacted)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storytelling.abtest import plan_finding, plan_test
+from storytelling.abtest import holdout_bullet, plan_finding, plan_test
 from storytelling.errors import DataError
 from storytelling.registry import Analysis, LeftOut, Run, register
 
@@ -71,9 +71,22 @@ def _compute(run: Run, o: dict):
     return d, options["everyone" if o["design"] == "picks" else "picks"]
 
 
+def _findings(result, lift) -> list:
+    """The plan, and the permanent comparison group that keeps measuring the model once the list is called."""
+    f = plan_finding(*result)
+    m = lift.model
+    line = holdout_bullet(f.facts, hit_rate=lift.point.hit_rate, contacts=lift.contacts,
+                          save_rate=lift.assumptions.save_rate, currency=lift.currency,
+                          value_per_kept=m.value / m.saved if m.saved > 0 else lift.assumptions.value_per_saved,
+                          dated=lift.curves.evaluation.period.dated)
+    if line:
+        f.bullets.append(line)
+    return [f]
+
+
 ANALYSIS = register(Analysis(
     key="ab_plan", name="A/B test plan", order=40, page="app_pages/ab_test.py",
-    compute=_compute, findings=lambda result, lift: [plan_finding(*result)], options=_options,
+    compute=_compute, findings=_findings, options=_options,
     invite="Plan the A/B test that confirms the figures on the A/B test page",
     summary=lambda result: f"{result[0].plan.total:,} customers",
 ))

@@ -32,8 +32,18 @@ def _compute(run: Run, o: dict):
     if isinstance(scores, Exception):
         raise scores
     a, uses_value = run.lift.assumptions, run.lift.curves.uses_value
-    return run.memo(("backtest", *steps, repr(a), o["policy"], o["threshold"], uses_value), lambda: summarise_backtest(
-        scores, a, policy=o["policy"], threshold=o["threshold"], use_value=uses_value))
+    return run.memo(("backtest", *steps, repr(a), o["policy"], o["threshold"], uses_value), lambda: _said(run, cutoffs, (
+        summarise_backtest(scores, a, policy=o["policy"], threshold=o["threshold"], use_value=uses_value))))
+
+
+def _said(run: Run, cutoffs: list, result):
+    """The result, saying so when customers marketing called were left out of its months."""
+    from dataclasses import replace
+
+    from storytelling.feedback import backtest_note
+
+    aside = run.source.data.set_aside
+    return result if aside is None else replace(result, set_aside=backtest_note(aside, cutoffs))
 
 
 def _scores(run: Run, cutoffs: list, o: dict):

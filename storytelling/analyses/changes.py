@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from storytelling.feedback import monitoring_note
 from storytelling.history import DEFAULT_FOLDER, History, folder_for, read_history, run_record, write_run
 from storytelling.monitor import Changes, check_forecast, churn_change, edge_trend, mix_shift, score_shift
 from storytelling.monitor_findings import changes_finding
@@ -36,7 +37,8 @@ def _compute(run: Run, o: dict) -> Changes:
     moved = run.memo(("changes in the data", str(ev.as_of), str(ev.train_end)), lambda: _moved(run))
     return Changes(record=record, forecast=forecast, last=earlier[-1] if earlier else None, check=check, **moved,
                    edge=edge_trend(earlier + [record]), problems=list(history.problems),
-                   names={c: run.glossary.name(c) for c in data.features})
+                   names={c: run.glossary.name(c) for c in data.features},
+                   set_aside=monitoring_note(data.set_aside, ev.as_of) if data.set_aside is not None else None)
 
 
 def _moved(run: Run) -> dict:

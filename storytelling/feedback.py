@@ -1,0 +1,106 @@
+"""The feedback loop: customers marketing already called are not a fair test of the model.
+
+Once the model's list is called, those customers no longer leave as they would have: their
+outcome neither measures the model (it would look as if the riskiest stay) nor is something to
+learn from (retraining on it teaches the model that risky customers stay). When ``story.toml``
+names the column marking who was contacted (``[feedback] contacted``), their outcomes are set
+aside before anything is trained or measured: the evaluation, the backtest and the history then
+speak of the customers marketing did not call, and say so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from storytelling.errors import DataError
+from storytelling.story import fmt_count, fmt_date
+from storytelling.values import binary_values
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """Whose outcomes were set aside: the column, and how many labelled rows per snapshot (``None``
+    for a file without dates)."""
+
+    column: str
+    by_month: dict  # pd.Timestamp | None -> rows
+
+    @property
+    def rows(self) -> int:
+        return int(sum(self.by_month.values()))
+
+    def in_month(self, month: pd.Timestamp | None) -> int:
+        return int(self.by_month.get(month, 0) if month is not None else self.rows)
+
+
+def without_contacted(roles, column: str):
+    """``roles`` with the contacted column kept out of the model's features (being called says who
+    was risky last month: a feature that would teach the model its own list)."""
+    if column in roles.single().values():
+        raise DataError(f"'{column}' is named as who was contacted ([feedback] contacted) and also plays another "
+                        "part in the table; name a column that only marks the customers called.")
+    return replace(roles, features=[c for c in roles.features if c != column],
+                   sensitive=None if roles.sensitive is None else [c for c in roles.sensitive if c != column])
+
+
+def contacted_flags(raw: pd.DataFrame, column: str) -> np.ndarray:
+    """The column as yes/no per row (blank: not called)."""
+    if column not in raw.columns:
+        raise DataError(f"[feedback] contacted names '{column}', which is not a column of the table. Name the "
+                        "column that marks the customers marketing called (yes/no or 1/0).")
+    flags = binary_values(raw[column])
+    if flags is None:
+        raise DataError(f"'{column}' ([feedback] contacted) must say yes/no or 1/0 for each customer: whether "
+                        "marketing called them in that month.")
+    return flags.fillna(0).to_numpy(bool)
+
+
+def set_aside(data, raw: pd.DataFrame, column: str):
+    """``data`` (prepared from ``raw``, row for row) with the called customers' outcomes set aside
+    (unknown): nothing is trained on them or measured on them."""
+    called = contacted_flags(raw, column)
+    if len(called) != len(data.frame):
+        raise DataError("The contacted column could not be lined up with the customers.")
+    frame = data.frame.copy()
+    gone = called & frame["churned"].notna().to_numpy()
+    months = frame.loc[gone, "snapshot_date"] if "snapshot_date" in frame else pd.Series([None] * int(gone.sum()))
+    by_month = {(None if pd.isna(k) else pd.Timestamp(k)): int(v) for k, v in months.value_counts(dropna=False).items()}
+    frame.loc[gone, "churned"] = np.nan
+    aside = SetAside(column, by_month)
+    notes = [*data.notes, f"{fmt_count(aside.rows, people=False)} rows of customers marketing called ('{column}') "
+                          "are left out of what the model learns from and is measured on."]
+    return replace(data, frame=frame, notes=notes, set_aside=aside)
+
+
+def evaluation_note(aside: SetAside, month: pd.Timestamp | None) -> str | None:
+    """The sentence the population finding carries when the evaluated month had called customers."""
+    n = aside.in_month(month)
+    if n == 0:
+        return None
+    when = f" in {fmt_date(month)}" if month is not None else ""
+    return (f"Not counted: the {fmt_count(n, people=False)} customers marketing called{when} ('{aside.column}'). A call changes "
+            "whether they leave, so their outcome neither measures the model nor teaches it. If they were the "
+            "riskiest, the figures here understate what the model finds; a small part of the list left uncalled at "
+            "random each month measures it fairly (the A/B test plan sizes it).")
+
+
+def backtest_note(aside: SetAside, months: list) -> str | None:
+    n = sum(aside.in_month(pd.Timestamp(m)) for m in months)
+    if n == 0:
+        return None
+    return (f"The {fmt_count(n, people=False)} customers marketing called in these months ('{aside.column}') are left out of "
+            "every month, both from what the model learns and from what it is measured on: a call changed whether "
+            "they left.")
+
+
+def monitoring_note(aside: SetAside, month: pd.Timestamp | None) -> str | None:
+    """What the 'since the last update' comparisons leave out."""
+    n = aside.in_month(month)
+    if n == 0:
+        return None
+    return (f"Churn, forecasts and the list's hit rate here leave out the customers marketing called "
+            f"({fmt_count(n, people=False)} in {fmt_date(month)}): a call changed whether they left. The list's hit "
+            "rate is measured on those of it left uncalled.")
