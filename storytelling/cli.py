@@ -35,7 +35,7 @@ def build_story_from_config(cfg: StoryConfig, *, data_path: str | None = None, l
     source = open_source(path=data_path or cfg.data_path, sheet=cfg.data_sheet,
                          sql=None if data_path else cfg.data_sql, table=cfg.data_table, query=cfg.data_query,
                          query_seconds=cfg.query_seconds, roles=cfg.roles, name=cfg.data_name or None,
-                         contacted=cfg.contacted)
+                         contacted=cfg.contacted, contacted_file=cfg.contacted_file)
     ev = source.evaluate()
     curves = source.curves(ev, use_value=cfg.value_months is not None)
     if (whole := source.describe()) is not None:

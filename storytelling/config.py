@@ -81,6 +81,7 @@ class StoryConfig:
     analyses: dict[str, dict[str, Any]] = field(default_factory=dict)  # [analyses.<key>]: an analysis's own options
     history: str | None = None  # [history] folder: where builds record their figures (None: story_history; "": none)
     contacted: str | None = None  # [feedback] contacted: the column marking customers marketing called
+    contacted_file: str | None = None  # [feedback] contacted_file: or a file of them (customer id, date called)
 
     @property
     def ab_ratio(self) -> float:
@@ -219,7 +220,11 @@ def parse_config(text: str, *, base: Path | None = None, trusted: bool = False, 
     _ab_section(cfg, _table(doc, "ab"), path)
     cfg.model = model_config(doc, base=base, trusted=trusted)
     cfg.analyses = _analyses_section(_table(doc, "analyses"))
-    cfg.contacted = _str(_table(doc, "feedback"), "feedback", "contacted")
+    feedback = _table(doc, "feedback")
+    cfg.contacted = _str(feedback, "feedback", "contacted")
+    cfg.contacted_file = path(_str(feedback, "feedback", "contacted_file"))
+    if cfg.contacted and cfg.contacted_file:
+        raise DataError("[feedback] names both a contacted column and a contacted_file; keep one.")
     if trusted:  # a folder to write into: only a config from the server's own disk may name it
         cfg.history = path(_str(_table(doc, "history"), "history", "folder"))
     return cfg
@@ -386,7 +391,7 @@ def to_toml(cfg: StoryConfig) -> str:
                            "power": cfg.ab_power, "sided": cfg.ab_sided, "counts": cfg.ab_counts})
     out += _section("model", {"path": cfg.model.path})
     out += _section("history", {"folder": cfg.history})
-    out += _section("feedback", {"contacted": cfg.contacted})
+    out += _section("feedback", {"contacted": cfg.contacted, "contacted_file": cfg.contacted_file})
     for key, opts in cfg.analyses.items():
         out += _section(f"analyses.{_key(key)}", opts)
     return "\n".join(out).rstrip() + "\n"

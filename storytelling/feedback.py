@@ -22,10 +22,10 @@ from storytelling.values import binary_values
 
 @dataclass(frozen=True)
 class SetAside:
-    """Whose outcomes were set aside: the column, and how many labelled rows per snapshot (``None``
+    """Whose outcomes were set aside: where they were named, and how many labelled rows per snapshot (``None``
     for a file without dates)."""
 
-    column: str
+    source: str  # where they were named, in words: "'called_last_month'" or "the file called.csv"
     by_month: dict  # pd.Timestamp | None -> rows
 
     @property
@@ -58,19 +58,44 @@ def contacted_flags(raw: pd.DataFrame, column: str) -> np.ndarray:
     return flags.fillna(0).to_numpy(bool)
 
 
-def set_aside(data, raw: pd.DataFrame, column: str):
-    """``data`` (prepared from ``raw``, row for row) with the called customers' outcomes set aside
-    (unknown): nothing is trained on them or measured on them."""
-    called = contacted_flags(raw, column)
+def listed_flags(raw: pd.DataFrame, roles, listed: pd.DataFrame) -> np.ndarray:
+    """Which rows of ``raw`` a file of called customers names: by customer id, and by month when the
+    table has dates (the file then needs a date column: when each customer was called)."""
+    from storytelling.uplift import DATE_NAMES, ID_NAMES
+    from storytelling.values import normalise_name
+
+    names = {normalise_name(c): c for c in listed.columns}
+    find = lambda wanted, mine: names.get(normalise_name(mine)) if mine and normalise_name(mine) in names else \
+        next((names[k] for k in wanted if k in names), None)  # noqa: E731
+    fid, fdate = find(ID_NAMES, roles.id), find(DATE_NAMES, roles.date)
+    if fid is None or roles.id is None:
+        raise DataError("The file of called customers ([feedback] contacted_file) needs a customer id column that "
+                        "the customer table also has.")
+    ids = raw[roles.id].astype("string").str.strip()
+    called = listed[fid].astype("string").str.strip()
+    if roles.date is None:
+        return ids.isin(set(called.dropna())).to_numpy()
+    if fdate is None:
+        raise DataError("The customer table has months, so the file of called customers ([feedback] contacted_file) "
+                        "needs a date column saying when each customer was called.")
+    month = lambda s: pd.to_datetime(s, errors="coerce").dt.to_period("M").astype("string")  # noqa: E731
+    pairs = set(zip(called, month(listed[fdate])))
+    return np.fromiter((p in pairs for p in zip(ids, month(raw[roles.date]))), bool, len(raw))
+
+
+def set_aside(data, called: np.ndarray, named: str):
+    """``data`` (prepared row for row from the table ``called`` marks) with the called customers'
+    outcomes set aside (unknown): nothing is trained on them or measured on them; ``named``: where
+    the story says they came from."""
     if len(called) != len(data.frame):
-        raise DataError("The contacted column could not be lined up with the customers.")
+        raise DataError("The contacted customers could not be lined up with the customer table.")
     frame = data.frame.copy()
     gone = called & frame["churned"].notna().to_numpy()
     months = frame.loc[gone, "snapshot_date"] if "snapshot_date" in frame else pd.Series([None] * int(gone.sum()))
     by_month = {(None if pd.isna(k) else pd.Timestamp(k)): int(v) for k, v in months.value_counts(dropna=False).items()}
     frame.loc[gone, "churned"] = np.nan
-    aside = SetAside(column, by_month)
-    notes = [*data.notes, f"{fmt_count(aside.rows, people=False)} rows of customers marketing called ('{column}') "
+    aside = SetAside(named, by_month)
+    notes = [*data.notes, f"{fmt_count(aside.rows, people=False)} rows of customers marketing called ({named}) "
                           "are left out of what the model learns from and is measured on."]
     return replace(data, frame=frame, notes=notes, set_aside=aside)
 
@@ -81,7 +106,7 @@ def evaluation_note(aside: SetAside, month: pd.Timestamp | None) -> str | None:
     if n == 0:
         return None
     when = f" in {fmt_date(month)}" if month is not None else ""
-    return (f"Not counted: the {fmt_count(n, people=False)} customers marketing called{when} ('{aside.column}'). A call changes "
+    return (f"Not counted: the {fmt_count(n, people=False)} customers marketing called{when} ({aside.source}). A call changes "
             "whether they leave, so their outcome neither measures the model nor teaches it. If they were the "
             "riskiest, the figures here understate what the model finds; a small part of the list left uncalled at "
             "random each month measures it fairly (the A/B test plan sizes it).")
@@ -91,7 +116,7 @@ def backtest_note(aside: SetAside, months: list) -> str | None:
     n = sum(aside.in_month(pd.Timestamp(m)) for m in months)
     if n == 0:
         return None
-    return (f"The {fmt_count(n, people=False)} customers marketing called in these months ('{aside.column}') are left out of "
+    return (f"The {fmt_count(n, people=False)} customers marketing called in these months ({aside.source}) are left out of "
             "every month, both from what the model learns and from what it is measured on: a call changed whether "
             "they left.")
 

@@ -88,8 +88,10 @@ class FileSource:
 
     @classmethod
     def read(cls, raw: pd.DataFrame, roles: Roles | None = None, *, name: str = "", path: str | None = None,
-             sample: bool = False, today: pd.Timestamp | None = None, contacted: str | None = None) -> FileSource:
-        """``contacted``: the column marking customers marketing called (their outcomes are set aside)."""
+             sample: bool = False, today: pd.Timestamp | None = None, contacted: str | None = None,
+             called: tuple[str, pd.DataFrame] | None = None) -> FileSource:
+        """``contacted``: the column marking customers marketing called; ``called``: or a file naming
+        them (its name, its rows). Their outcomes are set aside (see :mod:`storytelling.feedback`)."""
         from storytelling import feedback
 
         roles = roles if roles is not None else infer_roles(raw)
@@ -97,7 +99,9 @@ class FileSource:
             roles = feedback.without_contacted(roles, contacted)
         data = prepare(raw, roles, today=today)
         if contacted:
-            data = feedback.set_aside(data, raw, contacted)
+            data = feedback.set_aside(data, feedback.contacted_flags(raw, contacted), f"'{contacted}'")
+        elif called is not None:
+            data = feedback.set_aside(data, feedback.listed_flags(raw, data.roles, called[1]), f"the file {called[0]}")
         return cls(name=name, raw=raw, data=data, path=path, sample=sample)
 
     @property
@@ -242,11 +246,13 @@ def _sample_campaign() -> tuple[int, int, int, int]:
 
 def open_source(*, path: str | None = None, sheet: str | None = None, sql: str | None = None,
                 table: str | None = None, query: str | None = None, query_seconds: float | None = None,
-                roles: dict | None = None, name: str | None = None, contacted: str | None = None) -> Source:
+                roles: dict | None = None, name: str | None = None, contacted: str | None = None,
+                contacted_file: str | None = None) -> Source:
     """The source ``story.toml`` names: a warehouse (``sql`` with a table or query), a file
-    (``path``), or the sample; ``contacted``: the column marking customers marketing called."""
+    (``path``), or the sample; ``contacted`` (a column) or ``contacted_file``: the customers
+    marketing called."""
     given = Roles.from_dict(roles) if roles else None
-    if sql and contacted:
+    if sql and (contacted or contacted_file):
         from storytelling.errors import DataError
 
         raise DataError("[feedback] contacted works on a file for now, not on a warehouse table: export the months "
@@ -264,5 +270,6 @@ def open_source(*, path: str | None = None, sheet: str | None = None, sql: str |
     raw = load_table(path, sheet=sheet) if path else load_sample()
     from pathlib import Path
 
+    called = (Path(contacted_file).name, load_table(contacted_file)) if contacted_file and not contacted else None
     return FileSource.read(raw, given, name=name or (Path(path).name if path else SAMPLE_NAME), path=path,
-                           sample=not path, contacted=contacted)
+                           sample=not path, contacted=contacted, called=called)

@@ -104,3 +104,22 @@ def test_the_permanent_comparison_group_measures_the_hit_rate_as_promised():
         assert 0.87 <= within <= 0.95, (p, k, within)
     assert holdout_size(0.001, 100) == 50  # never more than half the list
     assert holdout_size(0.0, 100) == 0
+
+
+def test_a_file_of_called_customers_sets_aside_the_same_rows_as_the_column(called_panel, tmp_path):
+    """The same campaign named by a file (customer id, date called) sets aside exactly the rows the
+    column does; a dated table needs the date in the file."""
+    from storytelling.source import open_source
+
+    data_path, listed_path = tmp_path / "panel.csv", tmp_path / "called.csv"
+    called_panel.drop(columns="called_by_marketing").to_csv(data_path, index=False)
+    listed = called_panel.loc[called_panel["called_by_marketing"] == "yes", ["customer_id", "snapshot_date"]]
+    listed.rename(columns={"snapshot_date": "date"}).to_csv(listed_path, index=False)
+    by_file = open_source(path=str(data_path), contacted_file=str(listed_path)).data
+    by_column = FileSource.read(called_panel, contacted="called_by_marketing").data
+    assert by_file.set_aside.by_month == by_column.set_aside.by_month
+    assert by_file.frame["churned"].isna().equals(by_column.frame["churned"].isna())
+    assert by_file.set_aside.source == "the file called.csv"
+    listed[["customer_id"]].to_csv(listed_path, index=False)
+    with pytest.raises(DataError, match="needs a date column"):
+        open_source(path=str(data_path), contacted_file=str(listed_path))
