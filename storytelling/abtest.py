@@ -512,6 +512,7 @@ def readout_finding(r: Readout, *, customers_per_month: float | None = None, val
         Fact("ci_low", r.ci_low, "share", _pts(r.ci_low)),
         Fact("ci_high", r.ci_high, "share", _pts(r.ci_high)),
         Fact("customers", r.control_n + r.test_n, "customers", fmt_count(r.control_n + r.test_n, people=False)),
+        Fact("range_level", 1 - r.alpha, "share", fmt_pct(1 - r.alpha)),
         Fact("worked", bool(r.significant and r.difference < 0 and not r.srm), "",
              "yes" if r.significant and r.difference < 0 and not r.srm else "no"),
     )

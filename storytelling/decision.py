@@ -56,7 +56,8 @@ def as_list_readout(test: Finding, uplift: Finding) -> Finding:
     customers on the list kept in it (not the whole test's average) prices the list."""
     f = dict(test.facts)
     for mine, theirs in (("priced_for", "list_contacts"), ("kept_per_month", "list_kept"), ("net_per_month", "list_net"), ("net_low", "list_net_low"),
-                         ("net_high", "list_net_high"), ("worked", "list_worked"), ("list_per_100", "list_per_100")):
+                         ("net_high", "list_net_high"), ("worked", "list_worked"), ("list_per_100", "list_per_100"),
+                         ("range_level", "list_range_level")):
         f[mine] = uplift.fact(theirs)
     if f["net_high"].value < 0:  # a loss at either end of the range: said as such, not as 'cannot tell'
         harm = uplift.fact("list_kept").value < 0
@@ -67,12 +68,20 @@ def as_list_readout(test: Finding, uplift: Finding) -> Finding:
         return _unpaid(test, f, "the test cannot yet tell whether calling the list keeps customers", [LIST_TEST_STEP])
     if f["net_per_month"].value <= 0:  # it keeps customers, but fewer than pay for the calls
         return _unpaid(test, f, "the list keeps customers, but fewer than pay for its calls", [LIST_TEST_STEP])
-    return replace(test, facts=f)
+    better = uplift.facts.get("verdict") is not None and uplift.fact("verdict").value == "more"
+    return replace(test, facts=f, next_steps=[LIST_BY_EFFECT_STEP if better else LIST_ROLL_STEP])
 
 
 #: What to do when the test does not show that the list pays for its calls.
 LIST_TEST_STEP = ("Test the list itself before scaling up: call part of the model's list and leave the rest alone "
                   "(the A/B test page sizes it), so the result speaks for the customers the model picks.")
+#: What to do when the test shows calling the list pays.
+LIST_ROLL_STEP = ("Roll the campaign out to the model's list, keeping a small comparison group to watch that the "
+                  "effect lasts.")
+#: ... and picking by the offer's effect pays more (the 'Whom the campaign keeps' finding).
+LIST_BY_EFFECT_STEP = ("Picking the same number of customers by the offer's expected effect keeps more (the 'Whom "
+                       "the campaign keeps' page): call those, leave out those a call pushes to leave, and keep a "
+                       "comparison group to confirm the gain.")
 #: What to do when the test shows calling the list loses.
 LIST_REVISE_STEP = ("Do not call the model's list with this offer: change the offer or whom it goes to (the 'Whom the "
                     "campaign keeps' page), then test again.")
@@ -222,7 +231,13 @@ def _range_line(test: Finding, per: str) -> str:
     verdict = ("a loss at either end" if high.value < 0 else "a gain at either end" if low.value > 0 else
                "the test cannot yet tell a gain from a loss")
     return (f"At the effect measured so far, calling {who} customers{per} would net anywhere from {low.text} to "
-            f"{high.text} after the calls: {verdict}.")
+            f"{high.text} after the calls{_level(test)}: {verdict}.")
+
+
+def _level(test: Finding) -> str:
+    """' (with 90% confidence)': how sure the money range is, as the readout it comes from says."""
+    level = test.facts.get("range_level")
+    return f" (with {level.text} confidence)" if level is not None else ""
 
 
 def _after_test(lift: Finding, test: Finding, dated: bool) -> Finding:
@@ -240,7 +255,7 @@ def _after_test(lift: Finding, test: Finding, dated: bool) -> Finding:
         title = f"Decision: roll the list of {T['contacts']} customers out, worth about {T['net_per_month']}{per}"
         bullets = [f"Approve the list of {T['contacts']} customers{per}: at the effect the test measured it keeps about "
                    f"{T['kept_per_month']} customers{per}, worth {T['net_per_month']}{per} after the campaign costs "
-                   f"(from {T['net_low']} to {T['net_high']}).", test.next_steps[0]]
+                   f"(from {T['net_low']} to {T['net_high']}{_level(test)}).", test.next_steps[0]]
     else:
         title = ("Decision: roll the list out" if test.fact("worked").value else
                  "Decision: do not scale the campaign up yet") + ", because " + test.title[0].lower() + test.title[1:]

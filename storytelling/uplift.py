@@ -382,10 +382,11 @@ def harmed_share(bands: list[Effect]) -> float:
 
 
 def analyse_uplift(test: CampaignCustomers, *, contacts: int, customers: int, today: pd.DataFrame | None = None,
-                   names: dict[str, str] | None = None, seed: int = 0) -> UpliftResult:
+                   names: dict[str, str] | None = None, seed: int = 0, share: float | None = None) -> UpliftResult:
     """The test by risk band, the uplift model out of fold, the two lists at ``contacts`` of
-    ``customers`` and which customers respond; ``today`` (``features`` columns plus
-    ``customer_id`` and ``risk``) gets each customer's expected effect for the contact list."""
+    ``customers`` (or at ``share`` of the test's customers, when the test holds customers unlike
+    today's) and which customers respond; ``today`` (``features`` columns plus ``customer_id``
+    and ``risk``) gets each customer's expected effect for the contact list."""
     import time
 
     started = time.perf_counter()
@@ -400,7 +401,8 @@ def analyse_uplift(test: CampaignCustomers, *, contacts: int, customers: int, to
         return out
     oof, _ = out_of_fold(test.features, called, left, seed=seed)
     out.effect_bands = by_band(oof, left, called, bands, band_names(bands, *EFFECT_BANDS))
-    out.compare = compare_lists(oof, test.risk, left, called, min(1.0, contacts / max(customers, 1)), seed=seed)
+    share = min(1.0, contacts / max(customers, 1)) if share is None else min(1.0, max(share, 1 / test.n))
+    out.compare = compare_lists(oof, test.risk, left, called, share, seed=seed)
     out.curve = gain_curve(oof, test.risk, left, called)
     out.responders = responders(test.features, left, called)
     out.harmed_share = harmed_share(out.effect_bands)

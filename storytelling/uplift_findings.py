@@ -7,8 +7,8 @@ import pandas as pd
 from storytelling import charts
 from storytelling import plot as plots
 from storytelling.abtest import kept_text
-from storytelling.story import Fact, Finding, facts, fmt_count, fmt_date, fmt_money
-from storytelling.uplift import Effect, ListCompare, UpliftResult
+from storytelling.story import Fact, Finding, facts, fmt_count, fmt_date, fmt_money, fmt_pct
+from storytelling.uplift import CONFIDENCE, Effect, ListCompare, UpliftResult
 
 CAVEAT = ("An estimate from one test: the groups it names and the list it draws need confirming in the next test "
           "before the whole campaign relies on them.")
@@ -154,7 +154,8 @@ def _list_facts(e: Effect, k: int, value_per_kept: float, cost: float, currency:
             "list_net_low": Fact("list_net_low", lo, currency, lo_t),
             "list_net_high": Fact("list_net_high", hi, currency, hi_t),
             "list_worked": Fact("list_worked", e.low > 0, "", "yes" if e.low > 0 else "no"),
-            "list_per_100": Fact("list_per_100", e.kept * 100, "customers", per_100(e))}
+            "list_per_100": Fact("list_per_100", e.kept * 100, "customers", per_100(e)),
+            "list_range_level": Fact("list_range_level", CONFIDENCE, "share", fmt_pct(CONFIDENCE))}
 
 
 def _title(r: UpliftResult) -> str:
@@ -234,12 +235,17 @@ def next_test_line(r: UpliftResult, *, customers_per_week: float | None, alpha: 
     except DataError:
         return None
     total = plan.n_control * 3
+    if not customers_per_week and total > r.customers:  # a file without dates: is there anyone to test on?
+        return (f"Confirming the gain would take a test of {fmt_count(total, people=False)} customers (three random "
+                f"groups: called by the offer's expected effect, called by risk, left alone), more than the "
+                f"{fmt_count(r.customers, people=False)} in this file: test over several months' customers, or on "
+                "a bigger share of the list, before relying on it.")
     weeks = (f", {fmt_weeks(total / customers_per_week)} of customers at today's pace"
              if customers_per_week else "")
     return (f"The next test: three random groups of {fmt_count(plan.n_control, people=False)} customers each "
             f"({fmt_count(total, people=False)} in all{weeks}); in one, call the {c.share:.0%} a call is expected "
-            f"to help most; in another, the {c.share:.0%} riskiest; leave the third alone. That is enough to "
-            f"confirm the gain.")
+            f"to help most; in another, the {c.share:.0%} riskiest; leave the third alone. It is sized so that "
+            f"{power:.0%} of such tests show the gain if it is as large as this test measured.")
 
 
 def contact_table(r: UpliftResult, names: dict[str, str]) -> pd.DataFrame:

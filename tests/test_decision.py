@@ -4,6 +4,7 @@ from dataclasses import replace
 from datetime import date
 
 from storytelling.abtest import designs, plan_finding, read_test
+from storytelling.decision import LIST_BY_EFFECT_STEP, LIST_ROLL_STEP
 from storytelling.lift import analyse_lift
 from storytelling.report import ab_readout_for, build_story, select
 from storytelling.story import fmt_count
@@ -127,20 +128,22 @@ def test_a_list_the_test_shows_loses_is_said_to_lose(sample_lift_drivers):
     lift, _ = sample_lift_drivers
     test = ab_readout_for(lift, read_test(4000, 600, 4000, 440))  # the whole test: calls keep customers
 
-    def uplift(kept, low, high, worked):
+    def uplift(kept, low, high, worked, verdict="alike"):
         f = {"list_contacts": Fact("list_contacts", 1000, "customers", "1,000"),
              "list_kept": Fact("list_kept", kept, "customers", f"{kept:.0f}"),
              "list_net": Fact("list_net", kept * 800 - 8000, "$", "x"),
              "list_net_low": Fact("list_net_low", low, "$", f"{low:.0f}"),
              "list_net_high": Fact("list_net_high", high, "$", f"{high:.0f}"),
              "list_worked": Fact("list_worked", worked, "", ""),
-             "list_per_100": Fact("list_per_100", kept / 10, "customers", f"{kept / 10:.1f} per 100 called")}
+             "list_per_100": Fact("list_per_100", kept / 10, "customers", f"{kept / 10:.1f} per 100 called"),
+             "verdict": Fact("verdict", verdict, "", verdict),
+             "list_range_level": Fact("list_range_level", 0.9, "share", "90%")}
         return Finding(key="uplift", title="t", headline="h", facts=f, next_steps=["u"])
 
     harmed = build_story(lift, findings=[*build_story(lift, ab=test).findings[1:], uplift(-130, -160000, -50000, False)])
     d = harmed.findings[0]
     assert d.title.endswith("because on customers like the list's, the test shows calls make more of them leave")
-    assert "a loss at either end" in d.bullets[1] and harmed.next_steps[0].startswith("Do not call the model's list")
+    assert "after the calls (with 90% confidence): a loss at either end" in d.bullets[1] and harmed.next_steps[0].startswith("Do not call the model's list")
     # the decision speaks of the list's own customers, not only of the whole test's churn
     assert "on customers like the list's, the call kept -13.0 per 100 called" in d.headline
     assert [caption for _, caption in d.plot().figures] == ["kept per 100 called, on customers like the list's",
@@ -150,3 +153,10 @@ def test_a_list_the_test_shows_loses_is_said_to_lose(sample_lift_drivers):
     unclear = build_story(lift, findings=[*build_story(lift, ab=test).findings[1:], uplift(26, -9000, 35000, False)])
     assert unclear.findings[0].title.endswith("the test cannot yet tell whether calling the list keeps customers")
     assert not any(s.startswith(("Roll the campaign out", "Give marketing")) for s in unclear.next_steps)
+    # a list that pays: roll it out (never the whole test's 'decide whether a larger test is worth running')
+    unclear_test = ab_readout_for(lift, read_test(4000, 600, 4000, 580))  # the whole test alone: no clear effect
+    for verdict, step in (("alike", LIST_ROLL_STEP), ("more", LIST_BY_EFFECT_STEP)):
+        paid = build_story(lift, findings=[*build_story(lift, ab=unclear_test).findings[1:],
+                                           uplift(160, 50_000, 120_000, True, verdict)]).findings[0]
+        assert paid.title.startswith("Decision: roll the list of 1,000 customers out")
+        assert paid.bullets[1] == step and not any("larger test" in b for b in paid.bullets)

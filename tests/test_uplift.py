@@ -66,8 +66,16 @@ def test_the_uplift_list_keeps_more_where_the_truth_says_it_should():
     assert groups["reminded"].high < 0
     from storytelling.uplift_findings import effect_bands_finding, next_test_line, uplift_finding
 
-    nxt = next_test_line(r, customers_per_week=None)
+    nxt = next_test_line(r, customers_per_week=1_000)
     assert "call the 10% a call is expected to help most; in another, the 10% riskiest" in nxt
+    assert nxt.endswith("It is sized so that 80% of such tests show the gain if it is as large as this test measured.")
+    from dataclasses import replace
+
+    total = 3 * int(nxt.split("three random groups of ")[1].split(" customers")[0].replace(",", ""))
+    short = next_test_line(replace(r, customers=total - 1), customers_per_week=None)  # a file without dates
+    assert short.startswith(f"Confirming the gain would take a test of {total:,} customers") and \
+           f"more than the {total - 1:,} in this file" in short
+    assert next_test_line(replace(r, customers=total), customers_per_week=None).startswith("The next test")
     text = " ".join(uplift_finding(r, names={}, value_per_kept=600, cost=32_000, currency="$",
                                    next_test=nxt).bullets)
     assert f"Leave out the {r.harmed_share:.0%} of today's customers a call is expected to help least (about " \
@@ -252,3 +260,33 @@ def test_a_results_file_with_the_customers_columns_instead_of_ids():
     t = test_customers(run, res)
     assert t.how == "the features in the results file" and t.n == 800
     assert np.allclose(t.risk, run.evaluation.model.predict_proba(t.features)[:, 1])
+
+
+def test_on_a_file_without_dates_the_risk_list_is_read_on_customers_as_risky_as_todays_list(small_panel, tmp_path):
+    """Without dates the test holds customers since gone, and today's list does not: the test's
+    customers 'like the list's' are those at least as risky as the list's least risky customer,
+    not the same share of the test."""
+    from storytelling.analyses.uplift import today_customers
+    from storytelling.config import StoryConfig
+    from storytelling.glossary import Glossary
+    from storytelling.lift import analyse_lift
+    from storytelling.registry import Run, run_one
+    from storytelling.source import FileSource
+
+    month = small_panel[small_panel["snapshot_date"] == "2026-10-01"].drop(columns="snapshot_date")
+    rng = np.random.default_rng(4)
+    res = pd.DataFrame({"customer_id": month["customer_id"], "group": rng.choice(["test", "control"], len(month)),
+                        "churned": month["churned_next_30d"]})
+    path = tmp_path / "results.csv"
+    res.to_csv(path, index=False)
+    cfg = StoryConfig(ab_results=str(path), capacity=100, backtest_months=0)
+    source = FileSource.read(month.reset_index(drop=True))
+    ev = source.evaluate()
+    lift = analyse_lift(source.curves(ev, use_value=False), cfg.assumptions(), 100)
+    run = Run(source, ev, lift, cfg, Glossary.infer(source.data.frame, source.data.described))
+    result, _ = run_one("uplift", run)
+    today = today_customers(run)
+    floor = today["risk"].nlargest(100).min()
+    assert len(today) < result.test.n  # those gone are in the test, not on today's list
+    assert result.compare.share == pytest.approx(np.mean(result.test.risk >= floor))
+    assert result.compare.share != pytest.approx(100 / len(today))

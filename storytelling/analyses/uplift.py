@@ -103,8 +103,16 @@ def _compute(run: Run, o: dict):
     today = today_customers(run)
     names = {c: run.glossary.name(c) for c in run.source.data.features}
     key = ("uplift", _fingerprint(results), lift.contacts, len(today), json.dumps(names, sort_keys=True))
-    return run.memo(key, lambda: analyse_uplift(test_customers(run, results), contacts=lift.contacts,
-                                                customers=len(today), today=today, names=names), slow=True)
+    return run.memo(key, lambda: _read(run, results, today, names), slow=True)
+
+
+def _read(run: Run, results: pd.DataFrame, today: pd.DataFrame, names: dict[str, str]):
+    test, k = test_customers(run, results), run.lift.contacts
+    share = None
+    if run.evaluation.as_of is None and len(today):  # undated: the test holds customers since gone, today's list
+        floor = today["risk"].nlargest(max(k, 1)).min()  # does not: 'like the list's' is by its lowest risk
+        share = float((test.risk >= floor).mean())
+    return analyse_uplift(test, contacts=k, customers=len(today), today=today, names=names, share=share)
 
 
 def _findings(result, lift) -> list:
