@@ -61,13 +61,9 @@ def contacted_flags(raw: pd.DataFrame, column: str) -> np.ndarray:
 def listed_flags(raw: pd.DataFrame, roles, listed: pd.DataFrame) -> np.ndarray:
     """Which rows of ``raw`` a file of called customers names: by customer id, and by month when the
     table has dates (the file then needs a date column: when each customer was called)."""
-    from storytelling.uplift import DATE_NAMES, ID_NAMES
-    from storytelling.values import normalise_name
+    from storytelling.values import DATE_NAMES, ID_NAMES, find_column
 
-    names = {normalise_name(c): c for c in listed.columns}
-    find = lambda wanted, mine: names.get(normalise_name(mine)) if mine and normalise_name(mine) in names else \
-        next((names[k] for k in wanted if k in names), None)  # noqa: E731
-    fid, fdate = find(ID_NAMES, roles.id), find(DATE_NAMES, roles.date)
+    fid, fdate = find_column(listed, ID_NAMES, roles.id), find_column(listed, DATE_NAMES, roles.date)
     if fid is None or roles.id is None:
         raise DataError("The file of called customers ([feedback] contacted_file) needs a customer id column that "
                         "the customer table also has.")

@@ -21,13 +21,16 @@ def forecast_line(c: ForecastCheck) -> str:
             f"{fmt_date(c.month)} to leave (between {lo} and {hi}); {fmt_count(c.actual, people=False)} did: {said}.")
 
 
-def list_line(c: ForecastCheck) -> str | None:
+def list_line(c: ForecastCheck, *, called_left_out: bool = False) -> str | None:
+    """The list's hit rate against the promise; ``called_left_out``: the customers marketing called
+    are not in it (see :mod:`storytelling.feedback`), so it is measured on those left uncalled."""
     if not c.list_customers:
         return None
     hit, promised = c.list_actual / c.list_customers, c.list_expected / c.list_customers
     why = (" Fewer leaving is what calling them should bring, so this is not a fair test of the model once the list "
-           "is called." if hit < promised else "")
-    return (f"Of the {fmt_count(c.list_customers, people=False)} customers on that month's list, "
+           "is called." if hit < promised and not called_left_out else "")
+    whom = " left uncalled" if called_left_out else ""
+    return (f"Of the {fmt_count(c.list_customers, people=False)} customers on that month's list{whom}, "
             f"{fmt_pct(hit)} left, against the {fmt_pct(promised)} the model expected.{why}")
 
 
@@ -71,7 +74,7 @@ def changes_finding(ch: Changes) -> Finding:
     """The note's opening: 2-4 bullets of what changed (nothing named when nothing did)."""
     month = fmt_date(ch.shift_month)
     moved = [s for s in ch.shifts if s.psi >= PSI_NAME][:2]
-    lines = [forecast_line(ch.check) if ch.check else None, list_line(ch.check) if ch.check else None,
+    lines = [forecast_line(ch.check) if ch.check else None, list_line(ch.check, called_left_out=bool(ch.set_aside)) if ch.check else None,
              churn_line(ch.churn) if ch.churn else None, edge_line(ch.edge) if ch.edge else None,
              *[shift_line(s, ch.names, month) for s in moved]]
     if ch.score_psi is not None and ch.score_psi >= PSI_NAME and not moved:

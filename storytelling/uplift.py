@@ -15,15 +15,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from storytelling.values import normalise_name
+from storytelling.values import DATE_NAMES, ID_NAMES, find_column
 
 CONFIDENCE = 0.9
 FOLDS = 5
 N_BOOT = 400
 MIN_PER_ARM = 300  # customers in each group below which the test is too small to target by
 MIN_LEAVERS = 40  # leavers in the test below which no list is drawn from it
-ID_NAMES = ("customer_id", "customerid", "customer", "id", "client_id", "account_id", "subscriber_id", "user_id")
-DATE_NAMES = ("snapshot_date", "snapshot", "date", "test_start", "start_date", "as_of", "month")
 
 
 @dataclass
@@ -45,13 +43,6 @@ class CampaignCustomers:
         return len(self.left)
 
 
-def _column(df: pd.DataFrame, wanted: tuple[str, ...], extra: str | None = None) -> str | None:
-    names = {normalise_name(c): c for c in df.columns}
-    if extra is not None and normalise_name(extra) in names:
-        return names[normalise_name(extra)]
-    return next((names[k] for k in wanted if k in names), None)
-
-
 def match_rows(results: pd.DataFrame, frame: pd.DataFrame, *, id_name: str | None, date_name: str | None,
                dated: bool) -> tuple[pd.DataFrame, pd.Timestamp | None, str]:
     """The customer table's rows of the test's customers (``frame``: standard names), with
@@ -59,7 +50,7 @@ def match_rows(results: pd.DataFrame, frame: pd.DataFrame, *, id_name: str | Non
 
     With dates, a results file that names the snapshot is matched on id and date; one that does
     not is matched at the snapshot holding most of its ids (the latest of equals)."""
-    rid = _column(results, ID_NAMES, id_name)
+    rid = find_column(results, ID_NAMES, id_name)
     if rid is None or "customer_id" not in frame:
         return frame.iloc[:0], None, "no customer id"
     res = results.assign(customer_id=results[rid].astype("string").str.strip()).drop_duplicates("customer_id")
@@ -67,7 +58,7 @@ def match_rows(results: pd.DataFrame, frame: pd.DataFrame, *, id_name: str | Non
     if not dated:
         rows = frame.assign(customer_id=ids).merge(res[["customer_id", "called", "left"]], on="customer_id")
         return rows, None, "customer id"
-    rdate = _column(results, DATE_NAMES, date_name)
+    rdate = find_column(results, DATE_NAMES, date_name)
     when = pd.to_datetime(res[rdate], errors="coerce") if rdate is not None else None
     if when is not None and when.notna().any():
         start = pd.Timestamp(when.mode().iloc[0])

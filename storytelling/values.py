@@ -39,3 +39,17 @@ def binary_values(s: pd.Series) -> pd.Series | None:
     mapped[text.isin(FALSE_WORDS)] = 0.0
     unknown = ~(text.isin(TRUE_WORDS) | text.isin(FALSE_WORDS) | text.isin(MISSING_WORDS) | text.isna())
     return None if unknown.any() else mapped
+
+
+#: How a results file or a list of customers may name the customer id, and the date (normalised names).
+ID_NAMES = ("customer_id", "customerid", "customer", "id", "client_id", "account_id", "subscriber_id", "user_id")
+DATE_NAMES = ("snapshot_date", "snapshot", "date", "test_start", "start_date", "as_of", "month")
+
+
+def find_column(df, wanted: tuple[str, ...], extra: str | None = None) -> str | None:
+    """The column of ``df`` named ``extra`` (when given and present), else the first of ``wanted``
+    (names compared once normalised)."""
+    names = {normalise_name(c): c for c in df.columns}
+    if extra is not None and normalise_name(extra) in names:
+        return names[normalise_name(extra)]
+    return next((names[k] for k in wanted if k in names), None)

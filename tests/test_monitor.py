@@ -151,3 +151,41 @@ def test_only_a_server_config_names_the_history_folder():
     assert parse_config(text).history is None  # an uploaded config: the default folder, never its own
     assert parse_config(text, trusted=True).history == "/etc/evil"
     assert parse_config(to_toml(parse_config(text, trusted=True)), trusted=True).history == "/etc/evil"
+
+
+def test_calls_on_last_month_s_list_are_set_aside_so_the_forecast_is_checked_fairly(tmp_path):
+    """Marketing called two thirds of June's forecast list (chosen at random) and the call kept 70% of
+    those who would have left. Read naively, July's outcomes make the model look wrong (fewer left
+    than forecast); with [feedback] contacted the called are set aside, the forecast is checked on
+    the others (an independent computation), and the list's hit rate on those left uncalled."""
+    df, rng = panel(customers=6000, seed=8), np.random.default_rng(2)
+    naive_h, fair_h = tmp_path / "naive", tmp_path / "fair"
+    for h in (naive_h, fair_h):
+        build(until(df, MONTHS[-3]), tmp_path, h)  # measured June, forecast July
+    forecast = pd.read_parquet(folder_for(fair_h, "Panel") / "2026-06-01.forecast.parquet")
+    listed = forecast.loc[forecast["on_list"], "customer_id"].astype(int).to_numpy()
+    called = rng.choice(listed, size=2 * len(listed) // 3, replace=False)
+    july = (df["snapshot_date"] == MONTHS[-2]) & df["customer_id"].isin(called)
+    df = df.assign(called=np.where(july, "yes", "no"))
+    df.loc[july & (df["churned"] == 1) & (rng.random(len(df)) < 0.7), "churned"] = 0.0
+
+    naive = build(until(df, MONTHS[-2]).drop(columns="called"), tmp_path, naive_h).finding("changes")
+    path = tmp_path / "called.parquet"
+    until(df, MONTHS[-2]).to_parquet(path)
+    cfg = StoryConfig(data_name="Panel", backtest_months=0, drivers=False, history=str(fair_h), capacity=300,
+                      contacted="called")
+    fair = build_story_from_config(cfg, data_path=str(path), log=lambda m: None, keep_history=True).finding("changes")
+
+    # read naively, the calls make the forecast look wrong: fewer left than the range allowed
+    assert not naive.fact("within").value and naive.fact("actual").value < naive.fact("expected").value
+    got = forecast.astype({"customer_id": int}).merge(
+        df.loc[(df["snapshot_date"] == MONTHS[-2]) & (df["called"] == "no"), ["customer_id", "churned"]], on="customer_id")
+    assert fair.fact("expected").value == pytest.approx(got["score"].sum())  # independent: the uncalled only
+    assert fair.fact("actual").value == int(got["churned"].sum())
+    low, high = forecast_range(got["score"].to_numpy())[1:]
+    assert fair.fact("within").value == (low <= got["churned"].sum() <= high) and fair.fact("within").value
+    uncalled = got[got["on_list"]]
+    text = " ".join([fair.headline, *fair.bullets])
+    assert f"Of the {len(uncalled):,} customers on that month's list left uncalled" in text
+    assert "not a fair test of the model" not in text
+    assert any(c.startswith("Churn, forecasts and the list's hit rate here leave out") for c in fair.caveats)
