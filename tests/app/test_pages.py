@@ -413,3 +413,17 @@ def test_an_unexpected_fault_shows_an_error_id_and_logs_the_details(monkeypatch,
     assert eid and "/srv/secret" not in shown and "RuntimeError" not in shown
     logged = [r for r in caplog.records if eid.group(1) in r.getMessage()]
     assert logged and "boom in /srv/secret/path.py" in str(logged[0].exc_info[1])
+
+
+def test_the_overview_opens_with_what_changed_since_the_last_update(app):
+    """The same 'Since the last update' finding the note opens with (its title and headline)."""
+    from storytelling.cli import build_story_from_config
+    from storytelling.config import StoryConfig
+
+    changes = build_story_from_config(StoryConfig(backtest_months=0, drivers=False), log=lambda m: None,
+                                      keep_history=False).finding("changes")
+    from storytelling.story import md_escape
+
+    text = page_text(app)
+    assert changes.title.startswith("Since ") and md_escape(changes.title) in text
+    assert md_escape(changes.headline) in text
