@@ -57,6 +57,7 @@ def as_list_readout(test: Finding, uplift: Finding) -> Finding:
     f = dict(test.facts)
     for mine, theirs in (("priced_for", "list_contacts"), ("kept_per_month", "list_kept"), ("net_per_month", "list_net"), ("net_low", "list_net_low"),
                          ("net_high", "list_net_high"), ("worked", "list_worked"), ("list_per_100", "list_per_100"),
+                         ("list_per_100_range", "list_per_100_range"),
                          ("range_level", "list_range_level")):
         f[mine] = uplift.fact(theirs)
     if f["net_high"].value < 0:  # a loss at either end of the range: said as such, not as 'cannot tell'
@@ -111,7 +112,7 @@ CAPTIONS = {"contacts": "customers on the list{per}", "net": "net value{per}", "
             "control_rate": "left without the campaign", "test_rate": "left with it", "total": "customers in the test",
             "decision_date": "decision by", "cost": "campaign costs{per}", "best_contacts": "customers on the best list",
             "best_net": "the best list's net value{per}", "net_range": "net value{per} at the effect measured so far",
-            "list_per_100": "kept per 100 called, on customers like the list's"}
+            "list_per_100": "kept per 100 called, on customers like the list's ({range})"}
 
 
 def _figure_keys(d: Finding) -> list[str]:
@@ -132,10 +133,17 @@ def _with_figures(d: Finding, dated: bool) -> Finding:
     if "net_low" in d.facts and not d.fact("worked").value:
         low, high = d.fact("net_low"), d.fact("net_high")
         d.facts["net_range"] = Fact("net_range", None, low.unit, f"{low.text} to {high.text}")
-    items = [(d.fact(k).text, CAPTIONS[k].format(per=per)) for k in _figure_keys(d) if k in d.facts]
+    items = [_card(d, k, per) for k in _figure_keys(d) if k in d.facts]
     d.chart = lambda: charts.figure_card(items)
     d.plot = lambda: plots.figures(items, alt=d.title)
     return d
+
+
+def _card(d: Finding, key: str, per: str) -> tuple[str, str]:
+    """A key figure and its caption; the list's effect is shown as its number, its range in the caption."""
+    if key == "list_per_100":
+        return f"{d.fact(key).value:.1f}", CAPTIONS[key].format(range=d.fact("list_per_100_range").text)
+    return d.fact(key).text, CAPTIONS[key].format(per=per)
 
 
 def _worth(lift: Finding, dated: bool) -> tuple[dict[str, Fact], str]:
@@ -242,7 +250,8 @@ def _level(test: Finding) -> str:
 
 def _after_test(lift: Finding, test: Finding, dated: bool) -> Finding:
     """Once a test has run, its readout replaces the replay's estimate, and says so."""
-    f = {k: test.facts[k] for k in ("control_rate", "test_rate", "worked", "list_per_100") if k in test.facts}
+    f = {k: test.facts[k] for k in ("control_rate", "test_rate", "worked", "list_per_100", "list_per_100_range")
+         if k in test.facts}
     replay = {k: lift.fact(k) for k in ("contacts", "net")}
     f.update(replay)
     per = " a month" if dated else ""

@@ -19,11 +19,14 @@ OWN_COLUMNS = ("The results file names no customers, so the test's customers wer
                "sharper than they would be for a fresh list.")
 
 
+def per_100_number(x: float) -> str:
+    """A share as customers per 100: '2.1', 'minus 0.4', '0'."""
+    return f"{x * 100:+.1f}".replace("+", "").replace("-", "minus ") if abs(x) >= 0.0005 else "0"
+
+
 def per_100(e: Effect) -> str:
     """'2.1 per 100 called (0.4 to 3.8)' with harm said as such."""
-    def n(x: float) -> str:
-        return f"{x * 100:+.1f}".replace("+", "").replace("-", "minus ") if abs(x) >= 0.0005 else "0"
-
+    n = per_100_number
     return f"{n(e.kept)} per 100 called ({n(e.low)} to {n(e.high)})"
 
 
@@ -155,6 +158,8 @@ def _list_facts(e: Effect, k: int, value_per_kept: float, cost: float, currency:
             "list_net_high": Fact("list_net_high", hi, currency, hi_t),
             "list_worked": Fact("list_worked", e.low > 0, "", "yes" if e.low > 0 else "no"),
             "list_per_100": Fact("list_per_100", e.kept * 100, "customers", per_100(e)),
+            "list_per_100_range": Fact("list_per_100_range", None, "customers",
+                                       f"{per_100_number(e.low)} to {per_100_number(e.high)}"),
             "list_range_level": Fact("list_range_level", CONFIDENCE, "share", fmt_pct(CONFIDENCE))}
 
 

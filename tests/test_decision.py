@@ -137,7 +137,8 @@ def test_a_list_the_test_shows_loses_is_said_to_lose(sample_lift_drivers):
              "list_worked": Fact("list_worked", worked, "", ""),
              "list_per_100": Fact("list_per_100", kept / 10, "customers", f"{kept / 10:.1f} per 100 called"),
              "verdict": Fact("verdict", verdict, "", verdict),
-             "list_range_level": Fact("list_range_level", 0.9, "share", "90%")}
+             "list_range_level": Fact("list_range_level", 0.9, "share", "90%"),
+             "list_per_100_range": Fact("list_per_100_range", (kept / 20, kept / 5), "customers", "r")}
         return Finding(key="uplift", title="t", headline="h", facts=f, next_steps=["u"])
 
     harmed = build_story(lift, findings=[*build_story(lift, ab=test).findings[1:], uplift(-130, -160000, -50000, False)])
@@ -146,7 +147,8 @@ def test_a_list_the_test_shows_loses_is_said_to_lose(sample_lift_drivers):
     assert "after the calls (with 90% confidence): a loss at either end" in d.bullets[1] and harmed.next_steps[0].startswith("Do not call the model's list")
     # the decision speaks of the list's own customers, not only of the whole test's churn
     assert "on customers like the list's, the call kept -13.0 per 100 called" in d.headline
-    assert [caption for _, caption in d.plot().figures] == ["kept per 100 called, on customers like the list's",
+    assert d.plot().figures[0][0] == "-13.0"
+    assert [caption for _, caption in d.plot().figures] == ["kept per 100 called, on customers like the list's (r)",
                                                             "net value a month at the effect measured so far"]
     costly = build_story(lift, findings=[*build_story(lift, ab=test).findings[1:], uplift(5, -9000, -1000, True)])
     assert costly.findings[0].title.endswith("the test shows the calls cost more than they keep")
