@@ -76,13 +76,14 @@ def check_forecast(record: RunRecord, forecast: pd.DataFrame, outcomes: pd.DataF
 
 def calibration(score: np.ndarray, left: np.ndarray, bands: int = 5) -> pd.DataFrame:
     """Customers in fifths of the forecast risk (lowest first): how many left, against how many the
-    risks said would (ties kept together by ranking first)."""
+    risks said would, and the range they land in 9 times in 10 if the risks are right (ties kept
+    together by ranking first)."""
     order = np.argsort(score, kind="stable")
     band = np.empty(len(score), int)
     band[order] = np.arange(len(score)) * bands // len(score)
     df = pd.DataFrame({"band": band, "score": score, "left": left})
-    g = df.groupby("band").agg(customers=("score", "size"), expected=("score", "sum"), actual=("left", "sum"))
-    return g.reset_index()
+    rows = [(b, len(g), *forecast_range(g["score"].to_numpy()), int(g["left"].sum())) for b, g in df.groupby("band")]
+    return pd.DataFrame(rows, columns=["band", "customers", "expected", "low", "high", "actual"])
 
 
 @dataclass(frozen=True)

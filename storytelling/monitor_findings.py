@@ -34,6 +34,26 @@ def list_line(c: ForecastCheck, *, called_left_out: bool = False) -> str | None:
             f"{fmt_pct(hit)} left, against the {fmt_pct(promised)} the model expected.{why}")
 
 
+FIFTHS = ("the lowest fifth", "the second fifth", "the middle fifth", "the fourth fifth", "the riskiest fifth")
+
+
+def calibration_line(c: ForecastCheck) -> tuple[str, bool] | None:
+    """The model's risks in words, fifth by fifth of the forecast risk, and whether any fifth is off
+    (its leavers outside the range the risks allow)."""
+    t = c.calibration
+    if t is None or len(t) != len(FIFTHS):
+        return None
+    off = t[(t["actual"] < t["low"]) | (t["actual"] > t["high"])]
+    if off.empty:
+        top = t.iloc[-1]
+        return (f"The risks held in every fifth of customers: in the riskiest fifth about {fmt_count(top['expected'])} "
+                f"were expected to leave and {fmt_count(top['actual'], people=False)} did."), False
+    said = [f"{'high' if r['actual'] < r['low'] else 'low'} for {FIFTHS[int(r['band'])]} (about "
+            f"{fmt_count(r['expected'])} expected to leave, {fmt_count(r['actual'], people=False)} did)"
+            for _, r in off.iloc[::-1].head(2).iterrows()]
+    return f"The risks ran {' and '.join(said)}: outside what chance allows.", True
+
+
 def churn_line(c: ChurnChange) -> str | None:
     if not c.clear:
         return None
@@ -74,13 +94,16 @@ def changes_finding(ch: Changes) -> Finding:
     """The note's opening: 2-4 bullets of what changed (nothing named when nothing did)."""
     month = fmt_date(ch.shift_month)
     moved = [s for s in ch.shifts if s.psi >= PSI_NAME][:2]
-    lines = [forecast_line(ch.check) if ch.check else None, list_line(ch.check, called_left_out=bool(ch.set_aside)) if ch.check else None,
+    calibrated = calibration_line(ch.check) if ch.check else None
+    lines = [forecast_line(ch.check) if ch.check else None,
+             calibrated[0] if calibrated and calibrated[1] else None,
+             list_line(ch.check, called_left_out=bool(ch.set_aside)) if ch.check else None,
              churn_line(ch.churn) if ch.churn else None, edge_line(ch.edge) if ch.edge else None,
              *[shift_line(s, ch.names, month) for s in moved]]
     if ch.score_psi is not None and ch.score_psi >= PSI_NAME and not moved:
         lines.append(f"The scores of {month}'s customers are spread unlike those of the month measured: the mix "
                      "of customers changed in a way no single column shows.")
-    lines = [x for x in lines if x]
+    lines = [x for x in lines if x] + ([calibrated[0]] if calibrated and not calibrated[1] else [])
     retrain = (any(s.psi >= PSI_RETRAIN for s in ch.shifts) or (ch.score_psi or 0) >= PSI_RETRAIN
                or (ch.edge is not None and (ch.edge.below_floor or ch.edge.fell)))
     urgent = retrain or bool(ch.churn and ch.churn.clear) or bool(ch.check and not ch.check.within)

@@ -12,7 +12,7 @@ from storytelling.export import to_markdown
 from storytelling.export.pptx import slide_findings
 from storytelling.history import RunRecord, folder_for, forecast_range, read_history
 from storytelling.monitor import EDGE_FLOOR, edge_trend, psi
-from storytelling.story import fmt_pct
+from storytelling.story import fmt_count, fmt_pct
 
 MONTHS = pd.date_range("2026-01-01", periods=8, freq="MS")
 
@@ -92,6 +92,16 @@ def test_last_month_s_forecast_is_checked_against_what_happened(tmp_path):
     assert (f"Of the {len(listed):,} customers on that month's list, {fmt_pct(listed['churned'].mean())} left, against "
             f"the {fmt_pct(listed['score'].mean())} the model expected") in text
     assert f.get_chart() is not None and f.get_plot() is not None  # the calibration by fifths
+    # the calibration in words, fifth by fifth, recomputed by hand
+    by_risk = got.iloc[np.argsort(got["score"].to_numpy(), kind="stable")].assign(band=np.arange(len(got)) * 5 // len(got))
+    off = 0
+    for _, b in by_risk.groupby("band"):
+        exp, sd = b["score"].sum(), np.sqrt((b["score"] * (1 - b["score"])).sum())
+        off += not max(exp - 1.6449 * sd, 0) <= b["churned"].sum() <= exp + 1.6449 * sd
+    top = by_risk[by_risk["band"] == 4]
+    held = (f"The risks held in every fifth of customers: in the riskiest fifth about {fmt_count(top['score'].sum())} "
+            f"were expected to leave and {int(top['churned'].sum()):,} did.")
+    assert (held in " ".join(f.bullets)) if off == 0 else ("The risks ran " in text)
     assert to_markdown(story).splitlines()[4].startswith("**Since the update of")
     # a second build of the same month replaces its own record
     build(until(df, MONTHS[-2]), tmp_path, history)
@@ -189,3 +199,23 @@ def test_calls_on_last_month_s_list_are_set_aside_so_the_forecast_is_checked_fai
     assert f"Of the {len(uncalled):,} customers on that month's list left uncalled" in text
     assert "not a fair test of the model" not in text
     assert any(c.startswith("Churn, forecasts and the list's hit rate here leave out") for c in fair.caveats)
+
+
+def test_the_calibration_in_words_names_the_fifth_whose_risks_ran_high():
+    """Risks right everywhere: 'held'; the riskiest fifth leaving at 60% of its risk: named, as high."""
+    from types import SimpleNamespace
+
+    from storytelling.monitor import calibration
+    from storytelling.monitor_findings import calibration_line
+
+    rng = np.random.default_rng(0)
+    p = rng.beta(1, 10, 5000)
+    right = calibration(p, (rng.random(5000) < p).astype(int))
+    line, off = calibration_line(SimpleNamespace(calibration=right))
+    assert not off and line.startswith("The risks held in every fifth of customers")
+    assert right["expected"].sum() == pytest.approx(p.sum()) and right["customers"].sum() == 5000
+    riskiest = p >= np.quantile(p, 0.8)
+    wrong = calibration(p, (rng.random(5000) < np.where(riskiest, p * 0.6, p)).astype(int))
+    line, off = calibration_line(SimpleNamespace(calibration=wrong))
+    assert off and line.startswith("The risks ran high for the riskiest fifth (about ")
+    assert "lowest fifth" not in line
