@@ -219,3 +219,29 @@ def test_the_calibration_in_words_names_the_fifth_whose_risks_ran_high():
     line, off = calibration_line(SimpleNamespace(calibration=wrong))
     assert off and line.startswith("The risks ran high for the riskiest fifth (about ")
     assert "lowest fifth" not in line
+
+
+def test_a_sequence_of_builds_over_the_sample_s_months(tmp_path):
+    """Nightly builds over the sample's last months: each forecast is checked against an independent
+    computation once its outcomes arrive; a mix shift designed into the month scored last is named."""
+    from storytelling.sample import SampleSpec, generate
+
+    df = generate(SampleSpec(customers=2500, months=7, seed=5))[0].rename(columns={"churned_next_30d": "churned"})
+    months = sorted(df["snapshot_date"].unique())
+    last = df["snapshot_date"] == months[-1]
+    flip = last & (df["contract"] != "Month-to-month") & (np.random.default_rng(1).random(len(df)) < 0.6)
+    df.loc[flip, "contract"] = "Month-to-month"  # the designed-in shift: the month being scored
+    history = tmp_path / "h"
+    for measured in months[-3:-1]:
+        story = build(until(df, measured), tmp_path, history)
+    f = story.finding("changes")
+    made = read_history(folder_for(history, "Panel")).records
+    assert [r.period for r in made] == [str(pd.Timestamp(m).date()) for m in months[-3:-1]]
+    forecast = pd.read_parquet(folder_for(history, "Panel") / f"{made[0].period}.forecast.parquet")
+    outcome = df[df["snapshot_date"] == months[-2]][["customer_id", "churned"]]
+    got = forecast.merge(outcome, on="customer_id")
+    assert len(got) == len(outcome)  # every customer of the month forecast is there
+    assert f.fact("expected").value == pytest.approx(got["score"].sum())
+    assert f.fact("actual").value == int(got["churned"].sum())
+    text = " ".join([f.headline, *f.bullets])
+    assert f"More customers with contract 'Month-to-month' in {pd.Timestamp(months[-1]):%B %Y}" in text
