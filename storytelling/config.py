@@ -22,7 +22,7 @@ from storytelling.story import AUDIENCES, EXECUTIVE, is_hex_colour
 from storytelling.targeting import STARTING, Assumptions
 
 DEFAULT_TITLE = "Keeping more customers with the churn model"
-ROLE_KEYS = ("id", "date", "label", "score", "value", "status_quo")
+ROLE_KEYS = ("id", "date", "label", "score", "value", "status_quo", "contacted")
 
 #: The range of each business setting: the config is checked against it, the sidebar's widgets use it.
 LIMITS = {
@@ -80,7 +80,7 @@ class StoryConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     analyses: dict[str, dict[str, Any]] = field(default_factory=dict)  # [analyses.<key>]: an analysis's own options
     history: str | None = None  # [history] folder: where builds record their figures (None: story_history; "": none)
-    contacted: str | None = None  # [feedback] contacted: the column marking customers marketing called
+    contacted: str | None = None  # [feedback] contacted: the column marking customers marketing called (the role)
     contacted_file: str | None = None  # [feedback] contacted_file: or a file of them (customer id, date called)
 
     @property
@@ -223,8 +223,9 @@ def parse_config(text: str, *, base: Path | None = None, trusted: bool = False, 
     feedback = _table(doc, "feedback")
     cfg.contacted = _str(feedback, "feedback", "contacted")
     cfg.contacted_file = path(_str(feedback, "feedback", "contacted_file"))
-    if cfg.contacted and cfg.contacted_file:
-        raise DataError("[feedback] names both a contacted column and a contacted_file; keep one.")
+    if sum(map(bool, (cfg.contacted, cfg.contacted_file, (cfg.roles or {}).get("contacted")))) > 1:
+        raise DataError("More than one of [feedback] contacted, [feedback] contacted_file and [roles] contacted name "
+                        "who marketing called; keep one.")
     if trusted:  # a folder to write into: only a config from the server's own disk may name it
         cfg.history = path(_str(_table(doc, "history"), "history", "folder"))
     return cfg

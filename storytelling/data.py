@@ -347,6 +347,9 @@ class Roles:
     score: str | None = None
     value: str | None = None
     status_quo: str | None = None
+    #: Marks the customers marketing called in that month (yes/no): their outcomes are set aside
+    #: from training and measuring (see :mod:`storytelling.feedback`); never a feature.
+    contacted: str | None = None
     features: list[str] = field(default_factory=list)
     #: Sensitive columns (see :mod:`storytelling.sensitive`): described, never used by the model
     #: unless ``use_sensitive``. ``None``: not decided yet, recognised from the table by :func:`prepare`.
@@ -676,8 +679,13 @@ def prepare(df: pd.DataFrame, roles: Roles | dict | None = None, *, today: pd.Ti
         if unlabelled_old.any():
             notes.append(f"{int(unlabelled_old.sum()):,} rows from past months have no churn label; "
                          "they are left out of the results.")
-    return CustomerData(frame=out.reset_index(drop=True), roles=roles, features=features, notes=notes,
+    data = CustomerData(frame=out.reset_index(drop=True), roles=roles, features=features, notes=notes,
                         sensitive={c: kind for c, (_, kind) in described.items()})
+    if roles.contacted is not None:  # the customers marketing called: their outcomes are set aside
+        from storytelling.feedback import contacted_flags, set_aside
+
+        data = set_aside(data, contacted_flags(df, roles.contacted), f"'{roles.contacted}'")
+    return data
 
 
 def _sensitive_decided(df: pd.DataFrame, roles: Roles) -> Roles:

@@ -3,7 +3,8 @@
 Once the model's list is called, those customers no longer leave as they would have: their
 outcome neither measures the model (it would look as if the riskiest stay) nor is something to
 learn from (retraining on it teaches the model that risky customers stay). When ``story.toml``
-names the column marking who was contacted (``[feedback] contacted``), their outcomes are set
+names the column marking who was contacted (``[roles] contacted``, the Data page's "Called by
+marketing") or a file of them (``[feedback] contacted_file``), their outcomes are set
 aside before anything is trained or measured: the evaluation, the backtest and the history then
 speak of the customers marketing did not call, and say so.
 """
@@ -36,24 +37,14 @@ class SetAside:
         return int(self.by_month.get(month, 0) if month is not None else self.rows)
 
 
-def without_contacted(roles, column: str):
-    """``roles`` with the contacted column kept out of the model's features (being called says who
-    was risky last month: a feature that would teach the model its own list)."""
-    if column in roles.single().values():
-        raise DataError(f"'{column}' is named as who was contacted ([feedback] contacted) and also plays another "
-                        "part in the table; name a column that only marks the customers called.")
-    return replace(roles, features=[c for c in roles.features if c != column],
-                   sensitive=None if roles.sensitive is None else [c for c in roles.sensitive if c != column])
-
-
 def contacted_flags(raw: pd.DataFrame, column: str) -> np.ndarray:
     """The column as yes/no per row (blank: not called)."""
     if column not in raw.columns:
-        raise DataError(f"[feedback] contacted names '{column}', which is not a column of the table. Name the "
+        raise DataError(f"'{column}', chosen as who marketing called, is not a column of the table. Name the "
                         "column that marks the customers marketing called (yes/no or 1/0).")
     flags = binary_values(raw[column])
     if flags is None:
-        raise DataError(f"'{column}' ([feedback] contacted) must say yes/no or 1/0 for each customer: whether "
+        raise DataError(f"'{column}' (called by marketing) must say yes/no or 1/0 for each customer: whether "
                         "marketing called them in that month.")
     return flags.fillna(0).to_numpy(bool)
 

@@ -88,19 +88,15 @@ class FileSource:
 
     @classmethod
     def read(cls, raw: pd.DataFrame, roles: Roles | None = None, *, name: str = "", path: str | None = None,
-             sample: bool = False, today: pd.Timestamp | None = None, contacted: str | None = None,
+             sample: bool = False, today: pd.Timestamp | None = None,
              called: tuple[str, pd.DataFrame] | None = None) -> FileSource:
-        """``contacted``: the column marking customers marketing called; ``called``: or a file naming
-        them (its name, its rows). Their outcomes are set aside (see :mod:`storytelling.feedback`)."""
+        """``called``: a file naming the customers marketing called (its name, its rows), when the
+        table has no column for it (``roles.contacted``); their outcomes are set aside (see
+        :mod:`storytelling.feedback`)."""
         from storytelling import feedback
 
-        roles = roles if roles is not None else infer_roles(raw)
-        if contacted:
-            roles = feedback.without_contacted(roles, contacted)
-        data = prepare(raw, roles, today=today)
-        if contacted:
-            data = feedback.set_aside(data, feedback.contacted_flags(raw, contacted), f"'{contacted}'")
-        elif called is not None:
+        data = prepare(raw, roles if roles is not None else infer_roles(raw), today=today)
+        if called is not None and data.set_aside is None:
             data = feedback.set_aside(data, feedback.listed_flags(raw, data.roles, called[1]), f"the file {called[0]}")
         return cls(name=name, raw=raw, data=data, path=path, sample=sample)
 
@@ -249,14 +245,14 @@ def open_source(*, path: str | None = None, sheet: str | None = None, sql: str |
                 roles: dict | None = None, name: str | None = None, contacted: str | None = None,
                 contacted_file: str | None = None) -> Source:
     """The source ``story.toml`` names: a warehouse (``sql`` with a table or query), a file
-    (``path``), or the sample; ``contacted`` (a column) or ``contacted_file``: the customers
-    marketing called."""
+    (``path``), or the sample; ``contacted`` (a column: the role, on the given or recognised
+    roles) or ``contacted_file``: the customers marketing called."""
     given = Roles.from_dict(roles) if roles else None
     if sql and (contacted or contacted_file):
         from storytelling.errors import DataError
 
-        raise DataError("[feedback] contacted works on a file for now, not on a warehouse table: export the months "
-                        "with the contacted column to a file, or leave [feedback] out.")
+        raise DataError("Setting aside the customers marketing called works on a file for now, not on a warehouse "
+                        "table: export the months with the contacted column to a file, or leave it out.")
     if sql:
         from storytelling.warehouse import SqlSource, resolve_url
 
@@ -270,6 +266,13 @@ def open_source(*, path: str | None = None, sheet: str | None = None, sql: str |
     raw = load_table(path, sheet=sheet) if path else load_sample()
     from pathlib import Path
 
-    called = (Path(contacted_file).name, load_table(contacted_file)) if contacted_file and not contacted else None
+    if contacted:
+        from dataclasses import replace
+
+        guessed = given is None  # a recognised role that is really who was called gives way
+        given = given if given is not None else infer_roles(raw)
+        given = replace(given, contacted=contacted, **{r: None for r, c in given.single().items()
+                                                        if guessed and c == contacted and r != "contacted"})
+    called = (Path(contacted_file).name, load_table(contacted_file)) if contacted_file else None
     return FileSource.read(raw, given, name=name or (Path(path).name if path else SAMPLE_NAME), path=path,
-                           sample=not path, contacted=contacted, called=called)
+                           sample=not path, called=called)

@@ -23,6 +23,7 @@ ROLE_LABELS = {
     "score": "Model score",
     "value": "Monthly value",
     "status_quo": "Today's rule",
+    "contacted": "Called by marketing",
 }
 
 

@@ -387,6 +387,9 @@ def read_warehouse(source: SqlSource, roles: Roles | None = None, *, engine=None
     if roles is None:
         roles = infer_roles(_first_rows(src))
     validate.roles_fit(roles.single(), src.columns)
+    if roles.contacted:
+        raise DataError("Setting aside the customers marketing called works on a file for now, not on a warehouse "
+                        "table: clear 'Called by marketing' on the Data page, or export the months to a file.")
     if not roles.score:
         raise DataError("Warehouse tables need a score column (each customer's risk from your model): the app does "
                         "not train on millions of rows. Choose the score column on the Data page, or load a file "

@@ -8,7 +8,7 @@ def test_round_trip():
     cfg = StoryConfig(title='Q3 "churn" story', data_path="customers.csv", data_name="Q3", capacity=None,
                       value_months=None, value_per_saved=450.5, contacts=1200, findings=["lift", "drivers"],
                       roles={"id": "cust", "date": None, "label": "left", "score": None, "value": None,
-                             "status_quo": None, "features": ["plan", "tenure months"]},
+                             "status_quo": None, "contacted": "called", "features": ["plan", "tenure months"]},
                       glossary={"tenure months": {"name": "time with us", "unit": "months"}},
                       brand_colour="#D55E00", ab_results="ab.csv", ab_design="everyone", ab_test_share=0.9,
                       ab_planned_total=8000, ab_confidence=0.9)

@@ -7,8 +7,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from storytelling.data import infer_roles
 from storytelling.errors import DataError
 from storytelling.source import FileSource
+
+
+def read(df: pd.DataFrame, column: str) -> FileSource:
+    """The table with ``column`` chosen as who marketing called (the Data page's 'Called by marketing')."""
+    from dataclasses import replace
+
+    return FileSource.read(df, replace(infer_roles(df), contacted=column))
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +33,7 @@ def called_panel(small_panel) -> pd.DataFrame:
 
 
 def test_the_called_are_set_aside_from_training_and_measuring(called_panel):
-    src = FileSource.read(called_panel, contacted="called_by_marketing")
+    src = read(called_panel, "called_by_marketing")
     data = src.data
     assert "called_by_marketing" not in data.features and "called_by_marketing" not in data.frame
     called = (called_panel["called_by_marketing"] == "yes").to_numpy()
@@ -72,16 +80,20 @@ def test_the_config_keeps_the_contacted_column():
     assert parse_config(to_toml(cfg)).contacted == "called"
     with pytest.raises(DataError, match="feedback.contacted"):
         parse_config("[feedback]\ncontacted = 3\n")
+    with pytest.raises(DataError, match="keep one"):
+        parse_config('[feedback]\ncontacted = "called"\ncontacted_file = "called.csv"\n')
+    roles = parse_config('[roles]\nlabel = "churned"\ncontacted = "called"\n').roles  # as the app saves them
+    assert roles["contacted"] == "called"
 
 
 def test_a_contacted_column_that_is_missing_unclear_or_the_outcome_is_refused(called_panel):
-    with pytest.raises(DataError, match="not a column of the table"):
-        FileSource.read(called_panel, contacted="nope")
+    with pytest.raises(DataError, match="called by marketing is not in the table"):
+        read(called_panel, "nope")
     odd = called_panel.assign(called_by_marketing=np.where(called_panel["called_by_marketing"] == "yes", "maybe", "no"))
     with pytest.raises(DataError, match="must say yes/no"):
-        FileSource.read(odd, contacted="called_by_marketing")
-    with pytest.raises(DataError, match="also plays another part"):
-        FileSource.read(called_panel, contacted="churned_next_30d")
+        read(odd, "called_by_marketing")
+    with pytest.raises(DataError, match="same column is chosen for two roles"):
+        read(called_panel, "churned_next_30d")
 
 
 def test_a_warehouse_with_a_contacted_column_is_refused():
@@ -89,6 +101,17 @@ def test_a_warehouse_with_a_contacted_column_is_refused():
 
     with pytest.raises(DataError, match="works on a file for now"):
         open_source(sql="duckdb:///nothing.db", table="scores", contacted="called")
+
+
+def test_a_warehouse_table_refuses_the_called_by_marketing_role(warehouse_db):
+    from dataclasses import replace
+
+    from storytelling.warehouse import SqlSource, read_warehouse
+
+    src = SqlSource(f"duckdb:///{warehouse_db}", table="scores")
+    roles = read_warehouse(src).roles
+    with pytest.raises(DataError, match="works on a file for now"):
+        read_warehouse(src, replace(roles, contacted="plan"))  # a column with no other part
 
 
 def test_the_permanent_comparison_group_measures_the_hit_rate_as_promised():
@@ -116,7 +139,7 @@ def test_a_file_of_called_customers_sets_aside_the_same_rows_as_the_column(calle
     listed = called_panel.loc[called_panel["called_by_marketing"] == "yes", ["customer_id", "snapshot_date"]]
     listed.rename(columns={"snapshot_date": "date"}).to_csv(listed_path, index=False)
     by_file = open_source(path=str(data_path), contacted_file=str(listed_path)).data
-    by_column = FileSource.read(called_panel, contacted="called_by_marketing").data
+    by_column = read(called_panel, "called_by_marketing").data
     assert by_file.set_aside.by_month == by_column.set_aside.by_month
     assert by_file.frame["churned"].isna().equals(by_column.frame["churned"].isna())
     assert by_file.set_aside.source == "the file called.csv"
