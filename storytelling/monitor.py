@@ -184,7 +184,12 @@ class EdgeTrend:
 
 def edge_trend(records: list[RunRecord]) -> EdgeTrend | None:
     """The list's edge over random calling, run by run (the last is this run's)."""
-    got = [(r.period, r.edge) for r in records if math.isfinite(r.edge)]
+    return edge_series([(r.period, r.edge) for r in records])
+
+
+def edge_series(points: list[tuple[str, float]]) -> EdgeTrend | None:
+    """The edge over random calling, period by period (the last is the latest): runs, or backtest months."""
+    got = [(p, e) for p, e in points if math.isfinite(e)]
     if not got:
         return None
     earlier = [e for _, e in got[:-1]]

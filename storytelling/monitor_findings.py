@@ -78,10 +78,10 @@ def _num(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 10 else f"{x:,.2g}"
 
 
-def edge_line(e: EdgeTrend) -> str | None:
+def edge_line(e: EdgeTrend, earlier: str = "earlier updates") -> str | None:
     if not (e.below_floor or e.fell):
         return None
-    was = f", down from {fmt_ratio(e.usual)} in earlier updates" if e.usual is not None else ""
+    was = f", down from {fmt_ratio(e.usual)} in {earlier}" if e.usual is not None else ""
     return (f"The model's list now finds {fmt_ratio(e.now)} as many leavers as calling at random{was}: "
             "the model is losing its edge.")
 

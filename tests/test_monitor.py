@@ -245,3 +245,24 @@ def test_a_sequence_of_builds_over_the_sample_s_months(tmp_path):
     assert f.fact("actual").value == int(got["churned"].sum())
     text = " ".join([f.headline, *f.bullets])
     assert f"More customers with contract 'Month-to-month' in {pd.Timestamp(months[-1]):%B %Y}" in text
+
+
+def test_the_replay_warns_when_the_model_s_edge_fades_month_by_month(tmp_path):
+    """A panel whose last two months' leaving no longer follows the customers' columns: the backtest
+    says the list's edge over random calling fell (the nightly thresholds), and to retrain; a steady
+    panel says nothing of it."""
+    def story(df):
+        path = tmp_path / "p.parquet"
+        until(df, MONTHS[-2]).to_parquet(path)
+        cfg = StoryConfig(data_name="Panel", backtest_months=4, drivers=False, history="", capacity=300)
+        return build_story_from_config(cfg, data_path=str(path), log=lambda m: None, full=True, keep_history=False)
+
+    steady = story(panel(customers=3000, seed=4)).finding("backtest_quality")
+    assert not any("losing its edge" in b for b in steady.bullets)
+    faded = panel(customers=3000, seed=4)
+    late = faded["snapshot_date"].isin(MONTHS[-3:-1])
+    faded.loc[late, "churned"] = (np.random.default_rng(9).random(int(late.sum())) < 0.08).astype(float)
+    quality = story(faded).finding("backtest_quality")
+    assert quality.bullets[0].startswith("The model's list now finds ") and "the model is losing its edge" in quality.bullets[0]
+    assert "in the months before" in quality.bullets[0]
+    assert any(s.startswith("Retrain the model") for s in quality.next_steps)

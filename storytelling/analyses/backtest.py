@@ -46,6 +46,23 @@ def _said(run: Run, cutoffs: list, result):
     return result if aside is None else replace(result, set_aside=backtest_note(aside, cutoffs))
 
 
+def _with_edge(findings: list, result) -> list:
+    """The replay's edge over random calling, month by month, judged as the nightly monitoring judges
+    the runs' (below 1.5x random, or a quarter under the earlier months'): said, with what to do."""
+    from storytelling.monitor import edge_series
+    from storytelling.monitor_findings import RETRAIN, edge_line
+
+    p = result.periods
+    edge = edge_series([(str(c), r / q if q > 0 else float("nan"))
+                        for c, r, q in zip(p["cutoff"], p["reached"], p["random_reached"])])
+    line = edge_line(edge, "the months before") if edge is not None else None
+    if line:
+        quality = next(f for f in findings if f.key == "backtest_quality")
+        quality.bullets.insert(0, line)
+        quality.next_steps.append(RETRAIN)
+    return findings
+
+
 def _scores(run: Run, cutoffs: list, o: dict):
     """Each month scored; a table that cannot be replayed (too little history to train on) is a
     reason to leave the backtest out, kept so it is not tried again on every rerun."""
@@ -58,7 +75,7 @@ def _scores(run: Run, cutoffs: list, o: dict):
 
 ANALYSIS = register(Analysis(
     key="backtest", name="Backtest", order=20, needs=("dates",), page="app_pages/backtest.py",
-    compute=_compute, findings=lambda result, lift: backtest_findings(result, currency=lift.currency),
+    compute=_compute, findings=lambda result, lift: _with_edge(backtest_findings(result, currency=lift.currency), result),
     options=_options, unasked="the setup asks for no backtest (backtest_months = 0 in story.toml).",
     invite="Replay the past months on the Backtest page to add 'had we used the model since…' to this story",
     supporting=("backtest_timeline", "backtest_quality"), summary=lambda result: f"{len(result.periods)} months",
