@@ -26,6 +26,11 @@ roles = ctx.roles or Roles()
 cols = [str(c) for c in raw.columns]
 
 
+ROLE_HELP = {"contacted": "Yes/no per customer and month: whom marketing called. A call changes whether a customer "
+                          "leaves, so their outcome is set aside: the model neither learns from it nor is judged on "
+                          "it. Never a model input."}
+
+
 def key(name: str) -> str:
     """A widget key per table: another table gets its own guesses, never the last table's choices."""
     return f"role_{name}@{ctx.dataset_key}"
@@ -50,7 +55,7 @@ with st.form("roles_form"):
         current = getattr(roles, role)
         options = ["(none)"] + cols
         grid[i % 3].selectbox(label, options, index=options.index(current) if current in cols else 0,
-                                             key=key(role))
+                              key=key(role), help=ROLE_HELP.get(role))
     st.multiselect("Customer features (used to train the baseline model)", cols,
                               default=[c for c in roles.features if c in cols], key=key("features"))
     st.multiselect("Sensitive columns: described, never used", cols,
