@@ -150,12 +150,13 @@ def _atomic(dest: Path, write) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
-def forecast_range(p: np.ndarray) -> tuple[float, float, float]:
+def forecast_range(p: np.ndarray, z: float = Z90) -> tuple[float, float, float]:
     """Expected leavers among customers with risks ``p``, and the range they land in 9 times in 10
-    if those risks are right (normal approximation of the sum of independent yes/no outcomes)."""
+    (``z``: another width) if those risks are right (normal approximation of the sum of independent
+    yes/no outcomes)."""
     p = np.asarray(p, dtype=float)
     mean, sd = float(p.sum()), float(np.sqrt((p * (1 - p)).sum()))
-    return mean, max(mean - Z90 * sd, 0.0), mean + Z90 * sd
+    return mean, max(mean - z * sd, 0.0), mean + z * sd
 
 
 def run_record(evaluation, lift, data_name: str, *, made: datetime | None = None

@@ -47,7 +47,8 @@ class ForecastCheck:
     list_customers: int
     list_expected: float
     list_actual: int
-    calibration: pd.DataFrame  # band, customers, expected, actual (by fifths of the forecast risk)
+    calibration: pd.DataFrame  # band, customers, expected, low, high, actual (by fifths of the forecast risk)
+    list_variance: float = 0.0  # of the list's leavers if the risks are right (sum of p(1 - p))
 
     @property
     def within(self) -> bool:
@@ -71,18 +72,22 @@ def check_forecast(record: RunRecord, forecast: pd.DataFrame, outcomes: pd.DataF
                          forecast_customers=len(forecast), expected=expected, low=low, high=high,
                          actual=int(got["left"].sum()), list_customers=len(listed),
                          list_expected=float(listed["score"].sum()), list_actual=int(listed["left"].sum()),
-                         calibration=calibration(got["score"].to_numpy(), got["left"].to_numpy()))
+                         calibration=calibration(got["score"].to_numpy(), got["left"].to_numpy()),
+                         list_variance=float((listed["score"] * (1 - listed["score"])).sum()))
 
 
 def calibration(score: np.ndarray, left: np.ndarray, bands: int = 5) -> pd.DataFrame:
     """Customers in fifths of the forecast risk (lowest first): how many left, against how many the
-    risks said would, and the range they land in 9 times in 10 if the risks are right (ties kept
-    together by ranking first)."""
+    risks said would, and each fifth's range, wide enough that all fifths land in theirs 9 times in
+    10 if the risks are right (a 90% range shared among the fifths; ties kept together by ranking first)."""
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(1 - 0.1 / (2 * bands))
     order = np.argsort(score, kind="stable")
     band = np.empty(len(score), int)
     band[order] = np.arange(len(score)) * bands // len(score)
     df = pd.DataFrame({"band": band, "score": score, "left": left})
-    rows = [(b, len(g), *forecast_range(g["score"].to_numpy()), int(g["left"].sum())) for b, g in df.groupby("band")]
+    rows = [(b, len(g), *forecast_range(g["score"].to_numpy(), z), int(g["left"].sum())) for b, g in df.groupby("band")]
     return pd.DataFrame(rows, columns=["band", "customers", "expected", "low", "high", "actual"])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from storytelling import charts
 from storytelling import plot as plots
+from storytelling.history import Z90
 from storytelling.monitor import PSI_NAME, PSI_RETRAIN, Changes, ChurnChange, EdgeTrend, ForecastCheck, Shift
 from storytelling.story import Fact, Finding, fmt_count, fmt_count_range, fmt_date, fmt_pct, fmt_ratio
 
@@ -27,8 +28,10 @@ def list_line(c: ForecastCheck, *, called_left_out: bool = False) -> str | None:
     if not c.list_customers:
         return None
     hit, promised = c.list_actual / c.list_customers, c.list_expected / c.list_customers
-    why = (" Fewer leaving is what calling them should bring, so this is not a fair test of the model once the list "
-           "is called." if hit < promised and not called_left_out else "")
+    sd = (c.list_variance ** 0.5) if c.list_variance else 0.0
+    clearly_fewer = c.list_actual < c.list_expected - Z90 * sd
+    why = (" Either the model's risks ran high for the list, or calls kept some of them: say who marketing called "
+           "(the Data page's 'Called by marketing') to tell which." if clearly_fewer and not called_left_out else "")
     whom = " left uncalled" if called_left_out else ""
     return (f"Of the {fmt_count(c.list_customers, people=False)} customers on that month's list{whom}, "
             f"{fmt_pct(hit)} left, against the {fmt_pct(promised)} the model expected.{why}")
@@ -51,7 +54,8 @@ def calibration_line(c: ForecastCheck) -> tuple[str, bool] | None:
     said = [f"{'high' if r['actual'] < r['low'] else 'low'} for {FIFTHS[int(r['band'])]} (about "
             f"{fmt_count(r['expected'])} expected to leave, {fmt_count(r['actual'], people=False)} did)"
             for _, r in off.iloc[::-1].head(2).iterrows()]
-    return f"The risks ran {' and '.join(said)}: outside what chance allows.", True
+    more = f", and in {len(off) - 2} other fifth{'s' if len(off) > 3 else ''}" if len(off) > 2 else ""
+    return f"The risks ran {' and '.join(said)}{more}: outside what chance allows.", True
 
 
 def churn_line(c: ChurnChange) -> str | None:
@@ -95,14 +99,14 @@ def changes_finding(ch: Changes) -> Finding:
     month = fmt_date(ch.shift_month)
     moved = [s for s in ch.shifts if s.psi >= PSI_NAME][:2]
     calibrated = calibration_line(ch.check) if ch.check else None
-    lines = [forecast_line(ch.check) if ch.check else None,
+    scores = (f"The scores of {month}'s customers are spread unlike those of the month measured: the mix of "
+              "customers changed in a way no single column shows." if ch.score_psi is not None
+              and ch.score_psi >= PSI_NAME and not moved else None)
+    # most pressing first (only the first four are kept): what asks for a retrain, then the rest
+    lines = [forecast_line(ch.check) if ch.check else None, edge_line(ch.edge) if ch.edge else None,
+             *[shift_line(s, ch.names, month) for s in moved], scores, churn_line(ch.churn) if ch.churn else None,
              calibrated[0] if calibrated and calibrated[1] else None,
-             list_line(ch.check, called_left_out=bool(ch.set_aside)) if ch.check else None,
-             churn_line(ch.churn) if ch.churn else None, edge_line(ch.edge) if ch.edge else None,
-             *[shift_line(s, ch.names, month) for s in moved]]
-    if ch.score_psi is not None and ch.score_psi >= PSI_NAME and not moved:
-        lines.append(f"The scores of {month}'s customers are spread unlike those of the month measured: the mix "
-                     "of customers changed in a way no single column shows.")
+             list_line(ch.check, called_left_out=bool(ch.set_aside)) if ch.check else None]
     lines = [x for x in lines if x] + ([calibrated[0]] if calibrated and not calibrated[1] else [])
     retrain = (any(s.psi >= PSI_RETRAIN for s in ch.shifts) or (ch.score_psi or 0) >= PSI_RETRAIN
                or (ch.edge is not None and (ch.edge.below_floor or ch.edge.fell)))

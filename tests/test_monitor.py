@@ -12,7 +12,7 @@ from storytelling.export import to_markdown
 from storytelling.export.pptx import slide_findings
 from storytelling.history import RunRecord, folder_for, forecast_range, read_history
 from storytelling.monitor import EDGE_FLOOR, edge_trend, psi
-from storytelling.story import fmt_count, fmt_pct
+from storytelling.story import fmt_pct
 
 MONTHS = pd.date_range("2026-01-01", periods=8, freq="MS")
 
@@ -94,14 +94,11 @@ def test_last_month_s_forecast_is_checked_against_what_happened(tmp_path):
     assert f.get_chart() is not None and f.get_plot() is not None  # the calibration by fifths
     # the calibration in words, fifth by fifth, recomputed by hand
     by_risk = got.iloc[np.argsort(got["score"].to_numpy(), kind="stable")].assign(band=np.arange(len(got)) * 5 // len(got))
-    off = 0
+    off, z = 0, 2.3263  # a 90% range shared among the five fifths: 99% each
     for _, b in by_risk.groupby("band"):
         exp, sd = b["score"].sum(), np.sqrt((b["score"] * (1 - b["score"])).sum())
-        off += not max(exp - 1.6449 * sd, 0) <= b["churned"].sum() <= exp + 1.6449 * sd
-    top = by_risk[by_risk["band"] == 4]
-    held = (f"The risks held in every fifth of customers: in the riskiest fifth about {fmt_count(top['score'].sum())} "
-            f"were expected to leave and {int(top['churned'].sum()):,} did.")
-    assert (held in " ".join(f.bullets)) if off == 0 else ("The risks ran " in text)
+        off += not max(exp - z * sd, 0) <= b["churned"].sum() <= exp + z * sd
+    assert ("The risks ran " in text) == (off > 0)
     assert to_markdown(story).splitlines()[4].startswith("**Since the update of")
     # a second build of the same month replaces its own record
     build(until(df, MONTHS[-2]), tmp_path, history)
@@ -121,7 +118,7 @@ def test_a_shift_in_the_mix_and_a_jump_in_churn_are_named(tmp_path):
     f = story.finding("changes")
     text = " ".join([f.headline, *f.bullets])
     assert f.fact("urgent").value and f.fact("retrain").value and f in slide_findings(story)
-    assert text.startswith("Churn rose from")
+    assert text.startswith("More customers with contract") and "Churn rose from" in text  # what asks a retrain first
     assert "More customers with contract 'Month-to-month' in August 2026 than in the months the model learnt from" in text
     assert "tenure" not in text and "tickets" not in text  # the columns that did not move are not named
     assert any(s.startswith("Retrain the model") for s in story.next_steps)
@@ -219,6 +216,10 @@ def test_the_calibration_in_words_names_the_fifth_whose_risks_ran_high():
     line, off = calibration_line(SimpleNamespace(calibration=wrong))
     assert off and line.startswith("The risks ran high for the riskiest fifth (about ")
     assert "lowest fifth" not in line
+    # with right risks, some fifth is named as off about 1 month in 10, not 4 in 10 (five 90% ranges)
+    alarms = sum(calibration_line(SimpleNamespace(calibration=calibration(p, (rng.random(5000) < p).astype(int))))[1]
+                 for _ in range(300))
+    assert alarms / 300 < 0.15, alarms
 
 
 def test_a_sequence_of_builds_over_the_sample_s_months(tmp_path):
@@ -266,3 +267,17 @@ def test_the_replay_warns_when_the_model_s_edge_fades_month_by_month(tmp_path):
     assert quality.bullets[0].startswith("The model's list now finds ") and "the model is losing its edge" in quality.bullets[0]
     assert "in the months before" in quality.bullets[0]
     assert any(s.startswith("Retrain the model") for s in quality.next_steps)
+
+
+def test_the_list_s_shortfall_is_not_explained_away():
+    """A list's hit rate clearly below the promise is said to be one of two causes (unless the called
+    were set aside); one within chance gets no explanation at all."""
+    from types import SimpleNamespace
+
+    from storytelling.monitor_findings import list_line
+
+    check = SimpleNamespace(list_customers=300, list_expected=92.0, list_actual=66, list_variance=63.0)
+    assert "Either the model's risks ran high for the list, or calls kept some of them" in list_line(check)
+    assert "Either" not in list_line(check, called_left_out=True)
+    check.list_actual = 88
+    assert list_line(check).endswith("against the 31% the model expected.")
