@@ -11,7 +11,7 @@ speak of the customers marketing did not call, and say so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,15 @@ class SetAside:
 
     source: str  # where they were named, in words: "'called_last_month'" or "the file called.csv"
     by_month: dict  # pd.Timestamp | None -> rows
+    outcomes: pd.Series = field(default=None, compare=False, repr=False)  # their own outcomes, by row of the frame
+
+    def restored(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with the set-aside outcomes back: churn as the business saw it, calls and all."""
+        if self.outcomes is None or self.outcomes.empty:
+            return frame
+        out = frame.copy()
+        out.loc[self.outcomes.index, "churned"] = self.outcomes
+        return out
 
     @property
     def rows(self) -> int:
@@ -80,8 +89,9 @@ def set_aside(data, called: np.ndarray, named: str):
     gone = called & frame["churned"].notna().to_numpy()
     months = frame.loc[gone, "snapshot_date"] if "snapshot_date" in frame else pd.Series([None] * int(gone.sum()))
     by_month = {(None if pd.isna(k) else pd.Timestamp(k)): int(v) for k, v in months.value_counts(dropna=False).items()}
+    outcomes = frame.loc[gone, "churned"].copy()
     frame.loc[gone, "churned"] = np.nan
-    aside = SetAside(named, by_month)
+    aside = SetAside(named, by_month, outcomes)
     notes = [*data.notes, f"{fmt_count(aside.rows, people=False)} rows of customers marketing called ({named}) "
                           "are left out of what the model learns from and is measured on."]
     return replace(data, frame=frame, notes=notes, set_aside=aside)
@@ -113,6 +123,7 @@ def monitoring_note(aside: SetAside, month: pd.Timestamp | None) -> str | None:
     n = aside.in_month(month)
     if n == 0:
         return None
-    return (f"Churn, forecasts and the list's hit rate here leave out the customers marketing called "
+    return (f"Forecasts and the list's hit rate here leave out the customers marketing called "
             f"({fmt_count(n, people=False)} in {fmt_date(month)}): a call changed whether they left. The list's hit "
-            "rate is measured on those of it left uncalled.")
+            "rate is measured on those of it left uncalled; churn month on month counts every customer, called or "
+            "not.")

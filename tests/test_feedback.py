@@ -67,7 +67,7 @@ def test_the_story_says_what_was_left_out(called_panel, tmp_path):
     assert months.startswith("The ") and "customers marketing called in these months ('called_by_marketing') are " \
                                           "left out of every month" in months
     changes = story.finding("changes")
-    assert any(c.startswith("Churn, forecasts and the list's hit rate here leave out the customers marketing called")
+    assert any(c.startswith("Forecasts and the list's hit rate here leave out the customers marketing called")
                for c in changes.caveats)
     plan = story.finding("ab_plan")
     assert any(b.startswith("Once the list is called, keep a permanent comparison group") for b in plan.bullets)

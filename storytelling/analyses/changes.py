@@ -46,7 +46,7 @@ def _moved(run: Run) -> dict:
     churn against the month before, each column's mix and the scores of the month scored."""
     ev, data = run.evaluation, run.source.data
     new = ev.current if ev.current is not None and len(ev.current) else ev.frame
-    frame = data.frame
+    frame = data.frame if data.set_aside is None else data.set_aside.restored(data.frame)  # churn, calls and all
     learnt_to = ev.train_end if ev.train_end is not None else ev.as_of - pd.Timedelta(days=1)
     reference = frame[(frame["snapshot_date"] <= learnt_to) & frame["churned"].notna()]
     return {"churn": churn_change(frame), "shifts": mix_shift(reference, new, data.features) if len(reference) else [],
