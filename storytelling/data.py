@@ -451,7 +451,7 @@ def infer_roles(df: pd.DataFrame) -> Roles:
         if pick:
             taken.add(pick)
     rows = {c: why for c in df.columns if c not in taken and (why := row_id_reason(df[c], c))}
-    if found["id"] is None and rows:
+    if found["id"] is None and rows and found["date"] is None:  # with months, a row number is no customer's id
         found["id"] = next(iter(rows))
         taken.add(found["id"])
     roles = Roles(**found)

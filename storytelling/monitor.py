@@ -217,3 +217,4 @@ class Changes:
     problems: list[str] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # the columns as the glossary names them
     set_aside: str | None = None  # what was left out because marketing called them (storytelling.feedback)
+    notes: list[str] = field(default_factory=list)  # what could not be checked, and why

@@ -123,7 +123,8 @@ def changes_finding(ch: Changes) -> Finding:
         f.update(_check_facts(ch.check))
     return Finding(
         key="changes", title=title, headline=lines[0], bullets=lines[1:4],
-        caveats=list(ch.problems) + ([ch.set_aside] if ch.set_aside else []) + ([] if ch.last else [FIRST]),
+        caveats=list(ch.problems) + list(ch.notes) + ([ch.set_aside] if ch.set_aside else []) +
+        ([] if ch.last else [FIRST]),
         next_steps=[RETRAIN] if retrain else [], facts=f,
         chart=(lambda: charts.calibration_chart(ch.check.calibration)) if ch.check else
         (lambda: charts.figure_card(_churn_figures(ch.churn))) if ch.churn else None,

@@ -301,3 +301,17 @@ def test_calling_the_riskiest_does_not_read_as_a_fall_in_churn(tmp_path):
     assert "Churn fell" not in text and "Churn rose" not in text
     uncalled = df[july & (df["called"] == "no")]["churned"].mean()
     assert uncalled < df[july]["churned"].mean()  # the set-aside view alone would have shown a fall
+
+
+def test_a_table_whose_only_id_numbers_the_rows_checks_no_forecast(tmp_path):
+    """Each month's export numbered its rows afresh, in a new order, and has no customer id: row 17
+    in July is not row 17 in June, so no forecast is checked customer by customer, and it says why."""
+    rng = np.random.default_rng(3)
+    parts = [g.sample(frac=1, random_state=int(rng.integers(1e6))).assign(line_nr=np.arange(1, len(g) + 1))
+             for _, g in panel(customers=2000).groupby("snapshot_date")]
+    df = pd.concat(parts, ignore_index=True).drop(columns="customer_id")
+    history = tmp_path / "h"
+    build(until(df, MONTHS[-3]), tmp_path, history)
+    f = build(until(df, MONTHS[-2]), tmp_path, history).finding("changes")
+    assert "expected" not in f.facts and not f.headline.startswith("We expected")
+    assert any("no customer id column, so last month's forecast cannot be checked" in c for c in f.caveats)

@@ -29,8 +29,14 @@ def _compute(run: Run, o: dict) -> Changes:
     folder = history_folder(run)
     history = read_history(folder) if folder is not None else History([], [])
     earlier = history.before(record.period)
-    check = None
-    for r in reversed(earlier):  # the latest earlier run that forecast the month now measured
+    check, notes = None, []
+    if data.roles.id is None:  # rows numbered: no customer can be followed from one month to the next
+        earlier_forecasts = []
+        notes.append("The table has no customer id column, so last month's forecast cannot be checked customer by "
+                     "customer. Name the id column on the Data page.")
+    else:
+        earlier_forecasts = earlier
+    for r in reversed(earlier_forecasts):  # the latest earlier run that forecast the month now measured
         if r.forecast_month == record.period and (f := history.forecast(r)) is not None:
             check = check_forecast(r, f, ev.frame)
             break
@@ -38,7 +44,8 @@ def _compute(run: Run, o: dict) -> Changes:
     return Changes(record=record, forecast=forecast, last=earlier[-1] if earlier else None, check=check, **moved,
                    edge=edge_trend(earlier + [record]), problems=list(history.problems),
                    names={c: run.glossary.name(c) for c in data.features},
-                   set_aside=monitoring_note(data.set_aside, ev.as_of) if data.set_aside is not None else None)
+                   set_aside=monitoring_note(data.set_aside, ev.as_of) if data.set_aside is not None else None,
+                   notes=notes)
 
 
 def _moved(run: Run) -> dict:
