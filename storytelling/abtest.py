@@ -452,20 +452,23 @@ def holdout_size(hit_rate: float, contacts: int, *, lists: int = HOLDOUT_LISTS, 
 
 
 def holdout_bullet(f: dict[str, Fact], *, hit_rate: float, contacts: int, save_rate: float, value_per_kept: float,
-                   currency: str, dated: bool) -> str | None:
+                   currency: str, dated: bool, cost_per_contact: float = 0.0) -> str | None:
     """The permanent holdout the feedback loop needs, in words (adds its figures to ``f``)."""
     n = holdout_size(hit_rate, contacts)
     if n == 0:
         return None
     forgone = n * hit_rate * save_rate
+    net = forgone * value_per_kept - n * cost_per_contact  # what is given up, less the calls not made
     f["holdout"] = Fact("holdout", n, "customers", fmt_count(n, people=False))
-    f["holdout_cost"] = Fact("holdout_cost", forgone * value_per_kept, currency, fmt_money(forgone * value_per_kept, currency))
+    f["holdout_cost"] = Fact("holdout_cost", net, currency, fmt_money(abs(net), currency))
     every, span = ("every month", f"over {HOLDOUT_LISTS} months") if dated else ("each time", f"over {HOLDOUT_LISTS} lists")
     return (f"Once the list is called, keep a permanent comparison group: leave {f['holdout'].text} of its "
             f"{fmt_count(contacts, people=False)} customers ({fmt_pct(n / contacts)}) uncalled, chosen at random, {every}. A call "
             f"changes who leaves, so without them the model can no longer be checked or retrained fairly; {span} "
             f"their outcomes show the list's hit rate (about {fmt_pct(hit_rate)}) within a quarter of its value. "
-            f"It gives up about {fmt_count(forgone)} kept customers ({f['holdout_cost'].text}) {every}.")
+            f"It gives up about {fmt_count(forgone)} kept customers {every}, "
+            + (f"worth {f['holdout_cost'].text} after the calls it saves." if net > 0 else
+               f"and the calls it saves are worth more ({f['holdout_cost'].text} to the good)."))
 
 
 def _power_plot(by_n: pd.DataFrame, planned: int, T: dict[str, str]):

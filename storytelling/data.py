@@ -21,7 +21,14 @@ import pandas as pd
 from storytelling import sensitive, validate, workbook
 from storytelling.errors import DataError  # noqa: F401  (re-exported: data problems are raised from here)
 from storytelling.validate import MIN_LABELLED_ROWS, ROLE_LABELS  # noqa: F401  (re-exported)
-from storytelling.values import FALSE_WORDS, MISSING_WORDS, TRUE_WORDS, binary_values, normalise_name  # noqa: F401
+from storytelling.values import (  # noqa: F401  (re-exported)
+    FALSE_WORDS,
+    MISSING_WORDS,
+    TRUE_WORDS,
+    binary_values,
+    normalise_name,
+    read_dates,
+)
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
@@ -269,30 +276,6 @@ def _flat(df: pd.DataFrame) -> pd.DataFrame:
                         "flat table: one column per customer attribute.")
     out = df.drop(columns=nested)
     out.attrs["left_out"] = {c: f"'{c}' holds nested values (lists or records), so it is left out." for c in nested}
-    return out
-
-
-_OFFSET = re.compile(r"\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
-
-
-def read_dates(s: pd.Series) -> pd.Series:
-    """Dates as written, without time zones (a value that can't be read becomes NaT). Offsets that
-    differ from row to row (2025-03-01T00:00+01:00 next to ...+02:00) are dropped, keeping each
-    date as written, so no snapshot moves to the day (or month) before."""
-    import warnings
-
-    if pd.api.types.is_datetime64_any_dtype(s):
-        out = s
-    else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            try:
-                out = pd.to_datetime(s, errors="coerce", format="mixed")
-            except (ValueError, TypeError, OverflowError):  # mixed time zones
-                text = s.astype("string").str.strip().str.replace(_OFFSET, "", regex=True)
-                out = pd.to_datetime(text, errors="coerce", format="mixed")
-    if getattr(out.dt, "tz", None) is not None:
-        out = out.dt.tz_localize(None)
     return out
 
 

@@ -29,6 +29,7 @@ class SetAside:
     source: str  # where they were named, in words: "'called_last_month'" or "the file called.csv"
     by_month: dict  # pd.Timestamp | None -> rows
     outcomes: pd.Series = field(default=None, compare=False, repr=False)  # their own outcomes, by row of the frame
+    listed: tuple[int, int] | None = None  # a file's rows, and how many of them matched the table
 
     def restored(self, frame: pd.DataFrame) -> pd.DataFrame:
         """``frame`` with the set-aside outcomes back: churn as the business saw it, calls and all."""
@@ -58,10 +59,11 @@ def contacted_flags(raw: pd.DataFrame, column: str) -> np.ndarray:
     return flags.fillna(0).to_numpy(bool)
 
 
-def listed_flags(raw: pd.DataFrame, roles, listed: pd.DataFrame) -> np.ndarray:
-    """Which rows of ``raw`` a file of called customers names: by customer id, and by month when the
-    table has dates (the file then needs a date column: when each customer was called)."""
-    from storytelling.values import DATE_NAMES, ID_NAMES, find_column
+def listed_flags(raw: pd.DataFrame, roles, listed: pd.DataFrame) -> tuple[np.ndarray, int, int]:
+    """Which rows of ``raw`` a file of called customers names (by customer id, and by month when the
+    table has dates: the file then needs a date column, when each customer was called), with how
+    many of the file's rows there are and how many of them name a customer (and month) of the table."""
+    from storytelling.values import DATE_NAMES, ID_NAMES, find_column, read_dates
 
     fid, fdate = find_column(listed, ID_NAMES, roles.id), find_column(listed, DATE_NAMES, roles.date)
     if fid is None or roles.id is None:
@@ -70,16 +72,30 @@ def listed_flags(raw: pd.DataFrame, roles, listed: pd.DataFrame) -> np.ndarray:
     ids = raw[roles.id].astype("string").str.strip()
     called = listed[fid].astype("string").str.strip()
     if roles.date is None:
-        return ids.isin(set(called.dropna())).to_numpy()
+        known = set(ids.dropna())
+        return ids.isin(set(called.dropna())).to_numpy(), len(listed), int(called.isin(known).sum())
     if fdate is None:
         raise DataError("The customer table has months, so the file of called customers ([feedback] contacted_file) "
-                        "needs a date column saying when each customer was called.")
-    month = lambda s: pd.to_datetime(s, errors="coerce").dt.to_period("M").astype("string")  # noqa: E731
-    pairs = set(zip(called, month(listed[fdate])))
-    return np.fromiter((p in pairs for p in zip(ids, month(raw[roles.date]))), bool, len(raw))
+                        f"needs a date column saying when each customer was called, named one of: "
+                        f"{', '.join(DATE_NAMES)}.")
+    month = lambda s: read_dates(s).dt.to_period("M").astype("string")  # noqa: E731  (as the table's dates are read)
+    pairs = list(zip(called, month(listed[fdate])))
+    rows = list(zip(ids, month(raw[roles.date])))
+    wanted, have = set(pairs), set(rows)
+    return (np.fromiter((p in wanted for p in rows), bool, len(raw)), len(listed), sum(p in have for p in pairs))
 
 
-def set_aside(data, called: np.ndarray, named: str):
+def file_note(aside: SetAside) -> str | None:
+    """Said when a file of called customers did not all match the table (ids or dates written otherwise)."""
+    if aside.listed is None or aside.listed[1] == aside.listed[0]:
+        return None
+    rows, matched = aside.listed
+    return (f"{aside.source[:1].upper() + aside.source[1:]} names {fmt_count(rows, people=False)} calls; only "
+            f"{fmt_count(matched, people=False)} match a customer (and month) of the table, so the others are not "
+            "set aside. Check that its ids and dates are written as the table's are.")
+
+
+def set_aside(data, called: np.ndarray, named: str, listed: tuple[int, int] | None = None):
     """``data`` (prepared row for row from the table ``called`` marks) with the called customers'
     outcomes set aside (unknown): nothing is trained on them or measured on them; ``named``: where
     the story says they came from."""
@@ -91,14 +107,18 @@ def set_aside(data, called: np.ndarray, named: str):
     by_month = {(None if pd.isna(k) else pd.Timestamp(k)): int(v) for k, v in months.value_counts(dropna=False).items()}
     outcomes = frame.loc[gone, "churned"].copy()
     frame.loc[gone, "churned"] = np.nan
-    aside = SetAside(named, by_month, outcomes)
+    aside = SetAside(named, by_month, outcomes, listed)
     notes = [*data.notes, f"{fmt_count(aside.rows, people=False)} rows of customers marketing called ({named}) "
                           "are left out of what the model learns from and is measured on."]
     return replace(data, frame=frame, notes=notes, set_aside=aside)
 
 
-def evaluation_note(aside: SetAside, month: pd.Timestamp | None) -> str | None:
-    """The sentence the population finding carries when the evaluated month had called customers."""
+def evaluation_notes(aside: SetAside, month: pd.Timestamp | None) -> list[str]:
+    """What the population finding says of the customers set aside (and of a file that did not match)."""
+    return [n for n in (file_note(aside), _evaluation_note(aside, month)) if n]
+
+
+def _evaluation_note(aside: SetAside, month: pd.Timestamp | None) -> str | None:
     n = aside.in_month(month)
     if n == 0:
         return None
@@ -113,9 +133,9 @@ def backtest_note(aside: SetAside, months: list) -> str | None:
     n = sum(aside.in_month(pd.Timestamp(m)) for m in months)
     if n == 0:
         return None
-    return (f"The {fmt_count(n, people=False)} customers marketing called in these months ({aside.source}) are left out of "
-            "every month, both from what the model learns and from what it is measured on: a call changed whether "
-            "they left.")
+    return (f"Customers marketing called in these months ({fmt_count(n, people=False)} calls, {aside.source}) are left "
+            "out of every month, both from what the model learns and from what it is measured on: a call changed "
+            "whether they left.")
 
 
 def monitoring_note(aside: SetAside, month: pd.Timestamp | None) -> str | None:

@@ -177,9 +177,9 @@ def evaluate(data: CustomerData, *, horizon_days: int = 30, seed: int = 0) -> Ev
     """Score the latest labelled snapshot, time-aware (see module docstring)."""
     ev = _with_value(data, _evaluate(data, horizon_days=horizon_days, seed=seed))
     if data.set_aside is not None:
-        from storytelling.feedback import evaluation_note
+        from storytelling.feedback import evaluation_notes
 
-        ev.notes += [n for n in [evaluation_note(data.set_aside, ev.as_of)] if n]
+        ev.notes += evaluation_notes(data.set_aside, ev.as_of)
     return ev
 
 

@@ -97,7 +97,8 @@ class FileSource:
 
         data = prepare(raw, roles if roles is not None else infer_roles(raw), today=today)
         if called is not None and data.set_aside is None:
-            data = feedback.set_aside(data, feedback.listed_flags(raw, data.roles, called[1]), f"the file {called[0]}")
+            flags, rows, matched = feedback.listed_flags(raw, data.roles, called[1])
+            data = feedback.set_aside(data, flags, f"the file {called[0]}", (rows, matched))
         return cls(name=name, raw=raw, data=data, path=path, sample=sample)
 
     @property

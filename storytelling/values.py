@@ -53,3 +53,27 @@ def find_column(df, wanted: tuple[str, ...], extra: str | None = None) -> str | 
     if extra is not None and normalise_name(extra) in names:
         return names[normalise_name(extra)]
     return next((names[k] for k in wanted if k in names), None)
+
+
+_OFFSET = re.compile(r"\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
+
+
+def read_dates(s: pd.Series) -> pd.Series:
+    """Dates as written, without time zones (a value that can't be read becomes NaT). Offsets that
+    differ from row to row (2025-03-01T00:00+01:00 next to ...+02:00) are dropped, keeping each
+    date as written, so no snapshot moves to the day (or month) before."""
+    import warnings
+
+    if pd.api.types.is_datetime64_any_dtype(s):
+        out = s
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            try:
+                out = pd.to_datetime(s, errors="coerce", format="mixed")
+            except (ValueError, TypeError, OverflowError):  # mixed time zones
+                text = s.astype("string").str.strip().str.replace(_OFFSET, "", regex=True)
+                out = pd.to_datetime(text, errors="coerce", format="mixed")
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_localize(None)
+    return out

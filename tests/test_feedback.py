@@ -64,8 +64,11 @@ def test_the_story_says_what_was_left_out(called_panel, tmp_path):
     assert any(c.startswith("Not counted: the ") for c in population.caveats)
     backtest = story.finding("backtest_total")
     months = backtest.caveats[0]
-    assert months.startswith("The ") and "customers marketing called in these months ('called_by_marketing') are " \
-                                          "left out of every month" in months
+    labelled = called_panel[called_panel["churned_next_30d"].notna()]
+    last3 = sorted(labelled["snapshot_date"].unique())[-3:]
+    n = int(((labelled["called_by_marketing"] == "yes") & labelled["snapshot_date"].isin(last3)).sum())
+    assert months.startswith(f"Customers marketing called in these months ({n:,} calls, 'called_by_marketing') are "
+                             "left out of every month")
     changes = story.finding("changes")
     assert any(c.startswith("Forecasts and the list's hit rate here leave out the customers marketing called")
                for c in changes.caveats)
@@ -146,3 +149,35 @@ def test_a_file_of_called_customers_sets_aside_the_same_rows_as_the_column(calle
     listed[["customer_id"]].to_csv(listed_path, index=False)
     with pytest.raises(DataError, match="needs a date column"):
         open_source(path=str(data_path), contacted_file=str(listed_path))
+
+
+def test_a_file_of_called_customers_that_does_not_match_says_so(called_panel, tmp_path):
+    """Ids written otherwise match nothing: the story says how many of the file's calls matched."""
+    from storytelling.source import open_source
+
+    data_path, listed_path = tmp_path / "panel.csv", tmp_path / "called.csv"
+    called_panel.drop(columns="called_by_marketing").to_csv(data_path, index=False)
+    listed = called_panel.loc[called_panel["called_by_marketing"] == "yes", ["customer_id", "snapshot_date"]]
+    half = listed.assign(customer_id=[f"x{c}" if i % 2 else c for i, c in enumerate(listed["customer_id"])])
+    half.to_csv(listed_path, index=False)
+    src = open_source(path=str(data_path), contacted_file=str(listed_path))
+    assert src.data.set_aside.listed == (len(listed), (len(listed) + 1) // 2)
+    ev = src.evaluate()
+    assert any(n.startswith(f"The file called.csv names {len(listed):,} calls; only {(len(listed) + 1) // 2:,} match")
+               for n in ev.notes)
+
+
+def test_the_comparison_group_s_cost_is_net_of_the_calls_it_saves():
+    from storytelling.abtest import holdout_bullet, holdout_size
+
+    f = {}
+    line = holdout_bullet(f, hit_rate=0.11, contacts=1000, save_rate=0.3, value_per_kept=700, currency="$",
+                          dated=True, cost_per_contact=8)
+    n = holdout_size(0.11, 1000)
+    assert f["holdout"].value == n and line.startswith(f"Once the list is called, keep a permanent comparison group: "
+                                                       f"leave {n} of its 1,000 customers")
+    assert f["holdout_cost"].value == pytest.approx(n * 0.11 * 0.3 * 700 - n * 8)
+    assert line.endswith(f"worth {f['holdout_cost'].text} after the calls it saves.")
+    cheap = holdout_bullet({}, hit_rate=0.11, contacts=1000, save_rate=0.3, value_per_kept=100, currency="$",
+                           dated=True, cost_per_contact=8)
+    assert cheap.endswith("to the good).")

@@ -78,7 +78,8 @@ def _findings(result, lift) -> list:
     line = holdout_bullet(f.facts, hit_rate=lift.point.hit_rate, contacts=lift.contacts,
                           save_rate=lift.assumptions.save_rate, currency=lift.currency,
                           value_per_kept=m.value / m.saved if m.saved > 0 else lift.assumptions.value_per_saved,
-                          dated=lift.curves.evaluation.period.dated)
+                          dated=lift.curves.evaluation.period.dated,
+                          cost_per_contact=lift.assumptions.cost_per_contact)
     if line:
         f.bullets.append(line)
     return [f]
