@@ -265,7 +265,8 @@ def _evaluate_undated(data: CustomerData, f: pd.DataFrame, lab: pd.DataFrame, *,
     hold = lab.reset_index(drop=True).copy()
     hold["score"] = cross_fit_scores(data, hold, seed=seed)
     model = train_baseline(data, lab, seed=seed)
-    current = f.reset_index(drop=True).copy()
+    # today's list: every customer, with those the file marks as gone known as gone (called or not)
+    current = (f if data.set_aside is None else data.set_aside.restored(f)).reset_index(drop=True).copy()
     current["score"] = model.predict_proba(feature_frame(data, current))[:, 1]
     notes = [f"The data has no dates, so each of the {len(hold):,} customers was scored by a model trained on "
              f"the other customers ({CROSS_FIT_FOLDS} rounds); the call list comes from one model trained on all "
@@ -365,11 +366,13 @@ def baseline_model(data: CustomerData, evaluation: Evaluation, *, horizon_days: 
 
 
 def _rebuild(data: CustomerData, meta: dict, scores: pd.DataFrame) -> Evaluation:
-    f = data.frame
+    restored = data.frame if data.set_aside is None else data.set_aside.restored(data.frame)
+
     def take(part: str) -> pd.DataFrame | None:
         s = scores[scores["part"] == part]
         if s.empty:
             return None
+        f = data.frame if part == "hold" else restored  # today's list knows who is gone, called or not
         rows = f.loc[s["row"].to_numpy()].copy()
         rows["score"] = s["score"].to_numpy()
         rows["_row"] = s["row"].to_numpy()

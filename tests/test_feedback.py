@@ -181,3 +181,18 @@ def test_the_comparison_group_s_cost_is_net_of_the_calls_it_saves():
     cheap = holdout_bullet({}, hit_rate=0.11, contacts=1000, save_rate=0.3, value_per_kept=100, currency="$",
                            dated=True, cost_per_contact=8)
     assert cheap.endswith("to the good).")
+
+
+def test_on_a_file_without_dates_a_called_customer_who_left_is_not_on_today_s_list(called_panel):
+    """Their outcome is set aside from measuring, but the file still says they are gone: not called again,
+    whether the evaluation is fresh or read back from the disk cache."""
+    from storytelling.lift import contact_list
+
+    month = called_panel[called_panel["snapshot_date"] == "2026-10-01"].drop(columns="snapshot_date")
+    gone = set(month.loc[(month["called_by_marketing"] == "yes") & (month["churned_next_30d"] == 1), "customer_id"])
+    assert gone
+    for _ in range(2):  # the second read comes from the cache
+        src = read(month.reset_index(drop=True), "called_by_marketing")
+        ev = src.evaluate()
+        listed = set(contact_list(ev, len(month))["Customer id"])
+        assert listed and not listed & {str(c) for c in gone}
