@@ -97,6 +97,11 @@ class LiftResult:
     def contacts(self) -> int:
         return self.point.contacted
 
+    @property
+    def value_per_kept(self) -> float:
+        """What a kept customer is worth here: the list's own average (customers' own values), else the assumption."""
+        return self.model.value / self.model.saved if self.model.saved > 0 else self.assumptions.value_per_saved
+
 
 def contact_list(evaluation: Evaluation, contacts: int, *, names: dict[str, str] | None = None,
                  columns: int = 6) -> pd.DataFrame:

@@ -102,9 +102,7 @@ def ab_readout_for(lift: LiftResult, readout, design: str = "picks") -> Finding:
     from storytelling.abtest import readout_finding
 
     per_month = lift.curves.n if design == "everyone" else lift.contacts
-    m = lift.model
-    value_per_kept = m.value / m.saved if m.saved > 0 else lift.assumptions.value_per_saved
-    return readout_finding(readout, customers_per_month=per_month, value_per_kept=value_per_kept,
+    return readout_finding(readout, customers_per_month=per_month, value_per_kept=lift.value_per_kept,
                            cost_per_month=lift.assumptions.cost(per_month), currency=lift.currency,
                            per=lift.curves.evaluation.period.per,
                            reach="every customer, as tested" if design == "everyone" else "the model's list")

@@ -74,10 +74,8 @@ def _compute(run: Run, o: dict):
 def _findings(result, lift) -> list:
     """The plan, and the permanent comparison group that keeps measuring the model once the list is called."""
     f = plan_finding(*result)
-    m = lift.model
     line = holdout_bullet(f.facts, hit_rate=lift.point.hit_rate, contacts=lift.contacts,
-                          save_rate=lift.assumptions.save_rate, currency=lift.currency,
-                          value_per_kept=m.value / m.saved if m.saved > 0 else lift.assumptions.value_per_saved,
+                          save_rate=lift.assumptions.save_rate, currency=lift.currency, value_per_kept=lift.value_per_kept,
                           dated=lift.curves.evaluation.period.dated,
                           cost_per_contact=lift.assumptions.cost_per_contact)
     if line:

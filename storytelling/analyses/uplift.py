@@ -116,12 +116,10 @@ def _read(run: Run, results: pd.DataFrame, today: pd.DataFrame, names: dict[str,
 
 
 def _findings(result, lift) -> list:
-    m = lift.model
-    value_per_kept = m.value / m.saved if m.saved > 0 else lift.assumptions.value_per_saved
     names = result.names
     dated = lift.curves.evaluation.period.dated
     nxt = next_test_line(result, customers_per_week=lift.curves.n * 7 / 30 if dated else None)
-    found = [uplift_finding(result, names=names, value_per_kept=value_per_kept,
+    found = [uplift_finding(result, names=names, value_per_kept=lift.value_per_kept,
                             cost=lift.assumptions.cost(lift.contacts), currency=lift.currency, next_test=nxt)]
     extra = effect_bands_finding(result)
     return found + ([extra] if extra is not None else [])
