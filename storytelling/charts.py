@@ -427,9 +427,13 @@ def gain_chart(curve: pd.DataFrame) -> alt.Chart:
     ).properties(width=WIDTH, height=HEIGHT)
 
 
+#: The fifths of customers by forecast risk, lowest first, as the calibration chart labels them.
+FIFTH_LABELS = ("Lowest", "Second", "Middle", "Fourth", "Highest")
+
+
 def calibration_chart(table: pd.DataFrame) -> alt.Chart:
     """Leavers expected and leavers seen in each fifth of the forecast risk (``band``, ``expected``, ``actual``)."""
-    names = ["Lowest", "Second", "Middle", "Fourth", "Highest"][:len(table)]
+    names = list(FIFTH_LABELS[:len(table)])
     long = pd.DataFrame({"fifth": names * 2, "what": ["Expected"] * len(names) + ["Left"] * len(names),
                          "leavers": list(table["expected"]) + list(table["actual"])})
     return alt.Chart(long).mark_bar().encode(

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from storytelling.history import RunRecord, forecast_range
+from storytelling.values import equal_bands
 
 #: PSI at which a column (or the scores) has moved enough to name, and enough to retrain.
 PSI_NAME, PSI_RETRAIN = 0.1, 0.25
@@ -48,11 +49,16 @@ class ForecastCheck:
     list_expected: float
     list_actual: int
     calibration: pd.DataFrame  # band, customers, expected, low, high, actual (by fifths of the forecast risk)
-    list_variance: float = 0.0  # of the list's leavers if the risks are right (sum of p(1 - p))
+    list_low: float = 0.0  # where the list's leavers land 9 times in 10 if the risks are right (lower end)
 
     @property
     def within(self) -> bool:
         return self.low <= self.actual <= self.high
+
+    @property
+    def list_short(self) -> bool:
+        """The list's leavers clearly fewer than its risks said (below their range)."""
+        return self.list_customers > 0 and self.list_actual < self.list_low
 
 
 def check_forecast(record: RunRecord, forecast: pd.DataFrame, outcomes: pd.DataFrame) -> ForecastCheck | None:
@@ -73,7 +79,7 @@ def check_forecast(record: RunRecord, forecast: pd.DataFrame, outcomes: pd.DataF
                          actual=int(got["left"].sum()), list_customers=len(listed),
                          list_expected=float(listed["score"].sum()), list_actual=int(listed["left"].sum()),
                          calibration=calibration(got["score"].to_numpy(), got["left"].to_numpy()),
-                         list_variance=float((listed["score"] * (1 - listed["score"])).sum()))
+                         list_low=forecast_range(listed["score"].to_numpy())[1])
 
 
 def calibration(score: np.ndarray, left: np.ndarray, bands: int = 5) -> pd.DataFrame:
@@ -83,10 +89,7 @@ def calibration(score: np.ndarray, left: np.ndarray, bands: int = 5) -> pd.DataF
     from statistics import NormalDist
 
     z = NormalDist().inv_cdf(1 - 0.1 / (2 * bands))
-    order = np.argsort(score, kind="stable")
-    band = np.empty(len(score), int)
-    band[order] = np.arange(len(score)) * bands // len(score)
-    df = pd.DataFrame({"band": band, "score": score, "left": left})
+    df = pd.DataFrame({"band": equal_bands(score, bands), "score": score, "left": left})
     rows = [(b, len(g), *forecast_range(g["score"].to_numpy(), z), int(g["left"].sum())) for b, g in df.groupby("band")]
     return pd.DataFrame(rows, columns=["band", "customers", "expected", "low", "high", "actual"])
 
@@ -186,6 +189,11 @@ class EdgeTrend:
     def fell(self) -> bool:
         return self.usual is not None and self.now < self.usual * (1 - EDGE_FALL)
 
+    @property
+    def fading(self) -> bool:
+        """Below the floor, or fallen: the model no longer earns its keep as it did."""
+        return self.below_floor or self.fell
+
 
 def edge_trend(records: list[RunRecord]) -> EdgeTrend | None:
     """The list's edge over random calling, run by run (the last is this run's)."""
@@ -218,3 +226,14 @@ class Changes:
     names: dict[str, str] = field(default_factory=dict)  # the columns as the glossary names them
     set_aside: str | None = None  # what was left out because marketing called them (storytelling.feedback)
     notes: list[str] = field(default_factory=list)  # what could not be checked, and why
+
+    @property
+    def retrain(self) -> bool:
+        """The inputs or the scores moved enough, or the edge is fading: retrain."""
+        return (any(s.psi >= PSI_RETRAIN for s in self.shifts) or (self.score_psi or 0) >= PSI_RETRAIN
+                or (self.edge is not None and self.edge.fading))
+
+    @property
+    def urgent(self) -> bool:
+        """Something an executive must know: a retrain, a clear churn change, a forecast that missed."""
+        return self.retrain or bool(self.churn and self.churn.clear) or bool(self.check and not self.check.within)

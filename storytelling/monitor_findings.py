@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from storytelling import charts
 from storytelling import plot as plots
-from storytelling.history import Z90
 from storytelling.monitor import PSI_NAME, PSI_RETRAIN, Changes, ChurnChange, EdgeTrend, ForecastCheck, Shift
 from storytelling.story import Fact, Finding, fmt_count, fmt_count_range, fmt_date, fmt_pct, fmt_ratio
 
@@ -28,10 +27,8 @@ def list_line(c: ForecastCheck, *, called_left_out: bool = False) -> str | None:
     if not c.list_customers:
         return None
     hit, promised = c.list_actual / c.list_customers, c.list_expected / c.list_customers
-    sd = (c.list_variance ** 0.5) if c.list_variance else 0.0
-    clearly_fewer = c.list_actual < c.list_expected - Z90 * sd
     why = (" Either the model's risks ran high for the list, or calls kept some of them: say who marketing called "
-           "(the Data page's 'Called by marketing') to tell which." if clearly_fewer and not called_left_out else "")
+           "(the Data page's 'Called by marketing') to tell which." if c.list_short and not called_left_out else "")
     whom = " left uncalled" if called_left_out else ""
     return (f"Of the {fmt_count(c.list_customers, people=False)} customers on that month's list{whom}, "
             f"{fmt_pct(hit)} left, against the {fmt_pct(promised)} the model expected.{why}")
@@ -83,7 +80,7 @@ def _num(x: float) -> str:
 
 
 def edge_line(e: EdgeTrend, earlier: str = "earlier updates") -> str | None:
-    if not (e.below_floor or e.fell):
+    if not e.fading:
         return None
     was = f", down from {fmt_ratio(e.usual)} in {earlier}" if e.usual is not None else ""
     return (f"The model's list now finds {fmt_ratio(e.now)} as many leavers as calling at random{was}: "
@@ -108,9 +105,7 @@ def changes_finding(ch: Changes) -> Finding:
              calibrated[0] if calibrated and calibrated[1] else None,
              list_line(ch.check, called_left_out=bool(ch.set_aside)) if ch.check else None]
     lines = [x for x in lines if x] + ([calibrated[0]] if calibrated and not calibrated[1] else [])
-    retrain = (any(s.psi >= PSI_RETRAIN for s in ch.shifts) or (ch.score_psi or 0) >= PSI_RETRAIN
-               or (ch.edge is not None and (ch.edge.below_floor or ch.edge.fell)))
-    urgent = retrain or bool(ch.churn and ch.churn.clear) or bool(ch.check and not ch.check.within)
+    retrain, urgent = ch.retrain, ch.urgent
     since = (f"the update of {fmt_date(ch.last.made[:10])}" if ch.last else
              fmt_date(ch.churn.before_month) if ch.churn else "the months before")
     if not lines:
@@ -150,7 +145,7 @@ def _check_facts(c: ForecastCheck) -> dict[str, Fact]:
 
 def _calibration_plot(c: ForecastCheck):
     t = c.calibration
-    labels = tuple(["Lowest fifth", "Second", "Middle", "Fourth", "Highest fifth"][:len(t)])
+    labels = tuple(charts.FIFTH_LABELS[:len(t)])
     series = (plots.Series("Expected", tuple(float(v) for v in t["expected"]), "#BBBBBB"),
               plots.Series("Left", tuple(float(v) for v in t["actual"])))
     return plots.Plot("bar", "Leavers expected and leavers seen, by fifth of the forecast risk", series=series,

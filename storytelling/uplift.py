@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from storytelling.values import DATE_NAMES, ID_NAMES, find_column
+from storytelling.values import DATE_NAMES, ID_NAMES, equal_bands, find_column
 
 CONFIDENCE = 0.9
 FOLDS = 5
@@ -127,9 +127,7 @@ def band_count(t: CampaignCustomers) -> int:
 
 def by_band(score: np.ndarray, left: np.ndarray, called: np.ndarray, bands: int, names: list[str]) -> list[Effect]:
     """The effect in equal-sized bands of ``score``, highest first."""
-    order = np.argsort(-score, kind="stable")
-    band = np.empty(len(score), int)
-    band[order] = np.arange(len(score)) * bands // len(score)
+    band = equal_bands(-score, bands)  # band 0: the highest scores
     return [effect(left[band == b], called[band == b], names[b], risk=float(score[band == b].mean()))
             for b in range(bands)]
 
@@ -330,10 +328,13 @@ def column_groups(col: pd.Series, parts: int = 3) -> pd.Series:
 def differing(groups: list[Effect]) -> float:
     """p-value that the groups' effects differ (Cochran's Q on the effects, each weighted by the
     inverse of its variance)."""
+    from statistics import NormalDist
+
     from scipy.stats import chi2
 
+    z = NormalDist().inv_cdf(0.5 + CONFIDENCE / 2)  # the ranges' own width, so a changed CONFIDENCE follows
     d = np.array([g.kept for g in groups])
-    se = np.array([(g.high - g.low) / (2 * 1.645) for g in groups])
+    se = np.array([(g.high - g.low) / (2 * z) for g in groups])
     w = 1 / np.maximum(se, 1e-6) ** 2
     q = float(np.sum(w * (d - np.sum(w * d) / np.sum(w)) ** 2))
     return float(chi2.sf(q, len(groups) - 1))

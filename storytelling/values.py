@@ -77,3 +77,12 @@ def read_dates(s: pd.Series) -> pd.Series:
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_localize(None)
     return out
+
+
+def equal_bands(score: np.ndarray, bands: int) -> np.ndarray:
+    """Each score's band among ``bands`` groups of equal size, 0 holding the lowest scores (ties kept
+    in input order)."""
+    order = np.argsort(score, kind="stable")
+    band = np.empty(len(score), int)
+    band[order] = np.arange(len(score)) * bands // len(score)
+    return band

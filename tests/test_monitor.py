@@ -272,14 +272,17 @@ def test_the_replay_warns_when_the_model_s_edge_fades_month_by_month(tmp_path):
 def test_the_list_s_shortfall_is_not_explained_away():
     """A list's hit rate clearly below the promise is said to be one of two causes (unless the called
     were set aside); one within chance gets no explanation at all."""
-    from types import SimpleNamespace
+    from dataclasses import replace
 
+    from storytelling.monitor import ForecastCheck
     from storytelling.monitor_findings import list_line
 
-    check = SimpleNamespace(list_customers=300, list_expected=92.0, list_actual=66, list_variance=63.0)
+    low = 92.0 - 1.6449 * 63.0 ** 0.5  # the list's range if the risks are right (sum of p(1 - p) = 63)
+    check = ForecastCheck("2026-07-01", "2026-06-01", 4000, 4000, 300.0, 270.0, 330.0, 300, list_customers=300,
+                          list_expected=92.0, list_actual=66, calibration=None, list_low=low)
     assert "Either the model's risks ran high for the list, or calls kept some of them" in list_line(check)
     assert "Either" not in list_line(check, called_left_out=True)
-    check.list_actual = 88
+    check = replace(check, list_actual=88)
     assert list_line(check).endswith("against the 31% the model expected.")
 
 
