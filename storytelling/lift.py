@@ -15,6 +15,7 @@ import pandas as pd
 
 from storytelling import charts
 from storytelling import plot as plots
+from storytelling.curve_ranges import BootstrapResult
 from storytelling.glossary import infer_term
 from storytelling.model import CROSS_FIT_FOLDS, Evaluation
 from storytelling.story import (
@@ -36,7 +37,7 @@ from storytelling.story import (
     round_sig,
     texts,
 )
-from storytelling.targeting import Assumptions, BootstrapResult, Outcome, TargetingCurve, TargetingPoint
+from storytelling.targeting import Assumptions, Outcome, TargetingCurve, TargetingPoint
 
 FEW_LEAVERS = 30
 
