@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from storytelling.confvalues import flag, number, shown, string
 from storytelling.data import DataError
 from storytelling.sqlguard import QUERY_SECONDS, check_seconds
 from storytelling.story import AUDIENCES, EXECUTIVE, is_hex_colour
@@ -24,16 +25,6 @@ from storytelling.targeting import STARTING, Assumptions
 DEFAULT_TITLE = "Keeping more customers with the churn model"
 ROLE_KEYS = ("id", "date", "label", "score", "value", "status_quo", "contacted")
 
-#: The range of each business setting: the config is checked against it, the sidebar's widgets use it.
-LIMITS = {
-    "value_per_saved": (0, 1_000_000),
-    "cost_per_contact": (0, 10_000),
-    "save_rate": (0, 1),
-    "fixed_cost": (0, 10_000_000),
-    "capacity": (0, 10_000_000),
-    "value_months": (1, 120),
-    "contacts": (1, 10_000_000),
-}
 MAX_FEATURES = 2000
 
 
@@ -116,43 +107,6 @@ def _table(doc: dict, key: str) -> dict:
     return t
 
 
-def _num(t: dict, section: str, key: str, default, *, lo=None, hi=None, integer=False, inside=False):
-    """A number from the config within [lo, hi] (``inside``: strictly between them); ``integer``:
-    a whole number written without a decimal point or exponent."""
-    if key not in t:
-        return default
-    v = t[key]
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise DataError(f"{section}.{key} in the config must be a number (got {_shown(v)}).")
-    if integer and not isinstance(v, int):
-        raise DataError(f"{section}.{key} in the config must be a whole number, like 1000 (got {v!r}).")
-    lo, hi = LIMITS.get(key, (lo, hi)) if lo is None and hi is None else (lo, hi)
-    low = lo is not None and (v <= lo if inside else v < lo)
-    high = hi is not None and (v >= hi if inside else v > hi)
-    if low or high:
-        if inside:
-            where = f"above {lo} and below {hi}"
-        elif hi is None:
-            where = f"at least {lo:,}"
-        else:
-            where = f"between {lo:,} and {hi:,}"
-        raise DataError(f"{section}.{key} in the config must be {where} (got {v:,}).")
-    return int(v) if integer else float(v)
-
-
-def _shown(v) -> str:
-    text = repr(v)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _bool(t: dict, section: str, key: str, default: bool) -> bool:
-    if key not in t:
-        return default
-    if not isinstance(t[key], bool):
-        raise DataError(f"{section}.{key} in the config must be true or false (got {_shown(t[key])}).")
-    return t[key]
-
-
 def _roles(roles: dict) -> dict[str, Any]:
     bad = [k for k in roles if k not in (*ROLE_KEYS, "features", "sensitive", "use_sensitive")]
     if bad:
@@ -160,40 +114,32 @@ def _roles(roles: dict) -> dict[str, Any]:
                         "sensitive, use_sensitive.")
     for k in ROLE_KEYS:
         if roles.get(k) is not None and not isinstance(roles[k], str):
-            raise DataError(f"roles.{k} in the config must be one column name in quotes (got {_shown(roles[k])}).")
+            raise DataError(f"roles.{k} in the config must be one column name in quotes (got {shown(roles[k])}).")
     features = roles.get("features", [])
     if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
         raise DataError(f"roles.features in the config must be a list of column names in quotes, like "
-                        f'["tenure", "plan"] (got {_shown(features)}).')
+                        f'["tenure", "plan"] (got {shown(features)}).')
     if len(features) > MAX_FEATURES:
         raise DataError(f"roles.features lists {len(features):,} columns; at most {MAX_FEATURES:,} can be used.")
     sens = roles.get("sensitive")
     if sens is not None and (not isinstance(sens, list) or not all(isinstance(c, str) for c in sens)):
         raise DataError(f"roles.sensitive in the config must be a list of column names in quotes, like "
-                        f'["gender", "age"] (got {_shown(sens)}).')
+                        f'["gender", "age"] (got {shown(sens)}).')
     out = {k: roles.get(k) or None for k in ROLE_KEYS} | {"features": list(features)}
     if sens is not None:  # absent: the table's sensitive columns are recognised when it is read
         out["sensitive"] = list(sens)
     if "use_sensitive" in roles:
-        out["use_sensitive"] = _bool(roles, "roles", "use_sensitive", False)
+        out["use_sensitive"] = flag(roles, "roles", "use_sensitive", False)
     return out
-
-
-def _str(t: dict, section: str, key: str, default=None):
-    if key not in t:
-        return default
-    if not isinstance(t[key], str):
-        raise DataError(f"{section}.{key} in the config must be text in quotes (got {t[key]!r}).")
-    return t[key]
 
 
 def model_config(doc: dict, *, base: Path | None = None, trusted: bool = False) -> ModelConfig:
     """The [model] table; ``allow_pickle`` counts only in a ``trusted`` (server-side) config."""
     m = _table(doc, "model")
-    path = _str(m, "model", "path")
+    path = string(m, "model", "path")
     if path is not None and base is not None and not Path(path).expanduser().is_absolute():
         path = str(base / path)
-    return ModelConfig(path=path, allow_pickle=_bool(m, "model", "allow_pickle", False) and trusted)
+    return ModelConfig(path=path, allow_pickle=flag(m, "model", "allow_pickle", False) and trusted)
 
 
 def parse_config(text: str, *, base: Path | None = None, trusted: bool = False, name: str = "story.toml") -> StoryConfig:
@@ -206,7 +152,7 @@ def parse_config(text: str, *, base: Path | None = None, trusted: bool = False, 
 
     story = _table(doc, "story")
     _story_section(cfg, story)
-    cfg.template = path(_str(story, "story", "template"))
+    cfg.template = path(string(story, "story", "template"))
     _data_section(cfg, _table(doc, "data"), path)
     roles = _table(doc, "roles")
     if roles:
@@ -215,19 +161,19 @@ def parse_config(text: str, *, base: Path | None = None, trusted: bool = False, 
     gl = _table(doc, "glossary")
     for col, term in gl.items():
         if not isinstance(term, dict) or not all(isinstance(term.get(k, ""), str) for k in ("name", "unit")):
-            raise DataError(f"glossary.{_shown(col)} must be a table with a name and a unit in quotes.")
+            raise DataError(f"glossary.{shown(col)} must be a table with a name and a unit in quotes.")
         cfg.glossary[str(col)] = {"name": str(term.get("name", ""))[:80], "unit": str(term.get("unit", ""))[:20]}
     _ab_section(cfg, _table(doc, "ab"), path)
     cfg.model = model_config(doc, base=base, trusted=trusted)
     cfg.analyses = _analyses_section(_table(doc, "analyses"))
     feedback = _table(doc, "feedback")
-    cfg.contacted = _str(feedback, "feedback", "contacted")
-    cfg.contacted_file = path(_str(feedback, "feedback", "contacted_file"))
+    cfg.contacted = string(feedback, "feedback", "contacted")
+    cfg.contacted_file = path(string(feedback, "feedback", "contacted_file"))
     if sum(map(bool, (cfg.contacted, cfg.contacted_file, (cfg.roles or {}).get("contacted")))) > 1:
         raise DataError("More than one of [feedback] contacted, [feedback] contacted_file and [roles] contacted name "
                         "who marketing called; keep one.")
     if trusted:  # a folder to write into: only a config from the server's own disk may name it
-        cfg.history = path(_str(_table(doc, "history"), "history", "folder"))
+        cfg.history = path(string(_table(doc, "history"), "history", "folder"))
     return cfg
 
 
@@ -240,14 +186,14 @@ def _analyses_section(t: dict) -> dict[str, dict[str, Any]]:
             isinstance(v, scalar) or (isinstance(v, list) and all(isinstance(x, scalar) for x in v))
             for v in opts.values())
         if not ok:
-            raise DataError(f"analyses.{_shown(key)} must be a table of numbers, text, true/false or lists of them.")
+            raise DataError(f"analyses.{shown(key)} must be a table of numbers, text, true/false or lists of them.")
         out[str(key)] = dict(opts)
     return out
 
 
 def _story_section(cfg: StoryConfig, story: dict) -> None:
-    cfg.title = _str(story, "story", "title", cfg.title)[:200]
-    cfg.audience = _str(story, "story", "audience", cfg.audience)
+    cfg.title = string(story, "story", "title", cfg.title)[:200]
+    cfg.audience = string(story, "story", "audience", cfg.audience)
     if cfg.audience not in AUDIENCES:
         raise DataError(f"story.audience must be one of {', '.join(AUDIENCES)} (got {cfg.audience!r}).")
     findings = story.get("findings")
@@ -255,20 +201,20 @@ def _story_section(cfg: StoryConfig, story: dict) -> None:
         if not isinstance(findings, list) or not all(isinstance(x, str) for x in findings):
             raise DataError("story.findings must be a list of finding names in quotes.")
         cfg.findings = list(findings)
-    cfg.backtest_months = _num(story, "story", "backtest_months", cfg.backtest_months, lo=0, hi=240, integer=True)
-    cfg.drivers = _bool(story, "story", "drivers", True)
-    cfg.brand_colour = _str(story, "story", "brand_colour")
+    cfg.backtest_months = number(story, "story", "backtest_months", cfg.backtest_months, lo=0, hi=240, integer=True)
+    cfg.drivers = flag(story, "story", "drivers", True)
+    cfg.brand_colour = string(story, "story", "brand_colour")
     if cfg.brand_colour and not is_hex_colour(cfg.brand_colour):
         raise DataError(f"story.brand_colour must look like #0072B2 (got {cfg.brand_colour!r}).")
 
 
 def _data_section(cfg: StoryConfig, data: dict, path) -> None:
-    cfg.data_path = path(_str(data, "data", "path"))
-    cfg.data_sheet = _str(data, "data", "sheet")
-    cfg.data_name = _str(data, "data", "name", "")
-    sql = _str(data, "data", "sql")
+    cfg.data_path = path(string(data, "data", "path"))
+    cfg.data_sheet = string(data, "data", "sheet")
+    cfg.data_name = string(data, "data", "name", "")
+    sql = string(data, "data", "sql")
     cfg.data_sql = path(sql) if sql and "://" not in sql and Path(sql).suffix else sql
-    cfg.data_table, cfg.data_query = _str(data, "data", "table"), _str(data, "data", "query")
+    cfg.data_table, cfg.data_query = string(data, "data", "table"), string(data, "data", "query")
     if cfg.data_sql and bool(cfg.data_table) == bool(cfg.data_query):
         raise DataError("[data] with sql = ... needs either table = \"...\" or query = \"SELECT ...\" (one of the two).")
     if "query_seconds" in data:
@@ -278,31 +224,31 @@ def _data_section(cfg: StoryConfig, data: dict, path) -> None:
 
 
 def _assumptions_section(cfg: StoryConfig, a: dict, sc: dict) -> None:
-    cfg.value_per_saved = _num(a, "assumptions", "value_per_saved", cfg.value_per_saved)
-    cfg.cost_per_contact = _num(a, "assumptions", "cost_per_contact", cfg.cost_per_contact)
-    cfg.save_rate = _num(a, "assumptions", "save_rate", cfg.save_rate)
-    cfg.fixed_cost = _num(a, "assumptions", "fixed_cost", cfg.fixed_cost)
-    cfg.capacity = _num(a, "assumptions", "capacity", cfg.capacity, integer=True) or None  # 0: no limit
-    if not _bool(a, "assumptions", "use_value", True):
+    cfg.value_per_saved = number(a, "assumptions", "value_per_saved", cfg.value_per_saved)
+    cfg.cost_per_contact = number(a, "assumptions", "cost_per_contact", cfg.cost_per_contact)
+    cfg.save_rate = number(a, "assumptions", "save_rate", cfg.save_rate)
+    cfg.fixed_cost = number(a, "assumptions", "fixed_cost", cfg.fixed_cost)
+    cfg.capacity = number(a, "assumptions", "capacity", cfg.capacity, integer=True) or None  # 0: no limit
+    if not flag(a, "assumptions", "use_value", True):
         cfg.value_months = None
     else:
-        cfg.value_months = _num(a, "assumptions", "value_months", cfg.value_months)
-    cfg.contacts = _num(sc, "scenario", "contacts", None, integer=True)
-    cfg.threshold = _num(sc, "scenario", "threshold", None, lo=0, hi=1, inside=True)
+        cfg.value_months = number(a, "assumptions", "value_months", cfg.value_months)
+    cfg.contacts = number(sc, "scenario", "contacts", None, integer=True)
+    cfg.threshold = number(sc, "scenario", "threshold", None, lo=0, hi=1, inside=True)
     if cfg.contacts is not None and cfg.threshold is not None:
         raise DataError("[scenario] sets both contacts and threshold; keep one (a list size, or a risk threshold).")
 
 
 def _ab_section(cfg: StoryConfig, ab: dict, path) -> None:
-    cfg.ab_results = path(_str(ab, "ab", "results"))
-    cfg.ab_design = _str(ab, "ab", "design", "picks")
+    cfg.ab_results = path(string(ab, "ab", "results"))
+    cfg.ab_design = string(ab, "ab", "design", "picks")
     if cfg.ab_design not in ("picks", "everyone"):
         raise DataError("ab.design must be 'picks' or 'everyone'.")
-    cfg.ab_test_share = _num(ab, "ab", "test_share", 0.5, lo=0.01, hi=0.99)
-    cfg.ab_planned_total = _num(ab, "ab", "planned_total", None, lo=1, integer=True)
-    cfg.ab_confidence = _num(ab, "ab", "confidence", 0.95, lo=0.5, hi=0.999)
-    cfg.ab_power = _num(ab, "ab", "power", 0.8, lo=0.5, hi=0.99)
-    cfg.ab_sided = _str(ab, "ab", "sided", "two-sided")
+    cfg.ab_test_share = number(ab, "ab", "test_share", 0.5, lo=0.01, hi=0.99)
+    cfg.ab_planned_total = number(ab, "ab", "planned_total", None, lo=1, integer=True)
+    cfg.ab_confidence = number(ab, "ab", "confidence", 0.95, lo=0.5, hi=0.999)
+    cfg.ab_power = number(ab, "ab", "power", 0.8, lo=0.5, hi=0.99)
+    cfg.ab_sided = string(ab, "ab", "sided", "two-sided")
     if cfg.ab_sided not in ("two-sided", "one-sided"):
         raise DataError("ab.sided must be 'two-sided' or 'one-sided'.")
     counts = ab.get("counts")

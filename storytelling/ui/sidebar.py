@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from storytelling.config import LIMITS
+from storytelling.confvalues import LIMITS
 from storytelling.data import MAX_UPLOAD_BYTES, DataError, sheet_choices
 from storytelling.sqlguard import QUERY_SECONDS, check_seconds, harden
 from storytelling.story import AUDIENCES, EXECUTIVE
