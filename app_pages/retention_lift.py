@@ -2,6 +2,7 @@
 
 import math
 
+import pandas as pd
 import streamlit as st
 
 from storytelling.export.tables import to_csv_bytes, to_xlsx_bytes
@@ -13,9 +14,11 @@ from storytelling.lift import (
     segment_columns,
     segment_finding,
 )
+from storytelling.scenarios import MAX_SCENARIOS, encode
 from storytelling.sensitivity import sensitivity_finding
 from storytelling.story import EXECUTIVE, md_escape, texts
 from storytelling.ui import guard, render
+from storytelling.ui.kept import PROBLEM, compare, current_scenario, kept, scenario_form, set_kept, sync_address
 from storytelling.ui.scenario import (
     BOUND,
     BY_COUNT,
@@ -24,8 +27,10 @@ from storytelling.ui.scenario import (
     POLICY,
     THRESHOLD,
     current_result,
+    current_threshold,
     default_contacts,
 )
+from storytelling.ui.session import run_for
 from storytelling.ui.sidebar import context
 
 ctx = context()
@@ -126,8 +131,55 @@ def what_if() -> None:
     headline(main)
     st.page_link("app_pages/ab_test.py", label="Plan the A/B test that confirms these figures", icon=":material/science:")
     downloads(contacts)
-    st.caption("Share this scenario: the page address holds the list size and the assumptions.")
+    st.caption("Share this scenario: the page address holds the list size, the assumptions and the kept scenarios.")
     views(result, main, contacts)
+    side_by_side(contacts)
+
+
+def kept_row(i: int, s, scenarios: list) -> None:
+    """One kept scenario: its name, an edit form and a remove button."""
+    c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="center")
+    c1.markdown(f"**{md_escape(s.name)}**")
+    with c2.popover("Edit", icon=":material/edit:"):
+        edited = scenario_form(ctx, s, f"edit{i}_{abs(hash(encode([s]))) % 10**8}")
+    if edited is not None:
+        set_kept([edited if j == i else x for j, x in enumerate(scenarios)])
+        st.rerun()
+    if c3.button("Remove", key=f"remove{i}", icon=":material/delete:"):
+        set_kept([x for j, x in enumerate(scenarios) if j != i])
+        st.rerun()
+
+
+def side_by_side(contacts: int) -> None:
+    """Kept scenarios (up to five, in the page address) and the comparison of them."""
+    st.divider()
+    st.markdown("### Options side by side")
+    scenarios = kept(ctx)
+    sync_address()
+    if problem := st.session_state.get(PROBLEM):
+        st.warning(problem, icon=":material/warning:")
+    full = len(scenarios) >= MAX_SCENARIOS
+    threshold = current_threshold()
+    with st.popover("Keep this scenario", icon=":material/bookmark_add:", disabled=full,
+                    help=f"Up to {MAX_SCENARIOS} scenarios" if full else "Keep the list and assumptions above to compare"):
+        new = scenario_form(ctx, current_scenario(ctx, contacts, threshold, [x.name for x in scenarios]),
+                            f"new{contacts}_{threshold}")
+    if new is not None:
+        set_kept([*scenarios, new])
+        st.rerun()
+    for i, s in enumerate(scenarios):
+        kept_row(i, s, scenarios)
+    if not scenarios:
+        st.caption("Keep a few scenarios (a list size or a risk threshold, the assumptions, the customers to call) "
+                   "to compare them here; the page address keeps them, so a link shares the comparison.")
+        return
+    result, found, why = compare(ctx, scenarios, run_for(ctx))
+    if result is None:
+        st.info(why, icon=":material/info:")
+        return
+    rows = found[0].get_plot().rows
+    st.dataframe(pd.DataFrame(list(rows[1:]), columns=list(rows[0])), hide_index=True)
+    render.finding(found[0], ctx.audience, level=4)
 
 
 what_if()

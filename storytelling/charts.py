@@ -229,6 +229,20 @@ def compare_chart(outcomes: pd.DataFrame, currency: str = "$", *, per: str = " p
     return alt.layer(bars, text).properties(width=WIDTH, height=150)
 
 
+def options_chart(options: pd.DataFrame, currency: str = "$", *, per: str = " a month") -> alt.LayerChart:
+    """Net value of each kept option with its range, the recommended one in the accent colour.
+
+    ``options`` has ``option``, ``net``, ``low``, ``high``, ``label`` and ``best`` ("Recommended" or not).
+    """
+    base = alt.Chart(options).encode(y=alt.Y("option:N", title=None, sort=list(options["option"])))
+    colour = alt.Color("best:N", title=None, scale=alt.Scale(domain=["Recommended", "Other option"],
+                                                             range=[ACCENT, POLICY_COLOURS[RANDOM]]))
+    bars = base.mark_bar().encode(x=alt.X("net:Q", title=f"Net value{per} ({currency}, with its range)"), color=colour)
+    rule = base.mark_rule(strokeWidth=2).encode(x="low:Q", x2="high:Q")
+    text = base.mark_text(align="left", dx=6, dy=-10, fontSize=13).encode(x="net:Q", text="label:N")
+    return alt.layer(bars, rule, text).properties(width=WIDTH, height=max(120, 48 * len(options)))
+
+
 def to_png(chart: alt.TopLevelMixin | dict, *, width_px: int = 1280, ppi: int = 200) -> bytes:
     """Render a chart to PNG with vl-convert at an explicit size and resolution."""
     import vl_convert as vlc

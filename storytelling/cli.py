@@ -82,12 +82,25 @@ def scenario_contacts(cfg: StoryConfig, curves, log=print) -> int:
     return default_contacts(curves, cfg.assumptions())
 
 
+def command_line_options(text: str, cfg: StoryConfig) -> list:
+    """--options: scenarios as a shared link writes them (its ``options=`` text: JSON), replacing the config's."""
+    from storytelling.data import DataError
+    from storytelling.scenarios import decode
+
+    scenarios, problem = decode(text if text.lstrip().startswith("[") else f"[{text}]", cfg.assumptions())
+    if problem:
+        raise DataError(f"--options: {problem}")
+    return scenarios
+
+
 def _build(args) -> int:
     from storytelling.config import StoryConfig, load_config
     from storytelling.data import DataError
     from storytelling.export import to_html, to_markdown, to_pptx
 
     cfg = load_config(args.config) if args.config else StoryConfig()
+    if args.options:
+        cfg.options = command_line_options(args.options, cfg)
     outputs = {"pptx": args.pptx, "html": args.html, "md": args.md}
     if not any(outputs.values()):
         outputs = {"pptx": "story.pptx", "html": "story.html", "md": "story.md"}
@@ -134,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--pptx", help="write the deck here")
     b.add_argument("--html", help="write the printable report here")
     b.add_argument("--md", help="write the Update / Next note here")
+    b.add_argument("--options", metavar="JSON", help="scenarios to compare side by side, as a shared link's "
+                   "options= text (a JSON list); replaces story.toml's [[options]]")
     b.add_argument("--no-history", action="store_true",
                    help="do not record this build in the history (story.toml's [history] folder, default "
                         "story_history/), which the next build compares with")

@@ -18,6 +18,7 @@ from typing import Any
 
 from storytelling.confvalues import flag, number, shown, string
 from storytelling.data import DataError
+from storytelling.scenarios import MAX_SCENARIOS, Scenario, from_dict, to_dict, unique_names
 from storytelling.sqlguard import QUERY_SECONDS, check_seconds
 from storytelling.story import AUDIENCES, EXECUTIVE, is_hex_colour
 from storytelling.targeting import STARTING, Assumptions
@@ -73,6 +74,7 @@ class StoryConfig:
     history: str | None = None  # [history] folder: where builds record their figures (None: story_history; "": none)
     contacted: str | None = None  # [feedback] contacted: the column marking customers marketing called (the role)
     contacted_file: str | None = None  # [feedback] contacted_file: or a file of them (customer id, date called)
+    options: list[Scenario] = field(default_factory=list)  # [[options]]: scenarios to compare side by side
 
     @property
     def ab_ratio(self) -> float:
@@ -158,6 +160,7 @@ def parse_config(text: str, *, base: Path | None = None, trusted: bool = False, 
     if roles:
         cfg.roles = _roles(roles)
     _assumptions_section(cfg, _table(doc, "assumptions"), _table(doc, "scenario"))
+    cfg.options = _options_section(doc.get("options", []), cfg.assumptions())
     gl = _table(doc, "glossary")
     for col, term in gl.items():
         if not isinstance(term, dict) or not all(isinstance(term.get(k, ""), str) for k in ("name", "unit")):
@@ -175,6 +178,13 @@ def parse_config(text: str, *, base: Path | None = None, trusted: bool = False, 
     if trusted:  # a folder to write into: only a config from the server's own disk may name it
         cfg.history = path(string(_table(doc, "history"), "history", "folder"))
     return cfg
+
+
+def _options_section(items, base: Assumptions) -> list[Scenario]:
+    """[[options]] tables: scenarios to compare, each priced at the [assumptions] it does not set itself."""
+    if not isinstance(items, list) or len(items) > MAX_SCENARIOS:
+        raise DataError(f"options in the config must be up to {MAX_SCENARIOS} [[options]] tables.")
+    return unique_names([from_dict(d, base, where=f"options[{i}]") for i, d in enumerate(items, 1)])
 
 
 def _analyses_section(t: dict) -> dict[str, dict[str, Any]]:
@@ -314,6 +324,17 @@ def _section(name: str, items: dict) -> list[str]:
     return [f"[{name}]", *rows, ""] if rows else []
 
 
+def _option_tables(d: dict) -> list[str]:
+    """One [[options]] table (its focus inline, its offers as [[options.offers]])."""
+    focus, offers = d.pop("focus", None), d.pop("offers", [])
+    out = ["[[options]]", *(f"{_key(k)} = {_value(v)}" for k, v in d.items())]
+    if focus:
+        out.append("focus = { " + ", ".join(f"{_key(c)} = {_value(v)}" for c, v in focus.items()) + " }")
+    for o in offers:
+        out += ["", "[[options.offers]]", *(f"{_key(k)} = {_value(v)}" for k, v in o.items())]
+    return [*out, ""]
+
+
 def to_toml(cfg: StoryConfig) -> str:
     """The config as TOML text that :func:`parse_config` reads back to the same config."""
     out = ["# storytelling story config: load it in the app (Export page) or run", "#   storytelling build --config story.toml", ""]
@@ -341,4 +362,6 @@ def to_toml(cfg: StoryConfig) -> str:
     out += _section("feedback", {"contacted": cfg.contacted, "contacted_file": cfg.contacted_file})
     for key, opts in cfg.analyses.items():
         out += _section(f"analyses.{_key(key)}", opts)
+    for s in cfg.options:
+        out += _option_tables(to_dict(s))
     return "\n".join(out).rstrip() + "\n"

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from storytelling import charts
 from storytelling import plot as plots
-from storytelling.story import Fact, Finding, fmt_exact, fmt_money, texts
+from storytelling.story import Fact, Finding, fmt_exact, fmt_money, fmt_range, texts
 
 #: Weeks from the end of enrolment until the last enrolled customers' month is over.
 OUTCOME_WEEKS = 4
@@ -28,9 +28,14 @@ def decision_finding(findings: list[Finding], *, dated: bool, today: date | None
     lift = by_key.get("lift")
     if lift is None:
         return None
-    test, plan = deciding_readout(findings), by_key.get("ab_plan")
-    d = (_after_test(lift, test, dated) if test is not None else
-         _before_test(lift, plan, by_key.get("best_depth"), dated, today or date.today()))
+    test, plan, options = deciding_readout(findings), by_key.get("ab_plan"), by_key.get("options")
+    if test is None and options is not None and "rec_name" in options.facts and options.fact("options").value > 1:
+        d = _choose_option(options, plan, dated, today or date.today())
+    else:
+        d = (_after_test(lift, test, dated) if test is not None else
+             _before_test(lift, plan, by_key.get("best_depth"), dated, today or date.today()))
+        if options is not None:
+            d.bullets.append(_options_line(options, dated))
     if not dated and (note := _gone_from_the_list(lift, by_key.get("population"))):
         d.bullets.append(note)
     return _with_figures(d, dated)
@@ -112,7 +117,9 @@ CAPTIONS = {"contacts": "customers on the list{per}", "net": "net value{per}", "
             "control_rate": "left without the campaign", "test_rate": "left with it", "total": "customers in the test",
             "decision_date": "decision by", "cost": "campaign costs{per}", "best_contacts": "customers on the best list",
             "best_net": "the best list's net value{per}", "net_range": "net value{per} at the effect measured so far",
-            "list_per_100": "kept per 100 called, on customers like the list's ({range})"}
+            "list_per_100": "kept per 100 called, on customers like the list's ({range})",
+            "rec_contacts": "customers on the chosen list{per}", "rec_saved": "customers kept{per}",
+            "rec_net": "net value{per}", "rec_cost": "campaign costs{per}"}
 
 
 def _figure_keys(d: Finding) -> list[str]:
@@ -120,6 +127,8 @@ def _figure_keys(d: Finding) -> list[str]:
     if "control_rate" in d.facts:
         rates = ["list_per_100"] if "list_per_100" in d.facts else ["control_rate", "test_rate"]  # the list's own
         return rates + (["kept_per_month", "net_per_month"] if d.fact("worked").value else ["net_range"])
+    if "rec_net" in d.facts:
+        return ["rec_contacts", "rec_saved", "rec_net", "rec_cost"]
     if "best_contacts" in d.facts:
         return ["contacts", "net", "best_contacts", "best_net"]
     if d.fact("net").value <= 0:
@@ -230,6 +239,35 @@ def _before_test(lift: Finding, plan: Finding | None, depth: Finding | None, dat
         headline="These figures replay past customers; a test shows how customers react to a call before the whole "
                  "list gets one.",
         bullets=[ask, "If the test confirms it: " + approve[0].lower() + approve[1:]], facts=f)
+
+
+def _choose_option(options: Finding, plan: Finding | None, dated: bool, today: date) -> Finding:
+    """Before a test, with options kept: choose the one that earns the most (the options slide's first)."""
+    per = " a month" if dated else ""
+    f = {k: v for k, v in options.facts.items() if k.startswith("rec_") or k == "options"}
+    T = texts(f)
+    approve = (f"Choose {T['rec_name']}: call {T['rec_contacts']} customers{per}, keeping about {T['rec_saved']} "
+               f"({fmt_range(T['rec_saved_low'], T['rec_saved_high'])}) for {T['rec_cost']} of campaign costs, "
+               f"worth {T['rec_net']}{per} after them ({fmt_range(T['rec_net_low'], T['rec_net_high'])}).")
+    bullets = [approve, options.headline]
+    if plan is not None:
+        test_facts, ask = _test_ask(plan, dated, today)
+        f.update(test_facts)
+        bullets.append(ask)
+    return Finding(key="decision", title=f"Decision: choose {T['rec_name']} of the {T['options']} options, worth about "
+                   f"{T['rec_net']}{per} after its costs",
+                   headline="These figures replay past customers; the options slide sets them side by side"
+                            + (", and a test confirms the chosen one before it reaches everyone." if plan else "."),
+                   bullets=bullets, facts=f)
+
+
+def _options_line(options: Finding, dated: bool) -> str:
+    """What the kept options add when the decision rests on something else (a test, or none pays)."""
+    per = " a month" if dated else ""
+    if "rec_name" not in options.facts:
+        return f"None of the {options.fact('options').text} options compared pays for its calls at its own assumptions."
+    return (f"Of the {options.fact('options').text} options compared on past customers, {options.fact('rec_name').text} "
+            f"earns the most: about {options.fact('rec_net').text}{per} after its costs.")
 
 
 def _range_line(test: Finding, per: str) -> str:

@@ -51,6 +51,7 @@ class Curves:
     evaluation: Evaluation
     uses_value: bool
     gains: dict | None = field(default=None, repr=False)  # the gains chart's spec, built on first use
+    memo: dict = field(default_factory=dict, repr=False)  # what is built once per data set on first use (scenarios' splits)
 
     @property
     def n(self) -> int:
@@ -390,19 +391,27 @@ def _lift_facts(result: LiftResult) -> dict[str, Fact]:
         Fact("hit_per", p.hit_rate, f"per {per}", hit_txt),
         Fact("share_reached", p.share_of_churners_reached, "share", fmt_in_ten(p.share_of_churners_reached)),
         Fact("lift", p.lift, "ratio", fmt_ratio(p.lift)),
-        Fact("saved", m.saved, "customers", fmt_count(m.saved)),
-        Fact("saved_low", r.saved.low, "customers", fmt_count_range(r.saved.low, r.saved.high)[0]),
-        Fact("saved_high", r.saved.high, "customers", fmt_count_range(r.saved.low, r.saved.high)[1]),
-        Fact("value", m.value, cur, fmt_money(m.value, cur)),
-        Fact("cost", m.cost, cur, fmt_money(m.cost, cur)),
-        Fact("net", m.net, cur, fmt_money(m.net, cur)),
-        Fact("net_low", r.net.low, cur, fmt_money_range(r.net.low, r.net.high, cur)[0]),
-        Fact("net_high", r.net.high, cur, fmt_money_range(r.net.low, r.net.high, cur)[1]),
-        Fact("roi", m.roi, "ratio", fmt_pct(round_sig(m.roi, 2)) if math.isfinite(m.roi) else "n/a"),
+        *outcome_facts(m, r, cur),
         Fact("random_saved", result.random.saved, "customers", fmt_count(result.random.saved)),
         Fact("status_quo_saved", sq.saved if sq else None, "customers", fmt_count(sq.saved) if sq else "n/a"),
         Fact("extra_vs_status_quo", extra_sq, "customers", fmt_count(extra_sq) if extra_sq is not None else "n/a"),
     )
+
+
+def outcome_facts(m: Outcome, r: BootstrapResult, cur: str, prefix: str = "") -> list[Fact]:
+    """A list's customers kept, value, cost, net value and return, with ranges, as every view words them
+    (``prefix`` names them apart when several lists sit side by side)."""
+    return [Fact(prefix + name, v, unit, text) for name, v, unit, text in (
+        ("saved", m.saved, "customers", fmt_count(m.saved)),
+        ("saved_low", r.saved.low, "customers", fmt_count_range(r.saved.low, r.saved.high)[0]),
+        ("saved_high", r.saved.high, "customers", fmt_count_range(r.saved.low, r.saved.high)[1]),
+        ("value", m.value, cur, fmt_money(m.value, cur)),
+        ("cost", m.cost, cur, fmt_money(m.cost, cur)),
+        ("net", m.net, cur, fmt_money(m.net, cur)),
+        ("net_low", r.net.low, cur, fmt_money_range(r.net.low, r.net.high, cur)[0]),
+        ("net_high", r.net.high, cur, fmt_money_range(r.net.low, r.net.high, cur)[1]),
+        ("roi", m.roi, "ratio", fmt_pct(round_sig(m.roi, 2)) if math.isfinite(m.roi) else "n/a"),
+    )]
 
 
 def _lift_bullets(result: LiftResult, f: dict[str, Fact]) -> list[str]:

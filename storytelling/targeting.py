@@ -115,6 +115,24 @@ def unagreed(a: Assumptions, *, uses_value: bool) -> list[str]:
     return out
 
 
+def pick_depth(net: np.ndarray, capacity: int | None) -> int:
+    """The list size to recommend from the net value at every size 0..n: the most profitable within
+    marketing's capacity (0 when none makes money); the whole capacity when a longer list would pay
+    even more and the capacity earns within 1% of the best size below it (net value wobbles by a
+    call's cost from one customer to the next, which is no reason to stop short)."""
+    n = len(net) - 1
+    cap = min(int(capacity), n) if capacity else None
+    limit = n if cap is None else cap
+    best = int(np.argmax(net[: limit + 1]))
+    if net[best] <= 0:
+        return 0
+    if cap is not None and best < cap and net[int(np.argmax(net))] > 0 and int(np.argmax(net)) > cap:
+        top, at_cap = net[best], net[cap]
+        if at_cap >= top - 0.01 * abs(top):
+            return int(cap)
+    return best
+
+
 @dataclass(frozen=True)
 class TargetingPoint:
     """The top ``contacted`` customers by score, and how many of them were about to leave."""
@@ -401,10 +419,9 @@ class TargetingCurve(CurveRanges):
         return best if net[best] > 0 else 0
 
     def recommended_count(self, a: Assumptions) -> int:
-        """The list the story recommends: the most profitable size within marketing's capacity; the
-        whole capacity when a longer list would pay even more and the capacity earns within 1% of
-        the best size below it (net value wobbles by a call's cost from one customer to the next,
-        which is no reason to stop short)."""
+        """The list the story recommends (see :func:`pick_depth`)."""
+        if not self.binned:
+            return pick_depth(self.net_curve(a), a.capacity)
         best = self.best_count(a)
         cap = min(a.capacity, self.n) if a.capacity else None
         if best and cap and best < cap and self.best_count(replace(a, capacity=None)) > cap:

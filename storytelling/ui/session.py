@@ -31,6 +31,7 @@ from storytelling.ui.caches import (
     memo_for,
 )
 from storytelling.ui.context import GLOSSARY_EDITS, AppContext, Unready, fingerprint, roles_of
+from storytelling.ui.kept import kept, set_kept
 from storytelling.ui.scenario import (
     BY_COUNT,
     BY_RISK,
@@ -202,6 +203,8 @@ def _chosen(ctx: AppContext) -> dict:
         out["backtest_months"] = len(bt["cutoffs"])
         how = {k: v for k, v in bt.items() if k not in ("cutoffs", "horizon_days") and v is not None}
         out["analyses"] = {"backtest": {**how, "end": bt["cutoffs"][-1]}}
+    if scenarios := kept(ctx):  # the Retention lift page's kept scenarios: the story's options
+        out["options"] = scenarios
     plan = {k: v for k, v in choices.get("ab_plan", {}).items() if k in PLAN_NUMBERS}
     if plan:  # the plan's own numbers, typed on the A/B test page
         out["analyses"] = {**out.get("analyses", {}), "ab_plan": plan}
@@ -234,6 +237,8 @@ def apply_config(cfg, ctx: AppContext) -> list[str]:
 
     ss = st.session_state
     ss.update(widget_values(cfg))
+    if cfg.options:
+        set_kept(cfg.options)
     if cfg.threshold is not None:
         ss[POLICY], ss[THRESHOLD] = BY_RISK, round(cfg.threshold * 100, 1)
     elif cfg.contacts is not None:

@@ -1,0 +1,228 @@
+"""What each kept scenario keeps, costs and earns, computed by the single what-if's own curves.
+
+A scenario's customers (its focus) are cut into parts that share one offer: each group given its
+own offer, then everyone else. The list is always the focus's riskiest customers first (or everyone
+at or above a risk); each part's calls are the part's members on that list, priced at the part's
+own cost and share kept. A scenario with one part and the page's whole population is priced by the
+very curve and call the single what-if uses (:func:`storytelling.lift.analyse_lift`), so its
+figures are the same numbers, not a second computation of them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from storytelling.curve_ranges import BootstrapResult, middle_ranges
+from storytelling.errors import DataError
+from storytelling.lift import Curves
+from storytelling.scenarios import Offer, Scenario
+from storytelling.targeting import Assumptions, Outcome, TargetingCurve, pick_depth
+
+
+@dataclass
+class Part:
+    """Customers of a scenario who share one offer (``offer`` None: the scenario's own)."""
+
+    curve: TargetingCurve
+    offer: Offer | None
+
+    def assumptions(self, a: Assumptions, several: bool) -> Assumptions:
+        """The part's pricing: its offer's cost and share kept; the fixed cost is the whole list's, once."""
+        if self.offer is not None:
+            a = replace(a, cost_per_contact=self.offer.cost_per_contact, save_rate=self.offer.save_rate)
+        return replace(a, fixed_cost=0.0) if several else a
+
+
+@dataclass
+class Split:
+    """A scenario's customers, cut into parts; ``counts[g, k]``: part g's members among the focus's
+    riskiest k (None for a single part)."""
+
+    customers: int
+    parts: list[Part]
+    counts: np.ndarray | None
+
+    def priced(self, a: Assumptions) -> list[tuple[Part, Assumptions]]:
+        return [(p, p.assumptions(a, len(self.parts) > 1)) for p in self.parts]
+
+
+@dataclass
+class ScenarioResult:
+    scenario: Scenario
+    customers: int  # customers the scenario may call (its focus)
+    contacts: int
+    outcome: Outcome
+    ranges: BootstrapResult
+    best: int  # the most profitable list size of this rule (within capacity; 0: none pays)
+    best_outcome: Outcome
+    pays_up_to: int | None  # the longest list of this rule that still makes money (None: unknown)
+    parts: list[tuple[str, int, Outcome]]  # per offer: who, how many calls, what they keep and cost
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+
+def focus_mask(frame: pd.DataFrame, s: Scenario, names: dict[str, str] | None = None) -> np.ndarray:
+    """Which evaluated customers the scenario may call."""
+    mask = np.ones(len(frame), bool)
+    for col, vals in s.focus:
+        mask &= _in_groups(frame, col, vals, s.name, names)
+    if s.skip_rule:
+        if "status_quo" not in frame:
+            raise DataError(f"Scenario '{s.name}' leaves out the customers today's rule picks, but the data has no "
+                            "today's rule.")
+        mask &= frame["status_quo"].to_numpy(float) <= 0
+    return mask
+
+
+def _in_groups(frame: pd.DataFrame, col: str, vals: tuple[str, ...], name: str, names: dict | None) -> np.ndarray:
+    if col not in frame or col in ("customer_id", "churned", "score", "_row"):
+        raise DataError(f"Scenario '{name}' picks customers by '{col}', a column the data does not have.")
+    return group_labels(frame, col).isin(vals).to_numpy()
+
+
+def split(curves: Curves, s: Scenario, names: dict[str, str] | None = None) -> Split:
+    """The scenario's customers and parts (cached on ``curves``: a slider move reuses them)."""
+    key = (s.plain, s.focus, s.skip_rule, tuple((o.column, o.values) for o in s.offers))
+    cache = curves.memo.setdefault("splits", {})
+    if key not in cache:
+        if len(cache) > 32:
+            cache.clear()
+        cache[key] = _split(curves, s, names or {})  # names only word errors
+    return cache[key]
+
+
+def _split(curves: Curves, s: Scenario, names: dict[str, str]) -> Split:
+    if s.plain:
+        return Split(curves.n, [Part(curves.model, None)], None)
+    if curves.model.binned:
+        raise DataError(f"Scenario '{s.name}' picks groups of customers or gives them their own offer, which needs "
+                        "the customers one by one; a database table's story is priced from its score buckets.")
+    f = curves.evaluation.frame
+    keep = focus_mask(f, s, names)
+    if not keep.any():
+        raise DataError(f"No customer is in scenario '{s.name}''s groups.")
+    f = f[keep]
+    which = np.full(len(f), -1)
+    for i in reversed(range(len(s.offers))):  # the first offer naming a customer is theirs
+        which[_in_groups(f, s.offers[i].column, s.offers[i].values, s.name, names)] = i
+    value = f["value"].to_numpy() if curves.uses_value else None
+    score, churned = f["score"].to_numpy(), f["churned"].to_numpy()
+    parts, members = [], []
+    for i in [*range(len(s.offers)), -1]:
+        m = which == i
+        if not m.any():
+            continue
+        curve = TargetingCurve.from_scores(score[m], churned[m], None if value is None else value[m])
+        parts.append(Part(curve, s.offers[i] if i >= 0 else None))
+        members.append(m)
+    if len(parts) == 1:
+        return Split(int(keep.sum()), parts, None)
+    order = np.argsort(-score, kind="stable")  # the focus's risk order; each part's curve is a subsequence of it
+    counts = np.vstack([np.concatenate([[0], np.cumsum(m[order])]) for m in members])
+    return Split(int(keep.sum()), parts, counts)
+
+
+def offer_label(o: Offer | None, names: dict[str, str]) -> str:
+    if o is None:
+        return "everyone else"
+    return f"customers whose {names.get(o.column, o.column)} is {' or '.join(o.values)}"
+
+
+def _depths(sp: Split, s: Scenario) -> tuple[int, list[int]]:
+    """The list's length and each part's calls on it."""
+    if s.by_risk:
+        ks = [p.curve.count_at_threshold(s.threshold) for p in sp.parts]
+        return sum(ks), ks
+    k = int(min(max(s.contacts, 0), sp.customers))
+    return k, ([k] if sp.counts is None else [int(c) for c in sp.counts[:, k]])
+
+
+def _combined(sp: Split, a: Assumptions, k: int, ks: list[int]) -> tuple[Outcome, list[Outcome]]:
+    """The whole list's outcome, and each part's."""
+    outs = [p.curve.outcome(kg, pa) for (p, pa), kg in zip(sp.priced(a), ks, strict=True)]
+    if len(outs) == 1:
+        return outs[0], outs
+    reached, saved, value, cost = (sum(getattr(o, x) for o in outs) for x in ("churners_reached", "saved", "value", "cost"))
+    cost += a.fixed_cost if k > 0 else 0.0
+    return Outcome(k, reached, saved, value, cost, value - cost, (value - cost) / cost if cost else math.nan), outs
+
+
+def _ranges(sp: Split, a: Assumptions, k: int, ks: list[int], n_boot: int = 300) -> BootstrapResult:
+    priced = sp.priced(a)
+    if len(priced) == 1:
+        return priced[0][0].curve.bootstrap(k, priced[0][1], n_boot=n_boot)
+    draws = [p.curve.outcome_samples(kg, pa, n_boot=n_boot, seed=i)
+             for i, ((p, pa), kg) in enumerate(zip(priced, ks, strict=True))]
+    reached, saved, net = (np.sum([d[j] for d in draws], axis=0) for j in range(3))
+    method = "normal approximation" if any(d[3] != "bootstrap" for d in draws) else "bootstrap"
+    return middle_ranges(k, reached, saved, net - (a.fixed_cost if k > 0 else 0.0), level=0.9, method=method)
+
+
+def net_by_size(sp: Split, a: Assumptions) -> np.ndarray | None:
+    """The rule's net value at every list size 0..customers (None for a database's bucketed curve)."""
+    priced = sp.priced(a)
+    if priced[0][0].curve.binned:
+        return None
+    if sp.counts is None:
+        return priced[0][0].curve.net_curve(priced[0][1])
+    net = sum(p.curve.net_curve(pa)[c] for (p, pa), c in zip(priced, sp.counts, strict=True))
+    return net - np.where(np.arange(sp.customers + 1) > 0, a.fixed_cost, 0.0)
+
+
+def evaluate(curves: Curves, s: Scenario, names: dict[str, str] | None = None) -> ScenarioResult:
+    """What the scenario's list keeps, costs and earns, with ranges, and its own best list size."""
+    sp = split(curves, s, names)
+    a = s.assumptions
+    k, ks = _depths(sp, s)
+    outcome, outs = _combined(sp, a, k, ks)
+    net = net_by_size(sp, a)
+    if net is None:  # a database's story: the curve's own best size
+        best, pays = sp.parts[0].curve.recommended_count(a), None
+    else:
+        best = pick_depth(net, a.capacity)
+        paying = np.flatnonzero(net[best:] > 0)
+        pays = best + int(paying[-1]) if best and len(paying) else 0
+    best_outcome = _combined(sp, a, best, _depths(sp, replace(s, contacts=best, threshold=None))[1])[0]
+    parts = ([(offer_label(p.offer, names or {}), kg, o) for p, kg, o in zip(sp.parts, ks, outs, strict=True)]
+             if s.offers else [])
+    return ScenarioResult(s, sp.customers, k, outcome, _ranges(sp, a, k, ks), best, best_outcome, pays, parts)
+
+
+def evaluate_all(curves: Curves, scenarios: list[Scenario], names: dict[str, str] | None = None
+                 ) -> tuple[list[ScenarioResult], dict[str, str]]:
+    """Every scenario that can be priced on this data, and why each other one cannot (by name)."""
+    done, cannot = [], {}
+    for s in scenarios:
+        try:
+            done.append(evaluate(curves, s, names))
+        except DataError as exc:
+            cannot[s.name] = str(exc)
+    return done, cannot
+
+
+#: A column with more groups than this is not offered for a focus or an offer (too many to pick from).
+MAX_GROUPS = 12
+
+
+def group_labels(frame: pd.DataFrame, col: str) -> pd.Series:
+    """A column's values as the groups a scenario names (text; missing values as '(missing)')."""
+    return frame[col].astype("string").fillna("(missing)")
+
+
+def group_columns(curves: Curves, features: list[str]) -> dict[str, list[str]]:
+    """Columns whose few groups a scenario may focus on or give an offer to, with their groups (empty
+    for a database's story, whose customers are not at hand one by one)."""
+    if curves.model.binned:
+        return {}
+    f = curves.evaluation.frame
+    out = {}
+    for c in features:
+        if c in f and 2 <= f[c].nunique(dropna=False) <= MAX_GROUPS:
+            out[c] = sorted(group_labels(f, c).unique().tolist())
+    return out
