@@ -136,17 +136,20 @@ def what_if() -> None:
     side_by_side(contacts)
 
 
-def kept_row(i: int, s, scenarios: list) -> None:
-    """One kept scenario: its name, an edit form and a remove button."""
-    c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="center")
-    c1.markdown(f"**{md_escape(s.name)}**")
-    with c2.popover("Edit", icon=":material/edit:"):
-        edited = scenario_form(ctx, s, f"edit{i}_{abs(hash(encode([s]))) % 10**8}")
+def kept_rows(scenarios: list) -> None:
+    """The kept scenarios' names, one form to edit any of them, and a remove button each."""
+    for i, s in enumerate(scenarios):
+        c1, c2 = st.columns([5, 1], vertical_alignment="center")
+        c1.markdown(f"**{md_escape(s.name)}**")
+        if c2.button("Remove", key=f"remove{i}", icon=":material/delete:"):
+            set_kept([x for j, x in enumerate(scenarios) if j != i])
+            st.rerun()
+    with st.popover("Edit a kept scenario", icon=":material/edit:"):
+        i = st.selectbox("Scenario", range(len(scenarios)), format_func=lambda j: scenarios[j].name, key="edit_which")
+        i = min(i or 0, len(scenarios) - 1)
+        edited = scenario_form(ctx, scenarios[i], f"edit{i}_{abs(hash(encode([scenarios[i]]))) % 10**8}")
     if edited is not None:
         set_kept([edited if j == i else x for j, x in enumerate(scenarios)])
-        st.rerun()
-    if c3.button("Remove", key=f"remove{i}", icon=":material/delete:"):
-        set_kept([x for j, x in enumerate(scenarios) if j != i])
         st.rerun()
 
 
@@ -167,13 +170,13 @@ def side_by_side(contacts: int) -> None:
     if new is not None:
         set_kept([*scenarios, new])
         st.rerun()
-    for i, s in enumerate(scenarios):
-        kept_row(i, s, scenarios)
-    if not scenarios:
+    if scenarios:
+        kept_rows(scenarios)
+    else:
         st.caption("Keep a few scenarios (a list size or a risk threshold, the assumptions, the customers to call) "
                    "to compare them here; the page address keeps them, so a link shares the comparison.")
         return
-    result, found, why = compare(ctx, scenarios, run_for(ctx))
+    result, found, why = compare(ctx, scenarios, lambda: run_for(ctx))
     if result is None:
         st.info(why, icon=":material/info:")
         return

@@ -220,9 +220,9 @@ def group_columns(curves: Curves, features: list[str]) -> dict[str, list[str]]:
     for a database's story, whose customers are not at hand one by one)."""
     if curves.model.binned:
         return {}
-    f = curves.evaluation.frame
-    out = {}
-    for c in features:
-        if c in f and 2 <= f[c].nunique(dropna=False) <= MAX_GROUPS:
-            out[c] = sorted(group_labels(f, c).unique().tolist())
-    return out
+    key = ("groups", tuple(features))
+    if key not in curves.memo:
+        f = curves.evaluation.frame
+        curves.memo[key] = {c: sorted(group_labels(f, c).unique().tolist()) for c in features
+                            if c in f and 2 <= f[c].nunique(dropna=False) <= MAX_GROUPS}
+    return curves.memo[key]

@@ -48,7 +48,7 @@ def toy():
 
 def test_built_in_analyses_are_found_in_story_order():
     keys = [a.key for a in registry.analyses()]
-    assert keys == ["changes", "lift", "fairness", "backtest", "drivers", "ab_plan", "ab_readout", "uplift"]
+    assert keys == ["changes", "lift", "options", "fairness", "backtest", "drivers", "ab_plan", "ab_readout", "uplift"]
     assert registry.supporting_keys() == {"backtest_timeline", "backtest_quality", "fairness_check", "uplift_curve"}
 
 

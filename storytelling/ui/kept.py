@@ -76,7 +76,7 @@ def scenario_form(ctx: AppContext, start: Scenario, key: str) -> Scenario | None
                             key=f"{key}_share")
     focus, skip = _focus_widgets(ctx, start, key)
     offers = _offer_widgets(ctx, start, key)
-    if not st.button("Keep" if key == "new" else "Save", key=f"{key}_go", type="primary"):
+    if not st.button("Keep" if key.startswith("new") else "Save", key=f"{key}_go", type="primary"):
         return None
     return replace(start, name=" ".join(name.split()) or start.name, focus=focus, skip_rule=skip, offers=offers,
                    assumptions=replace(a, cost_per_contact=float(cost), save_rate=float(share) / 100),
@@ -120,10 +120,20 @@ def _offer_widgets(ctx: AppContext, start: Scenario, key: str) -> tuple[Offer, .
     return (Offer(col, tuple(vals), float(cost), float(share) / 100),) if vals else ()
 
 
+COMPARED = "_kept_compared"
+
+
 def compare(ctx: AppContext, scenarios: list[Scenario], run) -> tuple[object | None, list, str | None]:
-    """(result, findings, why not) of the registry's side-by-side analysis for these scenarios."""
+    """(result, findings, why not) of the registry's side-by-side analysis for these scenarios; kept for
+    the session until the scenarios or the data change (a slider move does not change them)."""
+    key = (ctx.dataset_key, id(ctx.curves), ctx.currency, encode(scenarios), tuple(ctx.glossary.name(c) for c in ctx.data.features))
+    held = st.session_state.get(COMPARED)
+    if held is not None and held[0] == key:
+        return held[1]
     try:
-        result, found = run_one("options", run, {"scenarios": scenarios})
+        result, found = run_one("options", run(), {"scenarios": scenarios})
+        done = (result, found, None)
     except DataError as exc:
-        return None, [], str(exc)
-    return result, found, None
+        done = (None, [], str(exc))
+    st.session_state[COMPARED] = (key, done)
+    return done

@@ -59,6 +59,7 @@ def test_keep_edit_and_remove_a_scenario():
     text = "\n".join(m.value for m in at.markdown)
     assert "Of the 2 options" in text
     # rename B, then remove A
+    at.selectbox(key="edit_which").set_value(1).run()
     edit = next(b for b in at.button if b.key and b.key.startswith("edit1_") and b.key.endswith("_go"))
     at.text_input(key=edit.key.replace("_go", "_name")).set_value("Discount for month-to-month").run()
     at.button(key=edit.key).click().run()

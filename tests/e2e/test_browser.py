@@ -257,3 +257,38 @@ def test_nothing_is_fetched_from_the_network(server, page):
         page.get_by_role("link", name=name).first.click()
         wait_ready(page)
     assert outside == []
+
+
+def _keep(page):
+    page.get_by_role("button", name=re.compile("Keep this scenario")).click()
+    page.get_by_role("button", name="Keep", exact=True).click()
+    wait_ready(page)
+
+
+def test_kept_scenarios_travel_in_a_shared_link(server, page, browser):
+    """Keep two scenarios, then open the page address in a fresh browser: both come back, compared."""
+    page.goto(server + "/retention_lift?contacts=700", timeout=TIMEOUT)
+    wait_ready(page)
+    _keep(page)
+    expect(page.get_by_text("A: 700 calls", exact=True).first).to_be_visible(timeout=TIMEOUT)
+    slider = page.locator("[data-testid='stMain'] input[type='range']").first
+    slider.focus()
+    for _ in range(30):
+        page.keyboard.press("ArrowRight")
+    wait_ready(page)
+    _keep(page)
+    expect(page.get_by_text(re.compile(r"Of the 2 options")).first).to_be_visible(timeout=TIMEOUT)
+    link = page.url
+    assert "options=" in link
+    fresh = browser.new_context(viewport={"width": 1300, "height": 900})
+    try:
+        other = fresh.new_page()
+        other.goto(link, timeout=TIMEOUT)
+        wait_ready(other)
+        expect(other.get_by_text("A: 700 calls", exact=True).first).to_be_visible(timeout=TIMEOUT)
+        expect(other.get_by_text(re.compile(r"^B: [0-9,]+ calls$")).first).to_be_visible(timeout=TIMEOUT)
+        expect(other.get_by_text(re.compile(r"Of the 2 options")).first).to_be_visible(timeout=TIMEOUT)
+        no_exception(other)
+        shot(other, "options_side_by_side", height=3600)
+    finally:
+        fresh.close()

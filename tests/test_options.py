@@ -1,0 +1,144 @@
+"""Kept scenarios: the same figures as the single what-if, per-group offers against brute force,
+links and story.toml read back, hostile links refused in words."""
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from storytelling.config import parse_config, to_toml
+from storytelling.lift import Curves, analyse_lift, build_curves
+from storytelling.options import evaluate, evaluate_all
+from storytelling.options_findings import options_finding
+from storytelling.scenarios import MAX_SCENARIOS, Offer, Scenario, decode, encode
+from storytelling.story import Period
+from storytelling.targeting import Assumptions, TargetingCurve
+
+A = Assumptions(600, 8.0, 0.3, fixed_cost=500.0, capacity=1000, value_months=12)
+
+
+@pytest.mark.parametrize("rule", [{"contacts": 700}, {"contacts": 2500}, {"threshold": 0.2}])
+def test_a_plain_scenario_is_the_single_what_if(sample_eval, rule):
+    curves = build_curves(sample_eval)
+    r = evaluate(curves, Scenario("A", A, **rule))
+    k = curves.model.count_at_threshold(rule["threshold"]) if "threshold" in rule else rule["contacts"]
+    single = analyse_lift(curves, A, k)
+    assert r.contacts == single.contacts
+    assert r.outcome == single.model
+    assert r.ranges == single.ranges
+    assert r.best == single.best and r.best_outcome == single.best_outcome
+
+
+def test_a_focused_scenario_is_the_what_if_on_those_customers(sample_eval):
+    curves = build_curves(sample_eval)
+    s = Scenario("M", A, contacts=800, focus=(("contract", ("Month-to-month",)),), skip_rule=True)
+    r = evaluate(curves, s)
+    f = sample_eval.frame
+    only = f[(f["contract"].astype(str) == "Month-to-month") & (f["status_quo"] <= 0)]
+    single = analyse_lift(build_curves(SimpleNamespace(frame=only.reset_index(drop=True))), A, 800)
+    assert r.customers == len(only)
+    assert r.outcome == single.model and r.ranges == single.ranges and r.best == single.best
+
+
+def small_table(n=80, seed=4) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"score": rng.choice(np.linspace(0, 1, 25), n),  # ties on purpose
+                         "churned": rng.random(n) < 0.35, "value": rng.uniform(10, 90, n),
+                         "contract": rng.choice(["M2M", "Year", "Two"], n), "plan": rng.choice(["a", "b"], n),
+                         "status_quo": (rng.random(n) < 0.2).astype(int)})
+
+
+def brute(f: pd.DataFrame, s: Scenario, k: int) -> float:
+    """Net value of the scenario's riskiest k, customer by customer (ties in input order)."""
+    keep = np.ones(len(f), bool)
+    for col, vals in s.focus:
+        keep &= f[col].astype(str).isin(vals).to_numpy()
+    g = f[keep]
+    g = g.iloc[np.argsort(-g["score"].to_numpy(), kind="stable")].head(k)
+    a, net = s.assumptions, -(s.assumptions.fixed_cost if k else 0.0)
+    for _, row in g.iterrows():
+        o = next((o for o in s.offers if str(row[o.column]) in o.values), None)
+        cost, save = (o.cost_per_contact, o.save_rate) if o else (a.cost_per_contact, a.save_rate)
+        net += save * row["churned"] * row["value"] * a.value_months - cost
+    return net
+
+
+@pytest.mark.parametrize("capacity", [None, 30])
+def test_per_group_offers_match_brute_force(capacity):
+    f = small_table()
+    curves = Curves(TargetingCurve.from_scores(f["score"], f["churned"], f["value"]), None, SimpleNamespace(frame=f), True)
+    a = Assumptions(0, 6.0, 0.2, fixed_cost=40.0, capacity=capacity, value_months=3)
+    s = Scenario("G", a, contacts=50, focus=(("plan", ("a", "b")),),
+                 offers=(Offer("contract", ("M2M",), 15.0, 0.6), Offer("contract", ("Year", "M2M"), 2.0, 0.1)))
+    nets = [brute(f, s, k) for k in range(len(f) + 1)]
+    limit = capacity or len(f)
+    best = int(np.argmax(nets[: limit + 1]))
+    r = evaluate(curves, s)
+    assert r.outcome.net == pytest.approx(nets[50])
+    assert r.best == (best if nets[best] > 0 else 0)
+    assert r.best_outcome.net == pytest.approx(nets[r.best])
+    assert r.pays_up_to == max(k for k in range(len(f) + 1) if k >= r.best and nets[k] > 0)
+    assert r.ranges.net.low <= r.outcome.net <= r.ranges.net.high
+    assert sum(k for _, k, _ in r.parts) == 50
+
+
+def test_offers_equal_to_the_base_price_change_nothing(sample_eval):
+    curves = build_curves(sample_eval)
+    same = Offer("contract", ("Month-to-month",), A.cost_per_contact, A.save_rate)
+    plain, split = evaluate(curves, Scenario("A", A, contacts=900)), evaluate(curves, Scenario("B", A, contacts=900, offers=(same,)))
+    assert split.outcome.net == pytest.approx(plain.outcome.net)
+    assert split.best == plain.best
+    assert split.outcome.saved == pytest.approx(plain.outcome.saved)
+
+
+def test_the_finding_names_the_best_and_the_trade_off(sample_eval):
+    curves = build_curves(sample_eval)
+    cheap = Scenario("A", A, contacts=500)
+    wide = Scenario("B", A, contacts=2000)
+    lossy = Scenario("C", Assumptions(600, 60.0, 0.3, capacity=None, value_months=12), contacts=3000)
+    results, cannot = evaluate_all(curves, [cheap, wide, lossy, Scenario("D", A, contacts=5, focus=(("nope", ("x",)),))])
+    assert list(cannot) == ["D"] and "does not have" in cannot["D"]
+    f = options_finding(results, cannot, names={}, currency="$", period=Period("August 2026"))
+    best = max(results, key=lambda r: r.outcome.net)
+    assert f.fact("rec_name").value == best.name and f.fact("rec_net").value == best.outcome.net
+    assert f.title.startswith(f"Of the 3 options, {best.name} earns the most")
+    c = next(r for r in results if r.name == "C")
+    assert c.outcome.net < 0
+    assert any(b.startswith(f"C loses money after {c.pays_up_to:,} calls") or b.startswith("No list size of C pays")
+               for b in f.bullets)
+    assert any("D is left out" in x for x in f.caveats)
+    assert f.get_plot().rows[1][0] == f"★ {best.name}"
+
+
+def test_links_and_story_toml_read_back():
+    s = [Scenario("A: 700 calls", A, contacts=700),
+         Scenario("Discount", A, threshold=0.25, focus=(("contract", ("Month-to-month", "One year")),), skip_rule=True,
+                  offers=(Offer("plan", ("Basic",), 25.0, 0.45),))]
+    back, problem = decode(encode(s), A)
+    assert problem is None and back == s
+    cfg = parse_config("")
+    cfg.options = s
+    assert parse_config(to_toml(cfg)).options == s
+
+
+@pytest.mark.parametrize("text, says", [
+    ("[" * 50_000, "too long"), ("{not json", "could not be read"), ('{"a": 1}', "could not be read"),
+    ("[" * 5000 + "]" * 5000, "could not be read"),
+    (json.dumps([{"name": "x", "contacts": "lots"}]), "must be a number"),
+    (json.dumps([{"name": "x", "contacts": 5, "threshold": 0.2}]), "one list rule"),
+    (json.dumps([{"name": "x", "contacts": 5, "save_rate": 7}]), "between 0 and 1"),
+    (json.dumps([{"name": "x", "contacts": 5, "focus": {"c": []}}]), "list of 1 to"),
+    (json.dumps([{"name": "x", "contacts": 5, "evil": 1}]), "unknown settings"),
+    (json.dumps([{"name": f"n{i}", "contacts": 5} for i in range(9)]), f"first {MAX_SCENARIOS}"),
+])
+def test_a_crafted_link_is_refused_in_words(text, says):
+    got, problem = decode(text, A)
+    assert says in problem
+    assert len(got) <= MAX_SCENARIOS
+
+
+def test_names_are_made_distinct():
+    got, _ = decode(json.dumps([{"name": "B", "contacts": 5}, {"name": "b", "contacts": 9}]), A)
+    assert [s.name for s in got] == ["B", "b (2)"]
