@@ -2,7 +2,6 @@
 
 import math
 
-import pandas as pd
 import streamlit as st
 
 from storytelling.export.tables import to_csv_bytes, to_xlsx_bytes
@@ -14,6 +13,7 @@ from storytelling.lift import (
     segment_columns,
     segment_finding,
 )
+from storytelling.options_findings import options_table
 from storytelling.scenarios import MAX_SCENARIOS, encode
 from storytelling.sensitivity import sensitivity_finding
 from storytelling.story import EXECUTIVE, md_escape, texts
@@ -180,8 +180,7 @@ def side_by_side(contacts: int) -> None:
     if result is None:
         st.info(why, icon=":material/info:")
         return
-    rows = found[0].get_plot().rows
-    st.dataframe(pd.DataFrame(list(rows[1:]), columns=list(rows[0])), hide_index=True)
+    st.dataframe(options_table(result.results, result.names, result.currency, result.period.per), hide_index=True)
     render.finding(found[0], ctx.audience, level=4)
 
 

@@ -244,7 +244,7 @@ def _before_test(lift: Finding, plan: Finding | None, depth: Finding | None, dat
 def _choose_option(options: Finding, plan: Finding | None, dated: bool, today: date) -> Finding:
     """Before a test, with options kept: choose the one that earns the most (the options slide's first)."""
     per = " a month" if dated else ""
-    f = {k: v for k, v in options.facts.items() if k.startswith("rec_") or k == "options"}
+    f = {k: v for k, v in options.facts.items() if k.startswith("rec_") or k in ("options", "among")}
     T = texts(f)
     approve = (f"Choose {T['rec_name']}: call {T['rec_contacts']} customers{per}, keeping about {T['rec_saved']} "
                f"({fmt_range(T['rec_saved_low'], T['rec_saved_high'])}) for {T['rec_cost']} of campaign costs, "
@@ -254,7 +254,7 @@ def _choose_option(options: Finding, plan: Finding | None, dated: bool, today: d
         test_facts, ask = _test_ask(plan, dated, today)
         f.update(test_facts)
         bullets.append(ask)
-    return Finding(key="decision", title=f"Decision: choose {T['rec_name']} of the {T['options']} options, worth about "
+    return Finding(key="decision", title=f"Decision: choose {T['rec_name']} of {T['among']}, worth about "
                    f"{T['rec_net']}{per} after its costs",
                    headline="These figures replay past customers; the options slide sets them side by side"
                             + (", and a test confirms the chosen one before it reaches everyone." if plan else "."),
@@ -265,8 +265,11 @@ def _options_line(options: Finding, dated: bool) -> str:
     """What the kept options add when the decision rests on something else (a test, or none pays)."""
     per = " a month" if dated else ""
     if "rec_name" not in options.facts:
-        return f"None of the {options.fact('options').text} options compared pays for its calls at its own assumptions."
-    return (f"Of the {options.fact('options').text} options compared on past customers, {options.fact('rec_name').text} "
+        return options.title + "."
+    if options.fact("options").value == 1:
+        return (f"The one option kept, {options.fact('rec_name').text}, earns about {options.fact('rec_net').text}{per} "
+                "after its costs on past customers.")
+    return (f"Of {options.fact('among').text} compared on past customers, {options.fact('rec_name').text} "
             f"earns the most: about {options.fact('rec_net').text}{per} after its costs.")
 
 

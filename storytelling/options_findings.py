@@ -20,9 +20,16 @@ from storytelling.story import Fact, Finding, Period, fmt_count, fmt_exact, fmt_
 SAME_PEOPLE = 0.5
 
 
+def callable_list(r: ScenarioResult) -> bool:
+    """Whether marketing can make the option's calls (its list fits its capacity)."""
+    cap = r.scenario.assumptions.capacity
+    return not cap or r.contacts <= cap
+
+
 def recommended(results: list[ScenarioResult]) -> ScenarioResult | None:
-    """The option that earns the most after its costs, or None when none makes money."""
-    best = max(results, key=lambda r: r.outcome.net, default=None)
+    """The option that earns the most after its costs among those marketing can call, or None when none
+    of those makes money."""
+    best = max((r for r in results if callable_list(r)), key=lambda r: r.outcome.net, default=None)
     return best if best is not None and best.outcome.net > 0 else None
 
 
@@ -39,7 +46,7 @@ def rule_words(r: ScenarioResult, names: dict[str, str]) -> str:
     who = f" whose {groups}" if groups else ""
     rule = f"risk {fmt_pct(s.threshold)} or more{who}: {fmt_exact(r.contacts)}" if s.by_risk else \
         f"riskiest {fmt_exact(r.contacts)}{who}"
-    return rule + (", leaving out today's rule's picks" if s.skip_rule else "")
+    return rule + (", not on today's rule" if s.skip_rule else "")
 
 
 def difference(a: ScenarioResult, b: ScenarioResult, currency: str, per: str) -> str:
@@ -66,13 +73,13 @@ def loss_words(r: ScenarioResult, currency: str, per: str, capacity: int | None)
     cap = r.scenario.assumptions.capacity
     if cap and r.contacts > cap:
         out.append(f"The list of {r.name} ({fmt_exact(r.contacts)}) is longer than marketing can call ({fmt_exact(cap)}"
-                   f"{per}).")
+                   f"{per}), so it is not recommended however much it earns.")
     return out
 
 
 def part_words(r: ScenarioResult, currency: str, per: str) -> list[str]:
     """Each group's share of an option with its own offers."""
-    return [f"In {r.name}, {label} get {fmt_exact(k)} of the calls at {fmt_money(o.cost / k if k else 0, currency)} each, "
+    return [f"In {r.name}, {label} {'gets' if label == 'everyone else' else 'get'} {fmt_exact(k)} of the calls at {fmt_money(o.cost / k if k else 0, currency)} each, "
             f"keeping about {fmt_count(o.saved)} for {fmt_money(o.cost, currency)}{per}."
             for label, k, o in r.parts]
 
@@ -91,13 +98,22 @@ def options_table(results: list[ScenarioResult], names: dict[str, str], currency
     return pd.DataFrame(rows)
 
 
+def side_by_side_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
+    """The table turned so each option is a column (a slide holds five options across, not eight figures)."""
+    t = table.astype(str).set_index("Option").T
+    return [("", *t.columns), *((name, *row) for name, row in zip(t.index, t.to_numpy().tolist(), strict=True))]
+
+
 def _with_range(T: dict[str, str], key: str) -> str:
     lo, hi = T[f"{key}_low"], T[f"{key}_high"]
-    return T[key] if lo == hi else f"{T[key]} ({lo} to {hi})"
+    return T[key] if lo == hi else f"{T[key]} ({lo}–{hi})"
 
 
 def _facts(results: list[ScenarioResult], currency: str) -> dict[str, Fact]:
     f: dict[str, Fact] = {"options": Fact("options", len(results), "options", fmt_exact(len(results)))}
+    fits = sum(callable_list(r) for r in results)
+    f["among"] = Fact("among", fits, "options", f"the {fmt_exact(len(results))} options" if fits == len(results)
+                      else f"the {fmt_exact(fits)} options marketing can call")
     for i, r in enumerate(in_order(results), 1):
         f[f"opt{i}_name"] = Fact(f"opt{i}_name", r.name, "name", r.name)
         f[f"opt{i}_contacts"] = Fact(f"opt{i}_contacts", r.contacts, "customers", fmt_exact(r.contacts))
@@ -110,20 +126,22 @@ def _facts(results: list[ScenarioResult], currency: str) -> dict[str, Fact]:
 
 
 def _title(results: list[ScenarioResult], f: dict[str, Fact], per: str) -> str:
-    if "rec_name" not in f:
-        return (f"None of the {f['options'].text} options pays for its calls at its own assumptions" if len(results) > 1
-                else f"{results[0].name} does not pay for its calls at its own assumptions")
     T = texts(f)
+    if "rec_name" not in f:
+        if any(r.outcome.net > 0 for r in results):
+            return f"None of the {T['options']} options both pays for its calls and fits marketing's capacity"
+        return (f"None of the {T['options']} options pays for its calls at its own assumptions" if len(results) > 1
+                else f"{results[0].name} does not pay for its calls at its own assumptions")
     if len(results) == 1:
         return f"{T['rec_name']} earns about {T['rec_net']}{per} after its costs"
-    return f"Of the {T['options']} options, {T['rec_name']} earns the most: about {T['rec_net']}{per} after its costs"
+    return f"Of {T['among']}, {T['rec_name']} earns the most: about {T['rec_net']}{per} after its costs"
 
 
 def _close_call(rec: ScenarioResult, runner: ScenarioResult) -> str | None:
     """When the lead is smaller than the uncertainty in either figure, the two are said to earn about the same."""
     half = max((x.ranges.net.high - x.ranges.net.low) / 2 for x in (rec, runner))
     if rec.outcome.net - runner.outcome.net < half:
-        return (f"{rec.name}'s lead over {runner.name} is smaller than the uncertainty in either figure: on this data "
+        return (f"The lead of {rec.name} over {runner.name} is smaller than the uncertainty in either figure: on this data "
                 "the two earn about the same, so choose on what else differs (how many calls, which customers).")
     return None
 
@@ -148,9 +166,9 @@ def options_finding(results: list[ScenarioResult], cannot: dict[str, str], *, na
     return Finding(
         key="options", title=_title(results, f, per), headline=headline, bullets=bullets, facts=f, caveats=caveats,
         chart=lambda: charts.options_chart(_chart_data(order, currency), currency, per=per),
-        plot=lambda: plots.table([tuple(table.columns), *map(tuple, table.astype(str).to_numpy())],
+        plot=lambda: plots.table(side_by_side_rows(table),
                                  alt=f"Table: the {len(results)} options side by side, the recommended first. {headline}",
-                                 highlight=(1, 0) if rec is not None else None),
+                                 highlight=(0, 1) if rec is not None else None),
         notes=[f"Each option calls its own customers riskiest first, priced at its own assumptions; ranges: "
                f"{period.range_meaning}. The best list size is the one that earns the most within marketing's "
                "capacity, for that option's rule."],

@@ -101,15 +101,17 @@ def test_the_finding_names_the_best_and_the_trade_off(sample_eval):
     results, cannot = evaluate_all(curves, [cheap, wide, lossy, Scenario("D", A, contacts=5, focus=(("nope", ("x",)),))])
     assert list(cannot) == ["D"] and "does not have" in cannot["D"]
     f = options_finding(results, cannot, names={}, currency="$", period=Period("August 2026"))
-    best = max(results, key=lambda r: r.outcome.net)
-    assert f.fact("rec_name").value == best.name and f.fact("rec_net").value == best.outcome.net
-    assert f.title.startswith(f"Of the 3 options, {best.name} earns the most")
+    # B's 2,000 calls exceed marketing's capacity of 1,000: it is never the one recommended
+    best = max((r for r in results if r.name != "B"), key=lambda r: r.outcome.net)
+    assert f.fact("rec_name").value == best.name == "A" and f.fact("rec_net").value == best.outcome.net
+    assert f.title.startswith("Of the 2 options marketing can call, A earns the most")
+    assert any(b.startswith("The list of B (2,000) is longer than marketing can call") for b in f.bullets)
     c = next(r for r in results if r.name == "C")
     assert c.outcome.net < 0
     assert any(b.startswith(f"C loses money after {c.pays_up_to:,} calls") or b.startswith("No list size of C pays")
                for b in f.bullets)
     assert any("D is left out" in x for x in f.caveats)
-    assert f.get_plot().rows[1][0] == f"★ {best.name}"
+    assert f.get_plot().rows[0][1] == f"★ {best.name}"  # the deck's table: one option per column
 
 
 def test_links_and_story_toml_read_back():
@@ -142,3 +144,22 @@ def test_a_crafted_link_is_refused_in_words(text, says):
 def test_names_are_made_distinct():
     got, _ = decode(json.dumps([{"name": "B", "contacts": 5}, {"name": "b", "contacts": 9}]), A)
     assert [s.name for s in got] == ["B", "b (2)"]
+
+
+def test_the_decision_chooses_the_recommended_option(sample_eval):
+    from storytelling.decision import decision_finding
+    from storytelling.lift import lift_finding
+
+    curves = build_curves(sample_eval)
+    results, cannot = evaluate_all(curves, [Scenario("A", A, contacts=500), Scenario("B", A, contacts=1000)])
+    opts = options_finding(results, cannot, names={}, currency="$", period=Period("August 2026"))
+    lift = lift_finding(analyse_lift(curves, A, 700))
+    d = decision_finding([lift, opts], dated=True)
+    rec = opts.fact("rec_name").text
+    assert d.title.startswith(f"Decision: choose {rec} of the 2 options, worth about {opts.fact('rec_net').text} a month")
+    assert d.bullets[0].startswith(f"Choose {rec}: call {opts.fact('rec_contacts').text} customers a month")
+    assert d.bullets[1] == opts.headline
+    # with one option only, the decision stays on the page's list and mentions the option
+    one = options_finding(results[:1], {}, names={}, currency="$", period=Period("August 2026"))
+    d1 = decision_finding([lift, one], dated=True)
+    assert not d1.title.startswith("Decision: choose") and d1.bullets[-1].startswith("The one option kept, A, earns about")

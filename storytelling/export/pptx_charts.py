@@ -292,7 +292,8 @@ def _table(slide, plot: Plot, left, top, width, height) -> list:
     row_h = min(Inches(0.55), int(height / max(len(rows), 1)))
     shape = slide.shapes.add_table(len(rows), len(rows[0]), left, top, width, row_h * len(rows))
     table = shape.table
-    first = int(width * 0.3)
+    wide = len(rows[0]) > 4  # five options across: a smaller type, a narrower label column
+    first = int(width * (0.2 if wide else 0.3))
     table.columns[0].width = first
     for c in range(1, len(rows[0])):
         table.columns[c].width = int((width - first) / (len(rows[0]) - 1))
@@ -300,8 +301,9 @@ def _table(slide, plot: Plot, left, top, width, height) -> list:
         for c, text in enumerate(row):
             cell = table.cell(r, c)
             cell.text = text
-            run = cell.text_frame.paragraphs[0].runs[0]
-            run.font.size = Pt(CHART_PT)
+            para = cell.text_frame.paragraphs[0]
+            run = para.runs[0] if para.runs else para.add_run()  # an empty cell (a table's corner) has no run
+            run.font.size = Pt(CHART_PT - 2 if wide else CHART_PT)
             run.font.bold = r == 0 or c == 0 or (r, c) == plot.highlight
             if r > 0 and c > 0:
                 cell.text_frame.paragraphs[0].alignment = PP_ALIGN.RIGHT
