@@ -239,7 +239,7 @@ def options_chart(options: pd.DataFrame, currency: str = "$", *, per: str = " a 
                                                              range=[ACCENT, POLICY_COLOURS[RANDOM]]))
     bars = base.mark_bar().encode(x=alt.X("net:Q", title=f"Net value{per} ({currency}, with its range)"), color=colour)
     rule = base.mark_rule(strokeWidth=2).encode(x="low:Q", x2="high:Q")
-    text = base.mark_text(align="left", dx=6, dy=-10, fontSize=13).encode(x="net:Q", text="label:N")
+    text = base.mark_text(align="left", dx=6, fontSize=13).encode(x="high:Q", text="label:N")  # right of its range
     return alt.layer(bars, rule, text).properties(width=WIDTH, height=max(120, 48 * len(options)))
 
 
