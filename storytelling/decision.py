@@ -30,7 +30,7 @@ def decision_finding(findings: list[Finding], *, dated: bool, today: date | None
         return None
     test, plan, options = deciding_readout(findings), by_key.get("ab_plan"), by_key.get("options")
     if test is None and options is not None and "rec_name" in options.facts and options.fact("options").value > 1:
-        d = _choose_option(options, plan, dated, today or date.today())
+        d = _choose_option(options, plan, dated)
     else:
         d = (_after_test(lift, test, dated) if test is not None else
              _before_test(lift, plan, by_key.get("best_depth"), dated, today or date.today()))
@@ -241,7 +241,7 @@ def _before_test(lift: Finding, plan: Finding | None, depth: Finding | None, dat
         bullets=[ask, "If the test confirms it: " + approve[0].lower() + approve[1:]], facts=f)
 
 
-def _choose_option(options: Finding, plan: Finding | None, dated: bool, today: date) -> Finding:
+def _choose_option(options: Finding, plan: Finding | None, dated: bool) -> Finding:
     """Before a test, with options kept: choose the one that earns the most (the options slide's first)."""
     per = " a month" if dated else ""
     f = {k: v for k, v in options.facts.items() if k.startswith("rec_") or k in ("options", "among")}
@@ -250,10 +250,11 @@ def _choose_option(options: Finding, plan: Finding | None, dated: bool, today: d
                f"({fmt_range(T['rec_saved_low'], T['rec_saved_high'])}) for {T['rec_cost']} of campaign costs, "
                f"worth {T['rec_net']}{per} after them ({fmt_range(T['rec_net_low'], T['rec_net_high'])}).")
     bullets = [approve, options.headline]
-    if plan is not None:
-        test_facts, ask = _test_ask(plan, dated, today)
-        f.update(test_facts)
-        bullets.append(ask)
+    if "close_call" in options.facts:
+        bullets.append(options.fact("close_call").text)
+    if plan is not None:  # the plan on the A/B test page sizes the page's list, not this option's: no figures here
+        bullets.append(f"Test {T['rec_name']} first: call part of its list and leave the rest alone (the A/B test page "
+                       "sizes such a test), so the result speaks for the customers this option calls.")
     return Finding(key="decision", title=f"Decision: choose {T['rec_name']} of {T['among']}, worth about "
                    f"{T['rec_net']}{per} after its costs",
                    headline="These figures replay past customers; the options slide sets them side by side"

@@ -106,7 +106,7 @@ def _split(curves: Curves, s: Scenario, names: dict[str, str]) -> Split:
     f = curves.evaluation.frame
     keep = focus_mask(f, s, names)
     if not keep.any():
-        raise DataError(f"No customer is in scenario '{s.name}''s groups.")
+        raise DataError(f"No customer is in the groups of scenario '{s.name}'.")
     f = f[keep]
     which = np.full(len(f), -1)
     for i in reversed(range(len(s.offers))):  # the first offer naming a customer is theirs

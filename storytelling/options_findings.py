@@ -57,31 +57,53 @@ def difference(a: ScenarioResult, b: ScenarioResult, currency: str, per: str) ->
             f"keeps about as many customers as {b.name}")
     dc_text, dn_text, zero = fmt_money(abs(dc), currency), fmt_money(abs(dn), currency), fmt_money(0, currency)
     cost = " at about the same cost" if dc_text == zero else f" for {dc_text} {'more' if dc > 0 else 'less'}{per}"
-    net = ", netting about the same" if dn_text == zero else f", netting {dn_text} {'more' if dn > 0 else 'less'}"
+    if dn_text == zero:
+        net = ", netting about the same"
+    elif a.outcome.net < 0 and b.outcome.net < 0:  # two losses: which loses less
+        net = f", losing {dn_text} {'less' if dn > 0 else 'more'}{per}"
+    else:
+        net = f", netting {dn_text} {'more' if dn > 0 else 'less'}{per}"
     return f"{a.name} {kept}{cost}{net}."
 
 
-def loss_words(r: ScenarioResult, currency: str, per: str, capacity: int | None) -> list[str]:
-    """What the option loses, and where its own rule stops paying; a list longer than marketing can call."""
-    out = []
-    if r.best == 0:
+def _about(x: float) -> str:
+    text = fmt_count(x)
+    return text if text == "fewer than 1" else f"about {text}"
+
+
+def loss_words(r: ScenarioResult, currency: str, per: str) -> list[str]:
+    """Where the option's own rule stops paying; a list that calls nobody, is cut short or is longer than
+    marketing can call."""
+    k, net, best, money = fmt_exact(r.contacts), r.outcome.net, r.best_outcome.net, lambda v: fmt_money(v, currency)
+    s, out = r.scenario, []
+    if r.contacts == 0:
+        out.append(f"{r.name} calls nobody: none of its customers is at or above its risk threshold.")
+    elif r.best == 0:
         out.append(f"No list size of {r.name} pays: its calls cost more than the customers they keep are worth.")
-    elif r.pays_up_to is not None and r.contacts > r.pays_up_to:
-        out.append(f"{r.name} loses money after {fmt_exact(r.pays_up_to)} calls: its list of {fmt_exact(r.contacts)} "
-                   f"nets {fmt_money(r.outcome.net, currency)}{per}; {fmt_exact(r.best)} calls would earn the most "
-                   f"({fmt_money(r.best_outcome.net, currency)}{per}).")
-    cap = r.scenario.assumptions.capacity
-    if cap and r.contacts > cap:
-        out.append(f"The list of {r.name} ({fmt_exact(r.contacts)}) is longer than marketing can call ({fmt_exact(cap)}"
+    elif net <= 0 and r.pays_up_to is not None and r.contacts > r.pays_up_to:
+        out.append(f"{r.name} loses money after {fmt_exact(r.pays_up_to)} calls: its list of {k} nets {money(net)}{per}. "
+                   f"It earns the most at {fmt_exact(r.best)} calls ({money(best)}{per}); each call beyond that costs "
+                   "more than it keeps.")
+    elif net <= 0:
+        out.append(f"{r.name}'s list of {k} loses {money(-net)}{per}; {fmt_exact(r.best)} calls would earn "
+                   f"{money(best)}{per}.")
+    elif r.contacts > r.best and best - net > 0.05 * abs(best):
+        out.append(f"{r.name} would earn more with fewer calls: {fmt_exact(r.best)} calls make {money(best)}{per}; "
+                   "each call beyond that costs more than it keeps.")
+    if not s.by_risk and s.contacts > r.customers:
+        out.append(f"{r.name} asks for {fmt_exact(s.contacts)} calls, but only {fmt_exact(r.customers)} customers are "
+                   "in its groups: its list is all of them.")
+    if s.assumptions.capacity and r.contacts > s.assumptions.capacity:
+        out.append(f"The list of {r.name} ({k}) is longer than marketing can call ({fmt_exact(s.assumptions.capacity)}"
                    f"{per}), so it is not recommended however much it earns.")
     return out
 
 
 def part_words(r: ScenarioResult, currency: str, per: str) -> list[str]:
-    """Each group's share of an option with its own offers."""
-    return [f"In {r.name}, {label} {'gets' if label == 'everyone else' else 'get'} {fmt_exact(k)} of the calls at {fmt_money(o.cost / k if k else 0, currency)} each, "
-            f"keeping about {fmt_count(o.saved)} for {fmt_money(o.cost, currency)}{per}."
-            for label, k, o in r.parts]
+    """Each group's share of an option with its own offers (groups the list does not reach are left unsaid)."""
+    return [f"In {r.name}, {label} {'gets' if label == 'everyone else' else 'get'} {fmt_exact(k)} of the calls at "
+            f"{fmt_money(o.cost / k, currency)} each, keeping {_about(o.saved)} for {fmt_money(o.cost, currency)}{per}."
+            for label, k, o in r.parts if k > 0]
 
 
 def options_table(results: list[ScenarioResult], names: dict[str, str], currency: str, per: str) -> pd.DataFrame:
@@ -92,7 +114,7 @@ def options_table(results: list[ScenarioResult], names: dict[str, str], currency
         f = texts({x.name: x for x in outcome_facts(r.outcome, r.ranges, currency)})
         rows.append({"Option": ("★ " if r is rec else "") + r.name, "List": rule_words(r, names),
                      f"Kept{per}": _with_range(f, "saved"),
-                     "Leavers reached": fmt_count(r.outcome.churners_reached), f"Cost{per}": f["cost"],
+                     f"Leavers reached{per}": fmt_count(r.outcome.churners_reached), f"Cost{per}": f["cost"],
                      f"Net value{per}": _with_range(f, "net"),
                      "Return": f["roi"], "Best list size": fmt_exact(r.best) if r.best else "none pays"})
     return pd.DataFrame(rows)
@@ -158,20 +180,22 @@ def options_finding(results: list[ScenarioResult], cannot: dict[str, str], *, na
                 f"Keep another scenario on the Retention lift page to compare it with {lead.name}.")
     bullets = [difference(r, lead, currency, per) for r in others if r is not runner]
     for r in order:
-        bullets += loss_words(r, currency, per, r.scenario.assumptions.capacity) + part_words(r, currency, per)
+        bullets += loss_words(r, currency, per) + part_words(r, currency, per)
     caveats = [f"{name} is left out: {why}" for name, why in cannot.items()]
     if rec is not None and runner is not None and (close := _close_call(rec, runner)):
         caveats.append(close)
+        f["close_call"] = Fact("close_call", True, "", close)  # the decision says it too
     table = options_table(results, names, currency, per)
     return Finding(
         key="options", title=_title(results, f, per), headline=headline, bullets=bullets, facts=f, caveats=caveats,
         chart=lambda: charts.options_chart(_chart_data(order, currency), currency, per=per),
         plot=lambda: plots.table(side_by_side_rows(table),
-                                 alt=f"Table: the {len(results)} options side by side, the recommended first. {headline}",
+                                 alt=f"Table: the {fmt_exact(len(results))} option{'s' if len(results) > 1 else ''} side by side, "
+                                     f"the recommended first. {headline}",
                                  highlight=(0, 1) if rec is not None else None),
         notes=[f"Each option calls its own customers riskiest first, priced at its own assumptions; ranges: "
                f"{period.range_meaning}. The best list size is the one that earns the most within marketing's "
-               "capacity, for that option's rule."],
+               "capacity, for that option's rule (the whole capacity when it earns within 1% of that)."],
     )
 
 

@@ -163,3 +163,21 @@ def test_the_decision_chooses_the_recommended_option(sample_eval):
     one = options_finding(results[:1], {}, names={}, currency="$", period=Period("August 2026"))
     d1 = decision_finding([lift, one], dated=True)
     assert not d1.title.startswith("Decision: choose") and d1.bullets[-1].startswith("The one option kept, A, earns about")
+
+
+def test_losses_and_cut_lists_are_said(sample_eval):
+    curves = build_curves(sample_eval)
+    costly = Assumptions(600, 8.0, 0.3, fixed_cost=50_000.0, capacity=None, value_months=12)
+    short = Scenario("F", costly, contacts=300)  # pays per call, but not its fixed cost
+    huge = Scenario("G", Assumptions(600, 400.0, 0.3, capacity=None, value_months=12), contacts=2000)
+    tiny = Scenario("H", A, contacts=50_000, focus=(("contract", ("Month-to-month",)),),
+                    offers=(Offer("contract", ("Two year",), 30.0, 0.5),))  # an offer its focus never reaches
+    results, _ = evaluate_all(curves, [short, huge, tiny])
+    f = options_finding(results, {}, names={}, currency="$", period=Period("August 2026"))
+    text = "\n".join(f.bullets)
+    r = {x.name: x for x in results}
+    assert r["F"].outcome.net < 0 and r["G"].outcome.net < 0
+    assert "F's list of 300 loses" in text or "F loses money after" in text or "No list size of F pays" in text
+    assert "G keeps" in text and "losing" in text  # two losses compared as which loses less
+    assert f"H asks for 50,000 calls, but only {r['H'].customers:,} customers are in its groups" in text
+    assert "Two year" not in text  # a group the list does not reach is not said to get 0 calls
