@@ -160,7 +160,7 @@ def side_by_side(contacts: int) -> None:
     scenarios = kept(ctx)
     sync_address()
     if problem := st.session_state.get(PROBLEM):
-        st.warning(problem, icon=":material/warning:")
+        st.warning(md_escape(problem), icon=":material/warning:")
     full = len(scenarios) >= MAX_SCENARIOS
     threshold = current_threshold()
     with st.popover("Keep this scenario", icon=":material/bookmark_add:", disabled=full,
@@ -178,7 +178,7 @@ def side_by_side(contacts: int) -> None:
         return
     result, found, why = compare(ctx, scenarios, lambda: run_for(ctx))
     if result is None:
-        st.info(why, icon=":material/info:")
+        st.info(md_escape(why), icon=":material/info:")
         return
     st.dataframe(options_table(result.results, result.names, result.currency, result.period.per), hide_index=True)
     render.finding(found[0], ctx.audience, level=4)

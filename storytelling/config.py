@@ -97,6 +97,9 @@ def read_toml(text: str, *, name: str = "story.toml") -> dict:
     except tomllib.TOMLDecodeError as exc:
         raise DataError(f"{name} is not valid TOML: {exc}. Fix the line named, or download a fresh config "
                         "from the app.") from None
+    except ValueError as exc:  # e.g. an integer of thousands of digits (Python's limit on reading them)
+        raise DataError(f"{name} holds a value that cannot be read ({str(exc)[:120]}). Download a fresh config "
+                        "from the app.") from None
     except RecursionError:  # arrays or tables nested thousands deep
         raise DataError(f"{name} nests lists or tables too deeply to read. Download a fresh config from the "
                         "app.") from None

@@ -58,5 +58,5 @@ def string(t: dict, section: str, key: str, default=None):
     if key not in t:
         return default
     if not isinstance(t[key], str):
-        raise DataError(f"{section}.{key} in the config must be text in quotes (got {t[key]!r}).")
+        raise DataError(f"{section}.{key} in the config must be text in quotes (got {shown(t[key])}).")
     return t[key]

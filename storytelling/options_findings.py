@@ -14,10 +14,10 @@ from storytelling import charts
 from storytelling import plot as plots
 from storytelling.lift import outcome_facts
 from storytelling.options import ScenarioResult
-from storytelling.story import Fact, Finding, Period, fmt_count, fmt_exact, fmt_money, fmt_pct, texts
+from storytelling.story import Fact, Finding, Period, fmt_count, fmt_exact, fmt_money, texts
 
 #: Figures that differ by less than this are said to be the same ("keeps about as many").
-SAME_PEOPLE = 0.5
+SAME_PEOPLE = 1.0
 
 
 def callable_list(r: ScenarioResult) -> bool:
@@ -44,9 +44,14 @@ def rule_words(r: ScenarioResult, names: dict[str, str]) -> str:
     s = r.scenario
     groups = " and ".join(f"{names.get(c, c)} is {' or '.join(v)}" for c, v in s.focus)
     who = f" whose {groups}" if groups else ""
-    rule = f"risk {fmt_pct(s.threshold)} or more{who}: {fmt_exact(r.contacts)}" if s.by_risk else \
+    rule = f"risk {_percent(s.threshold)} or more{who}: {fmt_exact(r.contacts)}" if s.by_risk else \
         f"riskiest {fmt_exact(r.contacts)}{who}"
     return rule + (", not on today's rule" if s.skip_rule else "")
+
+
+def _percent(t: float) -> str:
+    """A threshold as typed: 30% or 99.9% (never rounded onto another threshold)."""
+    return f"{t * 100:.2f}".rstrip("0").rstrip(".") + "%"
 
 
 def difference(a: ScenarioResult, b: ScenarioResult, currency: str, per: str) -> str:
@@ -78,6 +83,9 @@ def loss_words(r: ScenarioResult, currency: str, per: str) -> list[str]:
     s, out = r.scenario, []
     if r.contacts == 0:
         out.append(f"{r.name} calls nobody: none of its customers is at or above its risk threshold.")
+    elif r.best == 0 and r.any_pays:
+        out.append(f"No list of {r.name} that marketing can call pays: only lists longer than its capacity of "
+                   f"{fmt_exact(s.assumptions.capacity)} would.")
     elif r.best == 0:
         out.append(f"No list size of {r.name} pays: its calls cost more than the customers they keep are worth.")
     elif net <= 0 and r.pays_up_to is not None and r.contacts > r.pays_up_to:
@@ -102,8 +110,8 @@ def loss_words(r: ScenarioResult, currency: str, per: str) -> list[str]:
 def part_words(r: ScenarioResult, currency: str, per: str) -> list[str]:
     """Each group's share of an option with its own offers (groups the list does not reach are left unsaid)."""
     return [f"In {r.name}, {label} {'gets' if label == 'everyone else' else 'get'} {fmt_exact(k)} of the calls at "
-            f"{fmt_money(o.cost / k, currency)} each, keeping {_about(o.saved)} for {fmt_money(o.cost, currency)}{per}."
-            for label, k, o in r.parts if k > 0]
+            f"{fmt_money(price, currency)} each, keeping {_about(o.saved)} for {fmt_money(o.cost, currency)}{per}."
+            for label, k, o, price in r.parts if k > 0]
 
 
 def options_table(results: list[ScenarioResult], names: dict[str, str], currency: str, per: str) -> pd.DataFrame:
@@ -116,7 +124,8 @@ def options_table(results: list[ScenarioResult], names: dict[str, str], currency
                      f"Kept{per}": _with_range(f, "saved"),
                      f"Leavers reached{per}": fmt_count(r.outcome.churners_reached), f"Cost{per}": f["cost"],
                      f"Net value{per}": _with_range(f, "net"),
-                     "Return": f["roi"], "Best list size": fmt_exact(r.best) if r.best else "none pays"})
+                     "Return": f["roi"], "Best list size": fmt_exact(r.best) if r.best else
+                     "none within capacity" if r.any_pays else "none pays"})
     return pd.DataFrame(rows)
 
 
@@ -135,7 +144,8 @@ def _facts(results: list[ScenarioResult], currency: str) -> dict[str, Fact]:
     f: dict[str, Fact] = {"options": Fact("options", len(results), "options", fmt_exact(len(results)))}
     fits = sum(callable_list(r) for r in results)
     f["among"] = Fact("among", fits, "options", f"the {fmt_exact(len(results))} options" if fits == len(results)
-                      else f"the {fmt_exact(fits)} options marketing can call")
+                      else f"the {fmt_exact(fits)} options marketing can call" if fits > 1
+                      else f"the {fmt_exact(len(results))} options, the only one marketing can call")
     for i, r in enumerate(in_order(results), 1):
         f[f"opt{i}_name"] = Fact(f"opt{i}_name", r.name, "name", r.name)
         f[f"opt{i}_contacts"] = Fact(f"opt{i}_contacts", r.contacts, "customers", fmt_exact(r.contacts))
@@ -156,6 +166,9 @@ def _title(results: list[ScenarioResult], f: dict[str, Fact], per: str) -> str:
                 else f"{results[0].name} does not pay for its calls at its own assumptions")
     if len(results) == 1:
         return f"{T['rec_name']} earns about {T['rec_net']}{per} after its costs"
+    if f["among"].value == 1:
+        return (f"Of the {T['options']} options only {T['rec_name']} fits marketing's capacity: it earns about "
+                f"{T['rec_net']}{per} after its costs")
     return f"Of {T['among']}, {T['rec_name']} earns the most: about {T['rec_net']}{per} after its costs"
 
 

@@ -12,6 +12,7 @@ address.
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass, field, replace
 
 from storytelling.confvalues import flag, number, shown, string
@@ -83,7 +84,7 @@ def from_dict(d: dict, base: Assumptions, *, where: str = "options") -> Scenario
     unknown = sorted(set(d) - {"name", "contacts", "threshold", "focus", "skip_rule", "offers", *_ASSUMED})
     if unknown:
         raise DataError(f"{where} has unknown settings: {', '.join(shown(k) for k in unknown)}.")
-    name = " ".join(string(d, where, "name", "").split())[:NAME_CHARS]
+    name = " ".join(clean(string(d, where, "name", ""), names=True).split())[:NAME_CHARS]
     if not name:
         raise DataError(f"{where} needs a name in quotes, like name = \"Cheap call, 500\".")
     contacts = number(d, where, "contacts", None, integer=True)
@@ -108,14 +109,25 @@ def _values(vals, where: str) -> tuple[str, ...]:
     if not isinstance(vals, list) or not vals or len(vals) > MAX_VALUES or \
             not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in vals):
         raise DataError(f"{where} must be a list of 1 to {MAX_VALUES} group values (got {shown(vals)}).")
-    return tuple(dict.fromkeys(str(v)[:200] for v in vals))
+    return tuple(dict.fromkeys(clean(str(v))[:200] for v in vals))
+
+
+#: Characters no name or group may hold: controls, lone surrogates, private and unassigned code points;
+#: in a name also format characters (zero-width, right-to-left overrides), which hide what it says.
+_NEVER, _NOT_IN_NAMES = {"Cc", "Cs", "Co", "Cn"}, {"Cf"}
+
+
+def clean(text: str, *, names: bool = False) -> str:
+    """``text`` without the characters that cannot be shown, written to a file or drawn in a chart."""
+    drop = _NEVER | (_NOT_IN_NAMES if names else set())
+    return "".join(c for c in text if unicodedata.category(c) not in drop or (c in "\t\n" and not names))
 
 
 def _focus(t, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     if not isinstance(t, dict) or len(t) > 10:
         raise DataError(f"{where} must be a table of up to 10 columns, each with a list of its groups "
                         f"(got {shown(t)}).")
-    return tuple((str(col)[:200], _values(vals, f"{where}.{shown(col)}")) for col, vals in t.items())
+    return tuple((clean(str(col))[:200], _values(vals, f"{where}.{shown(col)}")) for col, vals in t.items())
 
 
 def _offers(items, base: Assumptions, where: str) -> tuple[Offer, ...]:
@@ -129,7 +141,7 @@ def _offers(items, base: Assumptions, where: str) -> tuple[Offer, ...]:
         column = string(o, w, "column", "")
         if not column:
             raise DataError(f"{w} needs the column its groups are in.")
-        out.append(Offer(column[:200], _values(o.get("values"), f"{w}.values"),
+        out.append(Offer(clean(column)[:200], _values(o.get("values"), f"{w}.values"),
                          number(o, w, "cost_per_contact", base.cost_per_contact),
                          number(o, w, "save_rate", base.save_rate)))
     return tuple(out)

@@ -135,3 +135,10 @@ def test_the_sidebar_starts_from_the_config_defaults():
     assert not at.exception
     cfg, default = parse_config(at.session_state["_export_toml"]), StoryConfig()
     assert cfg.assumptions() == default.assumptions() and cfg.audience == default.audience
+
+
+def test_a_number_too_long_to_read_is_refused_in_words():
+    from storytelling.data import DataError
+
+    with pytest.raises(DataError, match="cannot be read"):
+        parse_config("[assumptions]\ncapacity = " + "9" * 5000)

@@ -81,7 +81,7 @@ def test_per_group_offers_match_brute_force(capacity):
     assert r.best_outcome.net == pytest.approx(nets[r.best])
     assert r.pays_up_to == max(k for k in range(len(f) + 1) if k >= r.best and nets[k] > 0)
     assert r.ranges.net.low <= r.outcome.net <= r.ranges.net.high
-    assert sum(k for _, k, _ in r.parts) == 50
+    assert sum(k for _, k, _, _ in r.parts) == 50
 
 
 def test_offers_equal_to_the_base_price_change_nothing(sample_eval):
@@ -99,7 +99,7 @@ def test_the_finding_names_the_best_and_the_trade_off(sample_eval):
     wide = Scenario("B", A, contacts=2000)
     lossy = Scenario("C", Assumptions(600, 60.0, 0.3, capacity=None, value_months=12), contacts=3000)
     results, cannot = evaluate_all(curves, [cheap, wide, lossy, Scenario("D", A, contacts=5, focus=(("nope", ("x",)),))])
-    assert list(cannot) == ["D"] and "does not have" in cannot["D"]
+    assert list(cannot) == ["D"] and "not one of the customer columns" in cannot["D"]
     f = options_finding(results, cannot, names={}, currency="$", period=Period("August 2026"))
     # B's 2,000 calls exceed marketing's capacity of 1,000: it is never the one recommended
     best = max((r for r in results if r.name != "B"), key=lambda r: r.outcome.net)
@@ -181,3 +181,37 @@ def test_losses_and_cut_lists_are_said(sample_eval):
     assert "G keeps" in text and "losing" in text  # two losses compared as which loses less
     assert f"H asks for 50,000 calls, but only {r['H'].customers:,} customers are in its groups" in text
     assert "Two year" not in text  # a group the list does not reach is not said to get 0 calls
+
+
+def test_a_cached_split_never_lends_one_scenario_s_prices_to_another(sample_eval):
+    """Two scenarios cutting the customers the same way, priced differently (found by an attack: the
+    split cached per data set once carried the first scenario's offer to every later one)."""
+    curves = build_curves(sample_eval)
+    free = Scenario("Free", A, contacts=900, offers=(Offer("contract", ("Month-to-month",), 0.0, 1.0),))
+    dear = Scenario("Dear", A, contacts=900, offers=(Offer("contract", ("Month-to-month",), 8.0, 0.0),))
+    first = [evaluate(curves, s).outcome for s in (free, dear)]
+    fresh = build_curves(sample_eval)
+    second = [evaluate(fresh, s).outcome for s in (dear, free)][::-1]
+    assert first == second and first[0] != first[1]
+    price = {label: p for label, _, _, p in evaluate(curves, dear).parts}
+    assert price == {"customers whose contract is Month-to-month": 8.0, "everyone else": A.cost_per_contact}
+
+
+@pytest.mark.parametrize("col", ["score", "customer_id", "status_quo", "value", "snapshot_date", "age_band"])
+def test_groups_only_by_the_model_s_customer_columns(sample_eval, col):
+    curves = build_curves(sample_eval)
+    features = ["contract", "plan", "tenure_months"]  # as the app passes them: age_band is sensitive, not read
+    s = Scenario("S", A, contacts=100, focus=((col, ("1",)),))
+    _, cannot = evaluate_all(curves, [s], {c: c for c in features})
+    assert "not one of the customer columns the model reads" in cannot["S"]
+
+
+def test_names_lose_what_cannot_be_shown_and_thresholds_read_as_typed(sample_eval):
+    got, problem = decode(json.dumps([{"name": "x\u0000y\u202e\ud800z", "threshold": 0.999}]), A)
+    assert problem is None and got[0].name == "xyz"
+    r = evaluate(build_curves(sample_eval), got[0])
+    f = options_finding([r], {}, names={}, currency="$", period=Period("August 2026"))
+    assert "risk 99.9% or more" in f.get_plot().rows[1][1]
+    capped = Scenario("Cap1", Assumptions(600, 8.0, 0.3, fixed_cost=500.0, capacity=1, value_months=12), contacts=1)
+    f = options_finding([evaluate(build_curves(sample_eval), capped)], {}, names={}, currency="$", period=Period("August 2026"))
+    assert any(b.startswith("No list of Cap1 that marketing can call pays") for b in f.bullets)

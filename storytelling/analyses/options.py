@@ -26,7 +26,7 @@ def _options(run: Run) -> dict | None:
 
 def _compute(run: Run, options: dict) -> OptionsResult:
     curves = run.lift.curves
-    names = {c: run.glossary.name(c) for c in curves.evaluation.frame.columns}
+    names = {c: run.glossary.name(c) for c in run.source.data.features}  # the columns a scenario may pick groups by
     results, cannot = evaluate_all(curves, list(options["scenarios"]), names)
     if not results:
         raise LeftOut("no kept scenario can be priced on this data: " + " ".join(cannot.values()))

@@ -11,7 +11,7 @@ import streamlit as st
 from storytelling.errors import DataError
 from storytelling.options import group_columns
 from storytelling.registry import run_one
-from storytelling.scenarios import MAX_SCENARIOS, NAME_CHARS, Offer, Scenario, decode, encode, unique_names
+from storytelling.scenarios import MAX_SCENARIOS, NAME_CHARS, Offer, Scenario, clean, decode, encode, unique_names
 from storytelling.ui.context import AppContext
 
 PARAM = "options"  # the page address's key
@@ -78,7 +78,7 @@ def scenario_form(ctx: AppContext, start: Scenario, key: str) -> Scenario | None
     offers = _offer_widgets(ctx, start, key)
     if not st.button("Keep" if key.startswith("new") else "Save", key=f"{key}_go", type="primary"):
         return None
-    return replace(start, name=" ".join(name.split()) or start.name, focus=focus, skip_rule=skip, offers=offers,
+    return replace(start, name=" ".join(clean(name, names=True).split()) or start.name, focus=focus, skip_rule=skip, offers=offers,
                    assumptions=replace(a, cost_per_contact=float(cost), save_rate=float(share) / 100),
                    **({"contacts": None, **rule} if "threshold" in rule else {"threshold": None, **rule}))
 
