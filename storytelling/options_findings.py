@@ -195,7 +195,8 @@ def options_finding(results: list[ScenarioResult], cannot: dict[str, str], *, na
     for r in order:
         bullets += loss_words(r, currency, per) + part_words(r, currency, per)
     caveats = [f"{name} is left out: {why}" for name, why in cannot.items()]
-    if rec is not None and runner is not None and (close := _close_call(rec, runner)):
+    rival = max((r for r in others if callable_list(r)), key=lambda r: r.outcome.net, default=None)
+    if rec is not None and rival is not None and (close := _close_call(rec, rival)):  # rivals marketing can call
         caveats.append(close)
         f["close_call"] = Fact("close_call", True, "", close)  # the decision says it too
     table = options_table(results, names, currency, per)

@@ -215,3 +215,11 @@ def test_names_lose_what_cannot_be_shown_and_thresholds_read_as_typed(sample_eva
     capped = Scenario("Cap1", Assumptions(600, 8.0, 0.3, fixed_cost=500.0, capacity=1, value_months=12), contacts=1)
     f = options_finding([evaluate(build_curves(sample_eval), capped)], {}, names={}, currency="$", period=Period("August 2026"))
     assert any(b.startswith("No list of Cap1 that marketing can call pays") for b in f.bullets)
+
+
+def test_a_close_call_is_only_said_against_an_option_marketing_can_call(sample_eval):
+    curves = build_curves(sample_eval)
+    results, _ = evaluate_all(curves, [Scenario("A", A, contacts=700), Scenario("B", A, contacts=1001)])
+    f = options_finding(results, {}, names={}, currency="$", period=Period("August 2026"))
+    assert f.fact("rec_name").value == "A"  # B earns more, but is over the capacity of 1,000
+    assert not any("The lead of" in c for c in f.caveats)

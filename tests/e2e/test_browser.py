@@ -260,8 +260,8 @@ def test_nothing_is_fetched_from_the_network(server, page):
 
 
 def _keep(page):
-    page.get_by_role("button", name=re.compile("Keep this scenario")).click()
-    page.get_by_role("button", name="Keep", exact=True).click()
+    page.get_by_role("button", name=re.compile("Keep this scenario")).click(timeout=TIMEOUT)
+    page.get_by_role("button", name="Keep", exact=True).click(timeout=TIMEOUT)
     wait_ready(page)
 
 
