@@ -245,6 +245,7 @@ def _choose_option(options: Finding, plan: Finding | None, dated: bool) -> Findi
     """Before a test, with options kept: choose the one that earns the most (the options slide's first)."""
     per = " a month" if dated else ""
     f = {k: v for k, v in options.facts.items() if k.startswith("rec_") or k in ("options", "among")}
+    f["rests_on"] = Fact("rests_on", options.key, "finding", options.title)  # the summary and the note lead with it
     T = texts(f)
     approve = (f"Choose {T['rec_name']}: call {T['rec_contacts']} customers{per}, keeping about {T['rec_saved']} "
                f"({fmt_range(T['rec_saved_low'], T['rec_saved_high'])}) for {T['rec_cost']} of campaign costs, "

@@ -73,10 +73,9 @@ class ScenarioResult:
         return self.scenario.name
 
 
-def focus_mask(frame: pd.DataFrame, s: Scenario, names: dict[str, str] | None = None) -> np.ndarray:
-    """Which evaluated customers the scenario may call."""
+def _focus_mask(frame: pd.DataFrame, s: Scenario) -> np.ndarray:
+    """Which evaluated customers the scenario may call (its columns checked by :func:`split`)."""
     mask = np.ones(len(frame), bool)
-    check_columns(frame, s, names)
     for col, vals in s.focus:
         mask &= _in_groups(frame, col, vals)
     if s.skip_rule:
@@ -113,18 +112,18 @@ def split(curves: Curves, s: Scenario, names: dict[str, str] | None = None) -> S
     if key not in cache:
         if len(cache) > 32:
             cache.clear()
-        cache[key] = _split(curves, s, names or {})  # names only word errors
+        cache[key] = _split(curves, s)
     return cache[key]
 
 
-def _split(curves: Curves, s: Scenario, names: dict[str, str]) -> Split:
+def _split(curves: Curves, s: Scenario) -> Split:
     if s.plain:
         return Split(curves.n, [Part(curves.model, None)], None)
     if curves.model.binned:
         raise DataError(f"Scenario '{s.name}' picks groups of customers or gives them their own offer, which needs "
                         "the customers one by one; a database table's story is priced from its score buckets.")
     f = curves.evaluation.frame
-    keep = focus_mask(f, s, names)
+    keep = _focus_mask(f, s)
     if not keep.any():
         raise DataError(f"No customer is in the groups of scenario '{s.name}'.")
     f = f[keep]

@@ -325,9 +325,14 @@ class Story:
     sensitive: list[str] = field(default_factory=list)  # the appendix's lines on sensitive columns
 
     def messages(self, n: int) -> list[Finding]:
-        """The first ``n`` messages: the findings after the context-setting population figure."""
-        msgs = [f for f in self.findings if f.key not in ("population", "decision", "changes")][:n]
-        return msgs or self.findings[:n]
+        """The first ``n`` messages: the findings after the context-setting population figure, led by the
+        one the decision rests on when it names one (its ``rests_on`` fact: the options it chose among)."""
+        msgs = [f for f in self.findings if f.key not in ("population", "decision", "changes")]
+        decision = next((f for f in self.findings[:1] if f.key == "decision"), None)
+        basis = decision.facts.get("rests_on") if decision is not None else None
+        if basis is not None:
+            msgs.sort(key=lambda f: f.key != basis.value)  # stable: the rest keep their order
+        return msgs[:n] or self.findings[:n]
 
     def finding(self, key: str) -> Finding:
         for f in self.findings:

@@ -223,3 +223,17 @@ def test_a_close_call_is_only_said_against_an_option_marketing_can_call(sample_e
     f = options_finding(results, {}, names={}, currency="$", period=Period("August 2026"))
     assert f.fact("rec_name").value == "A"  # B earns more, but is over the capacity of 1,000
     assert not any("The lead of" in c for c in f.caveats)
+
+
+def test_the_note_and_summary_lead_with_the_options_the_decision_chose(sample_eval):
+    from storytelling.decision import decision_finding
+    from storytelling.lift import lift_finding, population_finding
+    from storytelling.story import Story
+
+    curves = build_curves(sample_eval)
+    lift = analyse_lift(curves, A, 700)
+    results, _ = evaluate_all(curves, [Scenario("A", A, contacts=500), Scenario("B", A, contacts=1000)])
+    opts = options_finding(results, {}, names={}, currency="$", period=Period("August 2026"))
+    found = [population_finding(sample_eval), lift_finding(lift), opts]
+    story = Story(title="t", findings=[decision_finding(found, dated=True), *found])
+    assert [f.key for f in story.messages(2)] == ["options", "lift"]
